@@ -1,0 +1,49 @@
+"""What every parser is told about the run: the account, the project root, user-given values."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from analyzer.inventory import CURRENT_ACCOUNT, Value
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ParseContext:
+    """Settings shared by the parsers of one run.
+
+    `root` is the project root (CONTRACT.md): nothing outside it is ever read, and reported file
+    paths are relative to it.
+    """
+
+    root: Path
+    account_id: str | None = None
+    partition: str = "aws"
+    region: str | None = None
+    variables: Mapping[str, str] = field(default_factory=dict)
+    """Terraform `--var NAME=VALUE` values (raw strings, as `terraform plan -var` takes them)."""
+    var_files: tuple[Path, ...] = ()
+    parameters: Mapping[str, str] = field(default_factory=dict)
+    """CloudFormation `--parameter NAME=VALUE` values."""
+    stack_name: str | None = None
+
+    @property
+    def account(self) -> Value:
+        """The deploying account: the given id, else the symbolic current account."""
+        return self.account_id if self.account_id else CURRENT_ACCOUNT
+
+    def relative(self, path: Path) -> str:
+        """The repo-relative POSIX path that sources and diagnostics carry."""
+        try:
+            return path.resolve().relative_to(self.root.resolve()).as_posix()
+        except ValueError:
+            return path.as_posix()
+
+    def is_inside_root(self, path: Path) -> bool:
+        """True when `path`, symlinks resolved, stays inside the project root."""
+        try:
+            path.resolve().relative_to(self.root.resolve())
+        except ValueError:
+            return False
+        return True
