@@ -1,0 +1,163 @@
+"""The principals in the templates that can call STS: users and roles, with their policies gathered.
+
+A user's identity policies are its own and its groups' (inline and attached); a role's are its
+own. Attached policies are looked up by ARN among the templates' managed policies, then in the AWS
+managed policy snapshot; an ARN found in neither is a policy whose content is unknown.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from analyzer.conditions import CallerContext
+from analyzer.inventory import (
+    Attachment,
+    Diagnostic,
+    DiagnosticLevel,
+    Group,
+    Inventory,
+    ManagedPolicy,
+    PolicyDocument,
+    Role,
+    Unknown,
+    User,
+    Value,
+    render,
+)
+from analyzer.model import PrincipalType
+from analyzer.policy import Labelled, labelled
+
+PolicyLookup = Callable[[str], "PolicyDocument | None"]
+"""Finds a policy document outside the templates by ARN (the AWS managed policy snapshot)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Caller:
+    """A user or role of the templates, ready to be asked whether it may call STS."""
+
+    id: str
+    type: PrincipalType
+    name: str
+    account: Value
+    identity: tuple[Labelled, ...]
+    boundary: tuple[Labelled, ...] | None
+    context: CallerContext
+    entity: User | Role
+
+
+class PolicyIndex:
+    """Managed policies by ARN, with diagnostics for the ones that cannot be found."""
+
+    def __init__(self, policies: Iterable[ManagedPolicy], lookup: PolicyLookup | None) -> None:
+        self._by_arn = {render(p.arn): p for p in policies}
+        self._lookup = lookup
+        self.diagnostics: list[Diagnostic] = []
+        self._reported: set[str] = set()
+
+    def statements(self, attachment: Attachment, holder: str) -> list[Labelled]:
+        arn = render(attachment.policy_arn)
+        found = self._by_arn.get(arn)
+        if found is not None:
+            return labelled(found.document, f"policy {render(found.name)} attached to {holder}")
+        document = self._lookup(arn) if self._lookup and isinstance(attachment.policy_arn, str) else None
+        if document is not None:
+            return labelled(document, f"AWS managed policy {arn.rsplit('/', 1)[-1]} attached to {holder}")
+        if arn not in self._reported:
+            self._reported.add(arn)
+            self.diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.WARNING,
+                    message=f"policy {arn} is not in the analysed templates: what it allows is unknown",
+                    file=attachment.source.file,
+                    line=attachment.source.line,
+                )
+            )
+        unknown = PolicyDocument(
+            source=attachment.source,
+            address=attachment.address,
+            unknown=Unknown(arn, "policy not in the analysed templates"),
+        )
+        return labelled(unknown, f"policy {arn} attached to {holder}")
+
+
+def build_callers(inventory: Inventory, index: PolicyIndex) -> list[Caller]:
+    groups = {render(g.name): g for g in inventory.groups}
+    callers = [_user(user, groups, index) for user in inventory.users]
+    callers += [_role(role, index) for role in inventory.roles]
+    return callers
+
+
+def _policies(
+    holder: str, inline: Sequence, attachments: Sequence[Attachment], index: PolicyIndex
+) -> list[Labelled]:
+    items: list[Labelled] = []
+    for policy in inline:
+        items += labelled(policy.document, f"{holder} inline policy {render(policy.name)}")
+    for attachment in attachments:
+        items += index.statements(attachment, holder)
+    return items
+
+
+def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) -> tuple[Labelled, ...] | None:
+    if attachment is None:
+        return None
+    items = index.statements(attachment, f"{holder} as its permissions boundary")
+    return tuple(items)
+
+
+def _user(user: User, groups: dict[str, Group], index: PolicyIndex) -> Caller:
+    name = render(user.name)
+    holder = f"user {name}"
+    items = _policies(holder, user.inline_policies, user.attachments, index)
+    for membership in user.groups:
+        group = groups.get(render(membership.group))
+        if group is None:
+            continue
+        group_holder = f"group {render(group.name)} (of user {name})"
+        items += _policies(group_holder, group.inline_policies, group.attachments, index)
+    arn = render(user.arn)
+    context = CallerContext(
+        known={
+            "aws:username": (user.name,),
+            "aws:principalarn": (user.arn,),
+            "aws:principalaccount": (user.account,),
+            "aws:principaltype": ("User",),
+            "aws:principalisawsservice": ("false",),
+        },
+        absent=frozenset({"aws:principalservicename"}),
+    )
+    return Caller(
+        id=arn,
+        type=PrincipalType.USER,
+        name=name,
+        account=user.account,
+        identity=tuple(items),
+        boundary=_boundary(user.permissions_boundary, holder, index),
+        context=context,
+        entity=user,
+    )
+
+
+def _role(role: Role, index: PolicyIndex) -> Caller:
+    name = render(role.name)
+    holder = f"role {name}"
+    context = CallerContext(
+        known={
+            "aws:principalarn": (role.arn,),
+            "aws:principalaccount": (role.account,),
+            "aws:principaltype": ("AssumedRole",),
+            "aws:principalisawsservice": ("false",),
+        },
+        absent=frozenset({"aws:username", "aws:principalservicename"}),
+    )
+    return Caller(
+        id=render(role.arn),
+        type=PrincipalType.ROLE,
+        name=name,
+        account=role.account,
+        identity=tuple(_policies(holder, role.inline_policies, role.attachments, index)),
+        boundary=_boundary(role.permissions_boundary, holder, index),
+        context=context,
+        entity=role,
+    )

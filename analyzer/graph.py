@@ -1,0 +1,45 @@
+"""The grant graph and its role-chaining paths.
+
+Nodes are CONTRACT.md identities; each edge carries its `Grant`. A role session may call
+AssumeRole, so chains continue through roles; federated-user sessions may call no STS action but
+GetCallerIdentity (SEMANTICS.md §1), so their nodes have no outgoing edge and end every chain.
+GetSessionToken's self-grants are left out: they reach nothing new.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import networkx as nx
+
+from analyzer.model import Action, ChainPath, Grant, Hop
+
+
+def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
+    graph = nx.MultiDiGraph()
+    for grant in sorted(grants, key=lambda g: g.key):
+        if grant.action is Action.GET_SESSION_TOKEN or grant.principal == grant.target:
+            continue
+        graph.add_edge(grant.principal, grant.target, key=grant.action.value, grant=grant)
+    return graph
+
+
+def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
+    """For each principal and each target it reaches through two or more grants, one shortest chain."""
+    simple = nx.DiGraph()
+    simple.add_nodes_from(sorted(graph.nodes))
+    for source, target in sorted(set(graph.edges())):
+        simple.add_edge(source, target)
+    for source in sorted(simple.nodes):
+        if simple.out_degree(source) == 0:
+            continue
+        for target, nodes in sorted(nx.single_source_shortest_path(simple, source).items()):
+            if len(nodes) < 3:
+                continue
+            yield ChainPath(principal=source, target=target, hops=tuple(_hops(graph, nodes)))
+
+
+def _hops(graph: "nx.MultiDiGraph", nodes: list[str]) -> Iterator[Hop]:
+    for here, there in zip(nodes, nodes[1:]):
+        action = min(graph[here][there])
+        yield Hop(principal=here, action=Action(action), target=there)

@@ -1,0 +1,194 @@
+"""Grants read from the caller's side alone: roles outside the templates, federation, session tokens.
+
+- sts:AssumeRole on a role the templates do not define: its trust policy is unseen, so the grant to
+  the pattern as written is `uncertain` (DECISIONS.md), Deny patterns inside it in `except`.
+- sts:GetFederationToken (SEMANTICS.md §2): users only, name patterns in the caller's own account.
+- sts:GetSessionToken (§3): every user, no policy can allow or deny it.
+"""
+
+from __future__ import annotations
+
+from typing import Iterator, Sequence
+
+from analyzer.callers import Caller
+from analyzer.inventory import Effect, Value, render
+from analyzer.model import Action, Certainty, Grant, PrincipalType
+from analyzer.patterns import Tri, match_action, match_resource
+from analyzer.policy import Labelled, Request, Support, applies, evaluate_set, substitute_variables
+from analyzer.federation import covers, federated_user_arn, name_patterns
+
+
+def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterator[Labelled]:
+    for item in items:
+        statement = item.statement
+        if (statement.effect is Effect.DENY) != (effect is Effect.DENY):
+            continue
+        hit = max((match_action(p, action) for p in statement.actions), default=Tri.NO)
+        if (~hit if statement.is_not_action else hit) is not Tri.NO:
+            yield item
+
+
+def _resource_patterns(item: Labelled, caller: Caller) -> list[Value]:
+    statement = item.statement
+    if statement.is_not_resource:
+        return ["*"]
+    return [substitute_variables(p, item.version, caller.context) for p in statement.resources or ()]
+
+
+def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[Grant]:
+    """AssumeRole on resource patterns that are not exactly a role of the templates."""
+    action = Action.ASSUME_ROLE.value
+    patterns: dict[str, Value] = {}
+    for item in _allowing(caller.identity, action, Effect.ALLOW):
+        for pattern in _resource_patterns(item, caller):
+            text = render(pattern)
+            if text not in role_arns and _may_name_a_role(pattern):
+                patterns.setdefault(text, pattern)
+    for text, pattern in sorted(patterns.items()):
+        request = Request(action=action, resource=pattern, context=caller.context)
+        support = evaluate_set(_allows_only(caller.identity), request)
+        if support is None:
+            continue
+        if caller.boundary is not None:
+            bounded = evaluate_set(_allows_only(caller.boundary), request)
+            if bounded is None:
+                continue
+            support = support & bounded
+        carved = _carve(caller, request, pattern)
+        if carved is None:
+            continue
+        excepted, deny_support = carved
+        support = support & deny_support & Support(
+            certainty=Certainty.UNCERTAIN,
+            reasons=(f"{text} is not a role of the analysed templates: its trust policy decides",),
+        )
+        yield Grant(
+            principal=caller.id,
+            principal_type=caller.type,
+            action=Action.ASSUME_ROLE,
+            target=text,
+            certainty=Certainty.UNCERTAIN,
+            conditions=support.conditions,
+            excepted=excepted,
+            reasons=support.reasons,
+            sources=support.sources,
+        )
+
+
+def _may_name_a_role(pattern: Value) -> bool:
+    """Skip resources that cannot be a role (`...:user/x`); keep `*` and anything role-shaped."""
+    return match_resource(pattern, "arn:aws:iam::*:role/*") is not Tri.NO or not isinstance(pattern, str)
+
+
+def _allows_only(items: Sequence[Labelled]) -> list[Labelled]:
+    return [i for i in items if i.statement.effect is not Effect.DENY]
+
+
+def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str, ...], Support] | None:
+    """Deny statements against a pattern target: covering → None, overlapping → `except`."""
+    excepted: list[str] = []
+    support = Support(certainty=Certainty.DEFINITE)
+    denies = [i for i in (*caller.identity, *(caller.boundary or ())) if i.statement.effect is Effect.DENY]
+    for item in denies:
+        found = applies(item, request, None)
+        if found.truth is Tri.NO:
+            continue
+        if found.truth is Tri.YES and not found.conditions:
+            return None
+        for resource in _resource_patterns(item, caller):
+            if match_resource(pattern, resource) is not Tri.NO:
+                excepted.append(render(resource))
+        support = support & Support(
+            certainty=Certainty.UNCERTAIN if found.conditions else Certainty.DEFINITE,
+            reasons=(f"{item.origin} denies part of it ({item.statement.source})",),
+            sources=(item.statement.source,),
+        )
+    return tuple(sorted(set(excepted))), support
+
+
+def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]:
+    """GetFederationToken: only an IAM user's long-term credentials may call it (§2)."""
+    if caller.type is not PrincipalType.USER:
+        return
+    action = Action.GET_FEDERATION_TOKEN.value
+    allowed: dict[str, bool] = {}
+    for item in _allowing(caller.identity, action, Effect.ALLOW):
+        for resource in _resource_patterns(item, caller):
+            for name, maybe in name_patterns(resource, caller.account, partition):
+                allowed[name] = allowed.get(name, True) and maybe
+    denied: dict[str, Labelled] = {}
+    for item in _allowing([*caller.identity, *(caller.boundary or ())], action, Effect.DENY):
+        for resource in _resource_patterns(item, caller):
+            for name, _ in name_patterns(resource, caller.account, partition):
+                denied.setdefault(name, item)
+    for name in _widest(allowed):
+        target = federated_user_arn(caller.account, name, partition)
+        request = Request(action=action, resource=target, context=caller.context)
+        support = evaluate_set(_allows_only(caller.identity), request)
+        if support is None:
+            continue
+        if caller.boundary is not None:
+            bounded = evaluate_set(_allows_only(caller.boundary), request)
+            if bounded is None:
+                continue
+            support = support & bounded
+        excepted: list[str] = []
+        removed = False
+        for denied_name, item in sorted(denied.items()):
+            truth = covers(denied_name, name)
+            conditional = bool(applies(item, request, None).conditions)
+            if truth is Tri.YES and not conditional:
+                removed = True
+                break
+            if truth is not Tri.NO:
+                excepted.append(federated_user_arn(caller.account, denied_name, partition))
+                support = support & Support(
+                    certainty=support.certainty,
+                    reasons=(f"{item.origin} denies {denied_name} ({item.statement.source})",),
+                    sources=(item.statement.source,),
+                )
+        if removed:
+            continue
+        certainty = Certainty.UNCERTAIN if allowed[name] else support.certainty
+        if certainty is Certainty.DEFINITE and support.conditions:
+            certainty = Certainty.CONDITIONAL
+        yield Grant(
+            principal=caller.id,
+            principal_type=caller.type,
+            action=Action.GET_FEDERATION_TOKEN,
+            target=target,
+            certainty=certainty,
+            conditions=support.conditions,
+            excepted=tuple(excepted),
+            reasons=support.reasons,
+            sources=support.sources,
+        )
+
+
+def _widest(allowed: dict[str, bool]) -> list[str]:
+    """Drop name patterns that another, no less certain, pattern already covers."""
+    keep = []
+    for name in sorted(allowed):
+        covered = any(
+            other != name and covers(other, name) is Tri.YES and allowed[other] <= allowed[name]
+            for other in allowed
+        )
+        if not covered:
+            keep.append(name)
+    return keep
+
+
+def session_token_grants(caller: Caller) -> Iterator[Grant]:
+    """Every IAM user may call GetSessionToken; no policy can allow or deny it (§3)."""
+    if caller.type is not PrincipalType.USER:
+        return
+    source = caller.entity.source
+    yield Grant(
+        principal=caller.id,
+        principal_type=caller.type,
+        action=Action.GET_SESSION_TOKEN,
+        target=caller.id,
+        certainty=Certainty.DEFINITE,
+        reasons=(f"every IAM user may call GetSessionToken and no policy can deny it (user {caller.name}, {source})",),
+        sources=(source,),
+    )

@@ -1,0 +1,266 @@
+"""Evaluate one set of policy statements for one request: allowed, how surely, and why.
+
+SEMANTICS.md §6 (matching) and §7 (an applicable explicit Deny wins over every Allow). A set is
+one side of the decision — a caller's identity policies, its boundary, a role's trust policy — and
+the walker ANDs the sides.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Callable, Iterable, Sequence
+
+from analyzer.conditions import CallerContext, evaluate, negate
+from analyzer.inventory import (
+    Condition,
+    Effect,
+    PolicyDocument,
+    Source,
+    Statement,
+    Text,
+    Unknown,
+    Value,
+    concat,
+    render,
+)
+from analyzer.model import Certainty, weakest
+from analyzer.patterns import Tri, match_action, match_resource, tri_any
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Labelled:
+    """A statement with the words that name where it comes from, for reasons."""
+
+    statement: Statement
+    origin: str
+    version: str | None
+
+
+def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
+    """The statements of a document, or one statement standing for a wholly unknown document."""
+    if document.unknown is not None:
+        stand_in = Statement(
+            source=document.source,
+            address=document.address,
+            effect=Effect.ALLOW,
+            actions=(document.unknown,),
+            resources=(document.unknown,),
+            unknown=document.unknown,
+        )
+        return [Labelled(statement=stand_in, origin=origin, version=document.version)]
+    return [Labelled(statement=s, origin=origin, version=document.version) for s in document.statements]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Request:
+    action: str
+    resource: Value | None  # None for trust policies, which have no Resource
+    context: CallerContext
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Support:
+    """Why one side allows a request: its certainty, the conditions left, reasons and sources."""
+
+    certainty: Certainty
+    conditions: tuple[Condition, ...] = ()
+    reasons: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+    def __and__(self, other: "Support") -> "Support":
+        return Support(
+            certainty=weakest(self.certainty, other.certainty),
+            conditions=_unique(self.conditions + other.conditions),
+            reasons=_unique(self.reasons + other.reasons),
+            sources=_unique(self.sources + other.sources),
+        )
+
+
+ALWAYS = Support(certainty=Certainty.DEFINITE)
+
+
+def _unique(items: tuple) -> tuple:
+    return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True, slots=True)
+class Applicability:
+    """How a statement applies to a request: YES/MAYBE, and the conditions left to the request."""
+
+    truth: Tri
+    conditions: tuple[Condition, ...]
+    doubts: tuple[str, ...]
+
+
+PrincipalTest = Callable[[Statement], Tri]
+
+
+def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
+    statement = item.statement
+    doubts: list[str] = []
+    truths = [_action_truth(statement, request.action)]
+    if request.resource is not None:
+        truths.append(_resource_truth(item, request))
+    if principal_test is not None:
+        truths.append(principal_test(statement))
+    if isinstance(statement.effect, Unknown):
+        truths.append(Tri.MAYBE)
+        doubts.append(f"effect is unknown before apply ({statement.effect})")
+    if statement.unknown is not None:
+        truths.append(Tri.MAYBE)
+        doubts.append(f"{statement.unknown} is unknown before apply")
+    kept: list[Condition] = []
+    for condition in statement.conditions:
+        truth = evaluate(condition, request.context)
+        if truth is None:
+            kept.append(condition)
+        else:
+            truths.append(truth)
+            if truth is Tri.MAYBE:
+                doubts.append(f"condition {condition.operator} {condition.key} depends on values unknown before apply")
+    truth = min(truths)
+    if truth is Tri.MAYBE and not doubts:
+        doubts.append(_unknown_parts(statement))
+    return Applicability(truth, tuple(kept), tuple(doubts))
+
+
+def _unknown_parts(statement: Statement) -> str:
+    names = [
+        str(part)
+        for value in (*statement.actions, *(statement.resources or ()))
+        for part in (value.parts if isinstance(value, Text) else (value,))
+        if isinstance(part, Unknown)
+    ]
+    if names:
+        return f"{', '.join(dict.fromkeys(names))} unknown before apply"
+    return "a value in the statement is unknown before apply"
+
+
+def _action_truth(statement: Statement, action: str) -> Tri:
+    hit = tri_any([match_action(pattern, action) for pattern in statement.actions])
+    return ~hit if statement.is_not_action else hit
+
+
+def _resource_truth(item: Labelled, request: Request) -> Tri:
+    statement = item.statement
+    if statement.resources is None:
+        return Tri.NO
+    assert request.resource is not None
+    patterns = [substitute_variables(p, item.version, request.context) for p in statement.resources]
+    hit = tri_any([match_resource(pattern, request.resource) for pattern in patterns])
+    return ~hit if statement.is_not_resource else hit
+
+
+_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_ESCAPES = {"*": "*", "?": "?", "$": "$"}
+
+
+def substitute_variables(pattern: Value, version: str | None, context: CallerContext) -> Value:
+    """Policy variables work only under Version 2012-10-17; elsewhere they are literal text (§6)."""
+    if version != "2012-10-17" or not isinstance(pattern, str) or "${" not in pattern:
+        return pattern
+    pieces: list[Value] = []
+    position = 0
+    for found in _VARIABLE.finditer(pattern):
+        pieces.append(pattern[position:found.start()])
+        name = found.group(1)
+        known = context.known.get(name.lower())
+        if name in _ESCAPES:
+            pieces.append(_ESCAPES[name])
+        elif known and len(known) == 1:
+            pieces.append(known[0])
+        elif name.lower() in context.absent:
+            pieces.append("\x00")  # a variable with no value matches nothing
+        else:
+            pieces.append(Unknown(name, "policy variable resolved at request time"))
+        position = found.end()
+    pieces.append(pattern[position:])
+    return concat(*pieces)
+
+
+def evaluate_set(
+    items: Sequence[Labelled],
+    request: Request,
+    principal_test: PrincipalTest | None = None,
+) -> Support | None:
+    """Allow of this set minus its denies: the best support, or None when it does not allow."""
+    best: Support | None = None
+    reasons: list[str] = []
+    sources: list[Source] = []
+    for item in items:
+        if item.statement.effect is Effect.DENY:
+            continue
+        found = applies(item, request, principal_test)
+        if found.truth is Tri.NO:
+            continue
+        support = _support(found, item)
+        reasons.extend(support.reasons)
+        sources.extend(support.sources)
+        if best is None or _better(support, best):
+            best = support
+    if best is None:
+        return None
+    best = Support(
+        certainty=best.certainty,
+        conditions=best.conditions,
+        reasons=_unique(tuple(reasons)),
+        sources=_unique(tuple(sources)),
+    )
+    return apply_denies(best, items, request, principal_test)
+
+
+def _support(found: Applicability, item: Labelled) -> Support:
+    certainty = Certainty.UNCERTAIN if found.truth is Tri.MAYBE else (
+        Certainty.CONDITIONAL if found.conditions else Certainty.DEFINITE
+    )
+    reason = f"{item.origin} allows it ({item.statement.source})"
+    return Support(
+        certainty=certainty,
+        conditions=found.conditions,
+        reasons=(reason, *found.doubts),
+        sources=(item.statement.source,),
+    )
+
+
+def _better(candidate: Support, best: Support) -> bool:
+    if candidate.certainty.rank != best.certainty.rank:
+        return candidate.certainty.rank > best.certainty.rank
+    return len(candidate.conditions) < len(best.conditions)
+
+
+def apply_denies(
+    support: Support,
+    items: Iterable[Labelled],
+    request: Request,
+    principal_test: PrincipalTest | None = None,
+) -> Support | None:
+    """Cut a support by the set's Deny statements: None when a Deny surely applies (§7 step 1)."""
+    for item in items:
+        if item.statement.effect is not Effect.DENY:
+            continue
+        found = applies(item, request, principal_test)
+        if found.truth is Tri.NO:
+            continue
+        where = f"{item.origin} denies it ({item.statement.source})"
+        if found.truth is Tri.YES and not found.conditions:
+            return None
+        negated = [negate(c) for c in found.conditions] if len(found.conditions) == 1 else [None]
+        if found.truth is Tri.YES and all(n is not None for n in negated):
+            support = support & Support(
+                certainty=Certainty.CONDITIONAL,
+                conditions=tuple(n for n in negated if n is not None),
+                reasons=(f"{where} unless the request meets the opposite condition",),
+                sources=(item.statement.source,),
+            )
+        else:
+            support = support & Support(
+                certainty=Certainty.UNCERTAIN,
+                reasons=(f"{where} under conditions that may hold", *found.doubts),
+                sources=(item.statement.source,),
+            )
+    return support
+
+
+def describe(value: Value) -> str:
+    return render(value)

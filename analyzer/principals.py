@@ -1,0 +1,161 @@
+"""What a trust policy's Principal entries name, in the identities of CONTRACT.md.
+
+SEMANTICS.md §6: an account id means the same as its `:root` ARN ("the account", not the root
+user); `*` is anyone; no partial wildcards and no groups (AWS rejects such a policy); a federated
+principal is an OIDC or SAML provider, or a built-in web identity provider.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import Enum
+
+from analyzer.inventory import Principal, PrincipalKind, Text, Unknown, Value, concat, render
+from analyzer.model import Action, PrincipalType
+
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+_IAM_ARN = re.compile(r"^arn:([^:]*):(iam|sts)::([^:]*):(.*)$")
+BUILT_IN_WEB_IDENTITY = frozenset(
+    {"cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com"}
+)
+
+
+class Named(str, Enum):
+    """What one Principal entry names."""
+
+    ANY = "any"
+    ACCOUNT = "account"
+    USER = "user"
+    ROLE = "role"
+    ROLE_SESSION = "role-session"
+    FEDERATED_USER = "federated-user"
+    SERVICE = "service"
+    OIDC = "oidc"
+    SAML = "saml"
+    UNKNOWN = "unknown"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True, slots=True)
+class TrustEntry:
+    """One Principal entry: what it names, its report identity, and the account it lies in."""
+
+    named: Named
+    id: str
+    account: Value | None = None
+    problem: str = ""
+
+
+def account_root(account: Value, partition: str = "aws") -> Value:
+    """`arn:aws:iam::ACCOUNT:root`, the identity of an account as a principal."""
+    return concat(f"arn:{partition}:iam::", account, ":root")
+
+
+def classify(principal: Principal) -> TrustEntry:
+    value = principal.value
+    text = render(value)
+    if principal.kind is PrincipalKind.ANY or (principal.kind is PrincipalKind.AWS and value == "*"):
+        return TrustEntry(Named.ANY, "*")
+    if principal.kind is PrincipalKind.SERVICE:
+        return _service(value, text)
+    if principal.kind is PrincipalKind.FEDERATED:
+        return _federated(value, text)
+    if principal.kind is PrincipalKind.CANONICAL_USER:
+        return TrustEntry(Named.INVALID, text, problem="CanonicalUser cannot be trusted by a role")
+    return _aws(value, text)
+
+
+def _service(value: Value, text: str) -> TrustEntry:
+    if isinstance(value, str) and ("*" in value or "?" in value):
+        return TrustEntry(Named.INVALID, text, problem=f"wildcard in service principal {text}")
+    return TrustEntry(Named.SERVICE, text)
+
+
+def _federated(value: Value, text: str) -> TrustEntry:
+    if ":saml-provider/" in text:
+        return TrustEntry(Named.SAML, text, account=_arn_account(value))
+    if ":oidc-provider/" in text or text in BUILT_IN_WEB_IDENTITY:
+        return TrustEntry(Named.OIDC, text, account=_arn_account(value))
+    if isinstance(value, str):
+        if "*" in value or "?" in value:
+            return TrustEntry(Named.INVALID, text, problem=f"wildcard in federated principal {text}")
+        return TrustEntry(Named.OIDC, text)
+    return TrustEntry(Named.UNKNOWN, text)
+
+
+def _aws(value: Value, text: str) -> TrustEntry:
+    if isinstance(value, str):
+        if ACCOUNT_ID.match(value):
+            return TrustEntry(Named.ACCOUNT, render(account_root(value)), account=value)
+        if "*" in value or "?" in value:
+            return TrustEntry(Named.INVALID, text, problem=f"partial wildcard in principal {text}")
+    found = _IAM_ARN.match(text)
+    if not found:
+        if isinstance(value, str):
+            return TrustEntry(Named.INVALID, text, problem=f"{text} is not an AWS principal")
+        return TrustEntry(Named.UNKNOWN, text)
+    partition, service, _, resource = found.groups()
+    account = _arn_account(value)
+    if service == "iam" and resource == "root":
+        return TrustEntry(Named.ACCOUNT, text, account=account)
+    kind = resource.split("/", 1)[0]
+    if service == "iam" and kind == "user":
+        return TrustEntry(Named.USER, text, account=account)
+    if service == "iam" and kind == "role":
+        return TrustEntry(Named.ROLE, text, account=account)
+    if service == "sts" and kind == "assumed-role":
+        return TrustEntry(Named.ROLE_SESSION, text, account=account)
+    if service == "sts" and kind == "federated-user":
+        return TrustEntry(Named.FEDERATED_USER, text, account=account)
+    if service == "iam" and kind == "group":
+        return TrustEntry(Named.INVALID, text, problem=f"a group cannot be a principal ({text})")
+    return TrustEntry(Named.INVALID, text, problem=f"{text} is not a principal AWS accepts")
+
+
+def _arn_account(value: Value) -> Value | None:
+    """The account segment of an ARN value, keeping an unknown account unknown."""
+    parts = value.parts if isinstance(value, Text) else (value,)
+    segments: list[list[str | Unknown]] = [[]]
+    for part in parts:
+        if isinstance(part, Unknown):
+            segments[-1].append(part)
+            continue
+        pieces = part.split(":")
+        segments[-1].append(pieces[0])
+        for piece in pieces[1:]:
+            segments.append([piece])
+    if len(segments) < 6:
+        return None
+    return concat(*segments[4])
+
+
+def web_identity_action(entry: TrustEntry) -> Action:
+    return Action.ASSUME_ROLE_WITH_SAML if entry.named is Named.SAML else Action.ASSUME_ROLE_WITH_WEB_IDENTITY
+
+
+def same_account(left: Value | None, right: Value | None) -> bool | None:
+    """True/False when both accounts are known to be equal/different; None when it depends."""
+    if left is None or right is None:
+        return None
+    if left == right:
+        return True
+    if isinstance(left, str) and isinstance(right, str):
+        return False
+    return None
+
+
+REPORT_TYPES = {
+    Named.ANY: PrincipalType.ANY,
+    Named.ACCOUNT: PrincipalType.ACCOUNT,
+    Named.USER: PrincipalType.USER,
+    Named.ROLE: PrincipalType.ROLE,
+    Named.ROLE_SESSION: PrincipalType.ROLE,
+    Named.FEDERATED_USER: PrincipalType.EXTERNAL,
+    Named.SERVICE: PrincipalType.SERVICE,
+    Named.OIDC: PrincipalType.FEDERATED,
+    Named.SAML: PrincipalType.FEDERATED,
+    Named.UNKNOWN: PrincipalType.UNKNOWN,
+    Named.INVALID: PrincipalType.EXTERNAL,
+}
+"""The `type` a report gives to a principal that the templates do not define."""

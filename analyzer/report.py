@@ -1,0 +1,90 @@
+"""The report: an analysis plus the run's settings, as the renderers and outside checks see it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from analyzer import __version__
+from analyzer.inventory import Condition, Diagnostic, Source, render
+from analyzer.model import ChainPath, Grant, ReportPrincipal
+from analyzer.walk import Analysis
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Report:
+    analysis: Analysis
+    account_id: str | None
+    findings: tuple = ()
+
+
+def source_dict(source: Source | None) -> dict[str, Any] | None:
+    return None if source is None else {"file": source.file, "line": source.line}
+
+
+def condition_dict(condition: Condition) -> dict[str, Any]:
+    return {
+        "operator": condition.operator,
+        "key": condition.key,
+        "values": [render(v) for v in condition.values],
+    }
+
+
+def grant_dict(grant: Grant) -> dict[str, Any]:
+    return {
+        "principal": grant.principal,
+        "action": grant.action.value,
+        "target": grant.target,
+        "certainty": grant.certainty.value,
+        "conditions": [condition_dict(c) for c in grant.conditions],
+        "except": list(grant.excepted),
+        "reasons": list(grant.reasons),
+        "sources": [source_dict(s) for s in grant.sources],
+    }
+
+
+def principal_dict(principal: ReportPrincipal) -> dict[str, Any]:
+    return {
+        "id": principal.id,
+        "type": principal.type.value,
+        "name": principal.name,
+        "address": principal.address,
+        "source": source_dict(principal.source),
+    }
+
+
+def path_dict(path: ChainPath) -> dict[str, Any]:
+    return {
+        "principal": path.principal,
+        "target": path.target,
+        "hops": [
+            {"principal": h.principal, "action": h.action.value, "target": h.target} for h in path.hops
+        ],
+    }
+
+
+def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
+    return {
+        "level": diagnostic.level.value,
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "message": diagnostic.message,
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    """The JSON report of CONTRACT.md, field for field."""
+    analysis = report.analysis
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "tool": {"name": "credmint", "version": __version__},
+        "account_id": report.account_id,
+        "inputs": [{"path": i.path, "format": i.format} for i in analysis.inventory.inputs],
+        "principals": [principal_dict(p) for p in analysis.principals],
+        "grants": [grant_dict(g) for g in analysis.grants],
+        "paths": [path_dict(p) for p in analysis.paths],
+        "findings": [f.as_dict() for f in report.findings],
+        "diagnostics": [diagnostic_dict(d) for d in analysis.diagnostics],
+    }

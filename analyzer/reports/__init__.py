@@ -1,0 +1,1 @@
+"""Report renderers: each module has `render(report) -> str`, sorted and deterministic."""

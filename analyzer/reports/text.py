@@ -1,0 +1,67 @@
+"""`--format text`: a readable listing grouped by principal, fit for an 80-column terminal."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from analyzer.inventory import render as render_value
+from analyzer.model import Grant
+from analyzer.report import Report
+
+INDENT = "    "
+
+
+def _condition(grant: Grant) -> list[str]:
+    return [
+        f"{c.operator} {c.key} = {', '.join(render_value(v) for v in c.values)}" for c in grant.conditions
+    ]
+
+
+def _grant_lines(grant: Grant) -> list[str]:
+    lines = [f"  {grant.action.value} -> {grant.target}", f"{INDENT}certainty: {grant.certainty.value}"]
+    lines += [f"{INDENT}if: {text}" for text in _condition(grant)]
+    if grant.excepted:
+        lines.append(f"{INDENT}except: {', '.join(grant.excepted)}")
+    lines += [f"{INDENT}why: {reason}" for reason in grant.reasons]
+    if grant.sources:
+        lines.append(f"{INDENT}at: {', '.join(str(s) for s in grant.sources)}")
+    return lines
+
+
+def render(report: Report) -> str:
+    analysis = report.analysis
+    principals = {p.id: p for p in analysis.principals}
+    account = report.account_id or "not given (--account-id)"
+    out = [
+        f"credmint: {len(analysis.grants)} grants to "
+        f"{len({g.principal for g in analysis.grants})} principals; account {account}",
+        "",
+    ]
+    for principal_id, grants in groupby(analysis.grants, key=lambda g: g.principal):
+        principal = principals.get(principal_id)
+        label = principal_id
+        if principal is not None:
+            where = f", {principal.source}" if principal.source else ""
+            label += f"  ({principal.type.value}{where})"
+        out.append(label)
+        for grant in grants:
+            out += _grant_lines(grant)
+        out.append("")
+    if analysis.paths:
+        out.append("Role chains:")
+        for path in analysis.paths:
+            out.append(f"  {path.principal}")
+            out += [f"{INDENT}-> {hop.target} ({hop.action.value})" for hop in path.hops]
+        out.append("")
+    if report.findings:
+        out.append("Findings:")
+        for finding in report.findings:
+            out.append(f"  [{finding.severity.value}] {finding.rule} {finding.title}: {finding.message}")
+            out.append(f"{INDENT}at: {finding.source}")
+        out.append("")
+    if analysis.diagnostics:
+        out.append("Diagnostics:")
+        for d in analysis.diagnostics:
+            out.append(f"  {d.level.value}: {d.file}:{d.line}: {d.message}")
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,264 @@
+"""Grants that a role's trust policy creates: sts:AssumeRole, ...WithWebIdentity, ...WithSAML.
+
+SEMANTICS.md §1, §4 and §7, with the decisions of docs/DECISIONS.md: the trust policy must always
+allow; a same-account caller named by its own ARN (or by `*`) needs no identity policy; a caller
+admitted through its account needs an identity allow too; other accounts are `uncertain`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator, Sequence
+
+from analyzer.callers import Caller
+from analyzer.conditions import ANYONE, CallerContext
+from analyzer.inventory import (
+    Diagnostic,
+    DiagnosticLevel,
+    Effect,
+    Role,
+    Statement,
+    render,
+)
+from analyzer.model import Action, Certainty, Grant, PrincipalType
+from analyzer.patterns import Tri, match_literal
+from analyzer.policy import Labelled, Request, Support, apply_denies, evaluate_set, labelled
+from analyzer.principals import (
+    REPORT_TYPES,
+    Named,
+    TrustEntry,
+    classify,
+    same_account,
+    web_identity_action,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class TrustedRole:
+    role: Role
+    id: str
+    name: str
+    items: tuple[Labelled, ...]
+
+
+def trusted_role(role: Role) -> TrustedRole | None:
+    if role.trust_policy is None:
+        return None
+    name = f"role/{render(role.name)}"
+    items = tuple(labelled(role.trust_policy, f"trust policy of {name}"))
+    return TrustedRole(role, render(role.arn), name, items)
+
+
+def invalid_principals(target: TrustedRole) -> list[Diagnostic]:
+    """Principals AWS rejects in a trust policy: error diagnostics, never grants (§6)."""
+    problems: list[Diagnostic] = []
+    for item in target.items:
+        statement = item.statement
+        where = statement.source
+        if statement.is_not_principal:
+            problems.append(_error(where, f"NotPrincipal is not allowed in the trust policy of {target.name}"))
+            continue
+        for principal in statement.principals or ():
+            entry = classify(principal)
+            if entry.named is Named.INVALID:
+                problems.append(_error(where, f"{entry.problem} in the trust policy of {target.name}"))
+    return problems
+
+
+def _error(where, message: str) -> Diagnostic:
+    return Diagnostic(level=DiagnosticLevel.ERROR, message=message, file=where.file, line=where.line)
+
+
+def _entries(statement: Statement) -> list[TrustEntry]:
+    if statement.is_not_principal:
+        return []
+    return [classify(p) for p in statement.principals or ()]
+
+
+def _names(caller: Caller, entry: TrustEntry) -> Tri:
+    """Does this entry name the caller itself (its ARN), or anyone?"""
+    if entry.named is Named.ANY:
+        return Tri.YES
+    if entry.named not in (Named.USER, Named.ROLE, Named.UNKNOWN):
+        return Tri.NO
+    wanted = PrincipalType.USER if entry.named is Named.USER else PrincipalType.ROLE
+    if entry.named is not Named.UNKNOWN and caller.type is not wanted:
+        return Tri.NO
+    return match_literal(entry.id, caller.id)
+
+
+def _names_account(caller: Caller, entry: TrustEntry) -> Tri:
+    if entry.named is not Named.ACCOUNT or entry.account is None:
+        return Tri.NO
+    return match_literal(entry.account, caller.account)
+
+
+def _test(predicate):
+    def test(statement: Statement) -> Tri:
+        return max((predicate(entry) for entry in _entries(statement)), default=Tri.NO)
+
+    return test
+
+
+def grants_for_callers(target: TrustedRole, callers: Sequence[Caller]) -> Iterator[Grant]:
+    """Grants to the templates' own users and roles (§1, §7)."""
+    for caller in callers:
+        support = _caller_support(target, caller)
+        if support is not None:
+            yield _grant(caller.id, caller.type, Action.ASSUME_ROLE, target, support)
+
+
+def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
+    request = Request(action=Action.ASSUME_ROLE.value, resource=None, context=caller.context)
+    any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
+    direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)))
+    via_account = evaluate_set(target.items, request, _test(lambda e: _names_account(caller, e)))
+    same = same_account(caller.account, target.role.account)
+    options: list[Support] = []
+    if direct is not None and same is True:
+        options.append(_direct(direct, target, caller))
+    elif direct is not None:
+        via_account = direct if via_account is None else via_account
+    if via_account is not None:
+        identity = _identity_side(target, caller)
+        if identity is not None:
+            options.append(via_account & identity)
+    options = [o for o in options if o is not None]
+    if not options:
+        return None
+    best = max(options, key=lambda s: (s.certainty.rank, -len(s.conditions)))
+    return apply_denies(best, target.items, request, any_form)
+
+
+def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | None:
+    """Same account, trust names the caller: no identity allow needed, but denies and boundary cut."""
+    request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
+    support = apply_denies(trust, caller.identity, request)
+    if support is None or caller.boundary is None:
+        return support
+    bounded = evaluate_set(caller.boundary, request)
+    if bounded is not None:
+        return support & bounded
+    if caller.type is PrincipalType.ROLE:
+        return None
+    # SEMANTICS.md §1 decision: AWS's pages disagree on whether a user's boundary limits this.
+    return support & Support(
+        certainty=Certainty.UNCERTAIN,
+        reasons=(
+            f"the permissions boundary of user {caller.name} does not allow sts:AssumeRole on "
+            f"{target.name}; AWS's documentation disagrees on whether it applies here",
+        ),
+    )
+
+
+def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
+    """The caller's identity policies (∩ boundary) must allow sts:AssumeRole on the role."""
+    request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
+    support = evaluate_set(caller.identity, request)
+    if support is None:
+        return None
+    if caller.boundary is not None:
+        bounded = evaluate_set(caller.boundary, request)
+        if bounded is None:
+            return None
+        support = support & bounded
+    if same_account(caller.account, target.role.account) is not True:
+        support = support & Support(
+            certainty=Certainty.UNCERTAIN,
+            reasons=(f"{caller.id} may be in another account than {target.name}",),
+        )
+    return support
+
+
+def grants_for_outsiders(target: TrustedRole, callers: Sequence[Caller]) -> Iterator[Grant]:
+    """Grants to principals outside the templates: anyone, other accounts, services, providers."""
+    known_ids = {caller.id for caller in callers}
+    seen: set[tuple[Named, str]] = set()
+    for item in target.items:
+        if item.statement.effect is Effect.DENY:
+            continue
+        for entry in _entries(item.statement):
+            if (entry.named, entry.id) in seen or entry.id in known_ids:
+                continue
+            seen.add((entry.named, entry.id))
+            grant = _outsider_grant(target, entry)
+            if grant is not None:
+                yield grant
+
+
+def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
+    action, context, doubt = _outsider_terms(target, entry)
+    if action is None:
+        return None
+    request = Request(action=action.value, resource=None, context=context)
+    same_entry = _test(lambda e: Tri.YES if (e.named, e.id) == (entry.named, entry.id) else Tri.NO)
+    matches_any = _test(lambda e: Tri.YES if e.named is Named.ANY or e.id == entry.id else Tri.NO)
+    support = evaluate_set(target.items, request, same_entry)
+    if support is None:
+        return None
+    support = apply_denies(support, target.items, request, matches_any)
+    if support is None:
+        return None
+    if doubt:
+        support = support & Support(certainty=Certainty.UNCERTAIN, reasons=(doubt,))
+    return _grant(entry.id, REPORT_TYPES[entry.named], action, target, support)
+
+
+def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | None, CallerContext, str]:
+    """The action an outside principal would call, what is known of its context, and any doubt."""
+    named = entry.named
+    if named is Named.ANY:
+        return Action.ASSUME_ROLE, ANYONE, ""
+    if named is Named.SERVICE:
+        return Action.ASSUME_ROLE, _service_context(entry.id), ""
+    if named in (Named.OIDC, Named.SAML):
+        return web_identity_action(entry), _federated_context(), ""
+    if named is Named.ACCOUNT:
+        same = same_account(entry.account, target.role.account)
+        if same is True:
+            return None, ANYONE, ""  # callers of the account are the templates' own (DECISIONS.md)
+        return Action.ASSUME_ROLE, ANYONE, f"the policies of account {render(entry.account)} are not analysed"
+    if named in (Named.USER, Named.ROLE, Named.ROLE_SESSION):
+        same = same_account(entry.account, target.role.account)
+        if same is True:
+            return Action.ASSUME_ROLE, ANYONE, f"{entry.id} is not defined in the analysed templates"
+        return Action.ASSUME_ROLE, ANYONE, f"{entry.id} is in an account whose policies are not analysed"
+    if named is Named.UNKNOWN:
+        return Action.ASSUME_ROLE, ANYONE, f"the principal {entry.id} is unknown before apply"
+    # Federated-user sessions may call no STS action but GetCallerIdentity (§1): no grant.
+    return None, ANYONE, ""
+
+
+def _service_context(service: str) -> CallerContext:
+    return CallerContext(
+        known={"aws:principalisawsservice": ("true",), "aws:principalservicename": (service,)},
+        absent=frozenset(
+            {"sts:externalid", "aws:multifactorauthpresent", "aws:principalorgid", "aws:principalarn",
+             "aws:principalaccount", "aws:username", "aws:principaltype"}
+        ),
+    )
+
+
+def _federated_context() -> CallerContext:
+    return CallerContext(
+        absent=frozenset({"sts:externalid", "aws:principalorgid", "aws:principalarn", "aws:principalaccount",
+                          "aws:username"}),
+    )
+
+
+def _grant(
+    principal: str, kind: PrincipalType, action: Action, target: TrustedRole, support: Support
+) -> Grant:
+    certainty = support.certainty
+    if certainty is Certainty.DEFINITE and support.conditions:
+        certainty = Certainty.CONDITIONAL
+    return Grant(
+        principal=principal,
+        principal_type=kind,
+        action=action,
+        target=target.id,
+        certainty=certainty,
+        conditions=support.conditions,
+        reasons=support.reasons,
+        sources=support.sources,
+    )
