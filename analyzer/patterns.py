@@ -195,11 +195,17 @@ def match_resource(pattern: Value, resource: Value) -> Tri:
     if isinstance(pattern, str) and isinstance(resource, str) and not _has_wildcard(resource):
         if pattern.count(":") >= 5:
             return _match_arn_literal(pattern, resource)
-        return match_glob(pattern, resource)
+        return _short_pattern(pattern, resource)
     pattern_parts, resource_parts = split_arn(pattern), split_arn(resource)
     if pattern_parts is None or resource_parts is None:
-        return match_glob(pattern, resource)
+        return _short_pattern(pattern, resource)
     return tri_all([match_tokens(p, r) for p, r in zip(pattern_parts, resource_parts)])
+
+
+def _short_pattern(pattern: Value, resource: Value) -> Tri:
+    """A pattern with fewer than six ARN parts (`arn:aws:iam::*`): AWS does not say how it
+    matches, so a whole-string match is only MAYBE (docs/DECISIONS.md), never a silent yes or no."""
+    return min(match_glob(pattern, resource), Tri.MAYBE)
 
 
 def _match_arn_literal(pattern: str, resource: str) -> Tri:

@@ -1,0 +1,54 @@
+"""SEMANTICS.md §1 and §6 conditions: known keys decided, absent keys, IfExists, Null, negation."""
+
+import pytest
+
+from analyzer.conditions import CallerContext, evaluate, negate
+from analyzer.inventory import Condition
+from analyzer.patterns import Tri
+
+USER = CallerContext(
+    known={"aws:principalarn": ("arn:aws:iam::111111111111:user/alice",), "aws:username": ("alice",)},
+    absent=frozenset({"sts:externalid"}),
+)
+
+
+def cond(operator, key, *values):
+    return Condition(operator=operator, key=key, values=values)
+
+
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [
+        (cond("StringEquals", "aws:PrincipalArn", "arn:aws:iam::111111111111:user/alice"), Tri.YES),
+        (cond("StringEquals", "AWS:PRINCIPALARN", "arn:aws:iam::111111111111:user/alice"), Tri.YES),
+        (cond("StringEquals", "aws:PrincipalArn", "arn:aws:iam::111111111111:user/bob"), Tri.NO),
+        (cond("StringEquals", "aws:PrincipalArn", "x", "arn:aws:iam::111111111111:user/alice"), Tri.YES),
+        (cond("ArnLike", "aws:PrincipalArn", "arn:aws:iam::111111111111:user/*"), Tri.YES),
+        (cond("StringNotEquals", "aws:username", "alice"), Tri.NO),
+        (cond("StringLike", "aws:username", "al*"), Tri.YES),
+        (cond("StringEquals", "aws:username", "al*"), Tri.NO),  # StringEquals has no wildcards
+        # A key that can never be present: positive operators fail, negated ones pass.
+        (cond("StringEquals", "sts:ExternalId", "x"), Tri.NO),
+        (cond("StringNotEquals", "sts:ExternalId", "x"), Tri.YES),
+        (cond("StringEqualsIfExists", "sts:ExternalId", "x"), Tri.YES),
+        (cond("Null", "sts:ExternalId", "true"), Tri.YES),
+        (cond("Null", "sts:ExternalId", "false"), Tri.NO),
+        (cond("Null", "aws:username", "false"), Tri.YES),
+    ],
+)
+def test_conditions_on_keys_known_for_the_caller_are_decided(condition, expected):
+    assert evaluate(condition, USER) is expected
+
+
+def test_request_dependent_conditions_stay_on_the_grant():
+    assert evaluate(cond("Bool", "aws:MultiFactorAuthPresent", "true"), USER) is None
+    assert evaluate(cond("IpAddress", "aws:SourceIp", "10.0.0.0/8"), USER) is None
+
+
+def test_a_deny_condition_negates_into_the_condition_the_request_must_meet():
+    assert negate(cond("StringEquals", "sts:ExternalId", "x")) == cond("StringNotEquals", "sts:ExternalId", "x")
+    # Deny when MFA is false or absent ⇒ allowed only with MFA present and true.
+    assert negate(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")) == cond(
+        "Bool", "aws:MultiFactorAuthPresent", "true"
+    )
+    assert negate(cond("ForAnyValue:StringEquals", "aws:TagKeys", "x")) is None
