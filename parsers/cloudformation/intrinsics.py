@@ -1,0 +1,299 @@
+"""Evaluate CloudFormation intrinsic functions into inventory values.
+
+Strings become `str`, or `Unknown`/`Text` where a part is not known before deployment; mappings
+and lists keep their positions (`CfnMap`/`CfnList`). `AWS::NoValue` removes the key or item that
+holds it. Anything this evaluator cannot know becomes an `Unknown` naming the expression, never a
+guess (DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any, Callable, Mapping
+
+from analyzer.inventory import Diagnostic, DiagnosticLevel, Text, Unknown, Value, concat
+from parsers.cloudformation.identities import (
+    ARN_RESOURCE_TYPES,
+    NAME_PROPERTIES,
+    Identity,
+    generated_name,
+    make_identity,
+    strip_scheme,
+)
+from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
+from parsers.context import ParseContext
+
+NO_VALUE = Unknown("AWS::NoValue", "removes the property that holds it")
+"""What `Ref: AWS::NoValue` evaluates to; containers drop it."""
+
+_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
+_DESCRIBE_LIMIT = 120
+
+
+def describe(node: object) -> str:
+    """Short text of an expression, used as the `Unknown` that stands for it."""
+    if isinstance(node, Mapping) and len(node) == 1:
+        key, argument = next(iter(node.items()))
+        if key == "Ref" and isinstance(argument, str):
+            return argument
+        if key == "Fn::GetAtt" and isinstance(argument, list):
+            return ".".join(str(part) for part in argument)
+        text = f"{key}({_compact(argument)})"
+    else:
+        text = _compact(node)
+    return text if len(text) <= _DESCRIBE_LIMIT else text[: _DESCRIBE_LIMIT - 3] + "..."
+
+
+def _compact(node: object) -> str:
+    if isinstance(node, str):
+        return node
+    return json.dumps(node, default=str, separators=(",", ":"))
+
+
+def is_scalar(value: object) -> bool:
+    return isinstance(value, (str, Unknown, Text))
+
+
+class Evaluator:
+    """Resolves intrinsics against one template's parameters, resources and the run context."""
+
+    def __init__(self, template: Mapping, ctx: ParseContext, file: str) -> None:
+        self.ctx = ctx
+        self.file = file
+        self.parameters = _mapping(template.get("Parameters"))
+        self.resources = _mapping(template.get("Resources"))
+        self.diagnostics: list[Diagnostic] = []
+        self._identities: dict[str, Identity | None] = {}
+        self._resolving: set[str] = set()
+        self._functions: dict[str, Callable[[Any, Mapping], Any]] = {
+            "Ref": self._ref,
+            "Fn::GetAtt": self._get_att,
+            "Fn::Sub": self._sub,
+            "Fn::Join": self._join,
+        }
+
+    # -- values ---------------------------------------------------------------------------
+
+    def evaluate(self, node: Any) -> Any:
+        """The value `node` will have once deployed, as far as the templates tell."""
+        if isinstance(node, dict):
+            function = _function_name(node)
+            if function is not None:
+                return self._call(function, node)
+            result = node.derive(()) if isinstance(node, CfnMap) else CfnMap()
+            for key, value in node.items():
+                evaluated = self.evaluate(value)
+                if evaluated is not NO_VALUE:
+                    result[key] = evaluated
+                    result.key_lines[key] = line_of_key(node, key)
+            return result
+        if isinstance(node, list):
+            result_list = CfnList(line_of(node))
+            for index, item in enumerate(node):
+                evaluated = self.evaluate(item)
+                if evaluated is not NO_VALUE:
+                    result_list.append(evaluated)
+                    result_list.item_lines.append(_item_line(node, index))
+            return result_list
+        return node
+
+    def scalar(self, node: Any) -> Value | None:
+        """`node` evaluated to one string value (None when absent or removed)."""
+        value = self.evaluate(node)
+        if value is None or value is NO_VALUE:
+            return None
+        if is_scalar(value):
+            return value
+        return Unknown(describe(node), "not a single string")
+
+    def _call(self, function: str, node: Mapping) -> Any:
+        handler = self._functions.get(function)
+        if handler is None:
+            return Unknown(describe(node), f"{function} is not evaluated")
+        return handler(node[function], node)
+
+    def warn(self, node: object, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(level=DiagnosticLevel.WARNING, message=message, file=self.file,
+                       line=line_of(node))
+        )
+
+    # -- Ref and GetAtt -------------------------------------------------------------------
+
+    def _ref(self, name: Any, node: Mapping) -> Any:
+        if not isinstance(name, str):
+            return Unknown(describe(node), "Ref needs a literal name")
+        return self.reference(name, node)
+
+    def reference(self, name: str, node: object) -> Any:
+        """What `Ref: name` returns: a pseudo parameter, a parameter, or a resource."""
+        pseudo = self._pseudo(name)
+        if pseudo is not None:
+            return pseudo
+        if name in self.parameters:
+            return self.parameter(name)
+        if name in self.resources:
+            identity = self.identity(name)
+            return identity.ref if identity else Unknown(name, "physical id of the resource")
+        self.warn(node, f"Ref to {name!r}, which is neither a parameter nor a resource")
+        return Unknown(name, "not defined in the template")
+
+    def _pseudo(self, name: str) -> Any:
+        ctx = self.ctx
+        if name == "AWS::AccountId":
+            return ctx.account
+        if name == "AWS::Partition":
+            return ctx.partition
+        if name == "AWS::Region":
+            return ctx.region or Unknown("AWS::Region", "the region the stack deploys into")
+        if name == "AWS::StackName":
+            return ctx.stack_name or Unknown("AWS::StackName", "the stack name (--stack-name)")
+        if name == "AWS::URLSuffix":
+            return "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com"
+        if name == "AWS::NoValue":
+            return NO_VALUE
+        if name in ("AWS::StackId", "AWS::NotificationARNs"):
+            return Unknown(name, "known only after deployment")
+        return None
+
+    def parameter(self, name: str) -> Any:
+        """A parameter's value: `--parameter`, else its default, else Unknown."""
+        spec = _mapping(self.parameters.get(name))
+        kind = spec.get("Type", "String")
+        kind = kind if isinstance(kind, str) else "String"
+        if kind.startswith("AWS::SSM::Parameter::Value<"):
+            return Unknown(name, "read from SSM Parameter Store at deployment")
+        raw = self.ctx.parameters.get(name, spec.get("Default"))
+        if raw is None:
+            return Unknown(name, "parameter without a default (--parameter)")
+        if kind == "CommaDelimitedList" or kind.startswith("List<"):
+            items = raw if isinstance(raw, list) else str(raw).split(",")
+            return CfnList(line_of(spec), [str(item).strip() for item in items])
+        return raw if isinstance(raw, str) else Unknown(name, "parameter value is not a string")
+
+    def _get_att(self, argument: Any, node: Mapping) -> Any:
+        if isinstance(argument, str) and "." in argument:
+            argument = argument.split(".", 1)
+        if not (isinstance(argument, list) and len(argument) == 2 and isinstance(argument[0], str)):
+            return Unknown(describe(node), "malformed Fn::GetAtt")
+        logical_id, attribute = argument[0], self.scalar(argument[1])
+        if not isinstance(attribute, str):
+            return Unknown(describe(node), "attribute name not known")
+        return self.attribute(logical_id, attribute, node)
+
+    def attribute(self, logical_id: str, attribute: str, node: object) -> Any:
+        """`Fn::GetAtt [logical_id, attribute]`."""
+        if logical_id not in self.resources:
+            self.warn(node, f"Fn::GetAtt of {logical_id!r}, which is not a resource")
+            return Unknown(f"{logical_id}.{attribute}", "not defined in the template")
+        identity = self.identity(logical_id)
+        if identity is None:
+            return Unknown(f"{logical_id}.{attribute}", "attribute known only after deployment")
+        return identity.attribute(attribute)
+
+    def identity(self, logical_id: str) -> Identity | None:
+        """Name and ARN of an IAM resource of this template (None for other types)."""
+        if logical_id in self._identities:
+            return self._identities[logical_id]
+        resource = _mapping(self.resources.get(logical_id))
+        resource_type = type_of(resource)
+        if resource_type not in ARN_RESOURCE_TYPES:
+            return None
+        if logical_id in self._resolving:
+            return Identity(logical_id, resource_type, generated_name(logical_id), "/",
+                            Unknown(f"{logical_id}.Arn", "circular reference"))
+        self._resolving.add(logical_id)
+        try:
+            identity = self._make_identity(logical_id, resource_type, resource)
+        finally:
+            self._resolving.discard(logical_id)
+        self._identities[logical_id] = identity
+        return identity
+
+    def _make_identity(self, logical_id: str, resource_type: str, resource: Mapping) -> Identity:
+        properties = _mapping(resource.get("Properties"))
+        if resource_type == "AWS::IAM::OIDCProvider":
+            url = self.scalar(properties.get("Url"))
+            name = strip_scheme(url) if url is not None else generated_name(logical_id)
+        else:
+            name = self.scalar(properties.get(NAME_PROPERTIES[resource_type]))
+            name = generated_name(logical_id) if name is None else name
+        path = self.scalar(properties.get("Path")) or "/"
+        return make_identity(logical_id, resource_type, name, path, self.ctx.partition,
+                             self.ctx.account)
+
+    # -- strings --------------------------------------------------------------------------
+
+    def _sub(self, argument: Any, node: Mapping) -> Any:
+        variables: Mapping = {}
+        if isinstance(argument, list) and len(argument) == 2:
+            argument, raw_variables = argument
+            variables = _mapping(self.evaluate(raw_variables))
+        if not isinstance(argument, str):
+            return Unknown(describe(node), "Fn::Sub needs a literal string")
+        parts: list[Value] = []
+        position = 0
+        for match in _SUB_VARIABLE.finditer(argument):
+            parts.append(argument[position:match.start()])
+            inner = match.group(1)
+            if inner.startswith("!"):
+                parts.append("${" + inner[1:] + "}")  # `${!Literal}` is the text `${Literal}`
+            else:
+                parts.append(self._sub_variable(inner.strip(), variables, node))
+            position = match.end()
+        parts.append(argument[position:])
+        return concat(*parts)
+
+    def _sub_variable(self, name: str, variables: Mapping, node: Mapping) -> Value:
+        if name in variables:
+            value = variables[name]
+        elif "." in name and name not in self.parameters and not name.startswith("AWS::"):
+            logical_id, attribute = name.split(".", 1)
+            value = self.attribute(logical_id, attribute, node)
+        else:
+            value = self.reference(name, node)
+        if value is NO_VALUE or not is_scalar(value):
+            return Unknown(name, "not a single string in Fn::Sub")
+        return value
+
+    def _join(self, argument: Any, node: Mapping) -> Any:
+        if not (isinstance(argument, list) and len(argument) == 2):
+            return Unknown(describe(node), "malformed Fn::Join")
+        delimiter, items = self.evaluate(argument[0]), self.evaluate(argument[1])
+        if not isinstance(delimiter, str) or not isinstance(items, list):
+            return Unknown(describe(node), "Fn::Join of values not known before deployment")
+        if not all(is_scalar(item) for item in items):
+            return Unknown(describe(node), "Fn::Join of values that are not strings")
+        parts: list[Value] = []
+        for index, item in enumerate(items):
+            parts.extend((delimiter, item) if index else (item,))
+        return concat(*parts)
+
+
+def _function_name(node: Mapping) -> str | None:
+    """The intrinsic a one-key mapping calls (`Ref`, `Fn::*`), else None."""
+    if len(node) != 1:
+        return None
+    key = next(iter(node))
+    if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
+        return key
+    return None
+
+
+def type_of(resource: Mapping) -> str:
+    """A resource's `Type`, or "" when it is not a string."""
+    value = resource.get("Type")
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def line_of_key(node: Mapping, key: str) -> int:
+    return node.line_of(key) if isinstance(node, CfnMap) else 0
+
+
+def _item_line(node: list, index: int) -> int:
+    return node.line_at(index) if isinstance(node, CfnList) else 0

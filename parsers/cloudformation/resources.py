@@ -1,0 +1,268 @@
+"""Turn a template's `AWS::IAM::*` resources into inventory entities.
+
+Principals (users, groups, roles), managed policies and providers are read first; then the
+resources that attach to them (`AWS::IAM::Policy`, `ManagedPolicy` lists, `*Policy`,
+`UserToGroupAddition`) are applied to the principals they name. Every entity's `source` is the
+line of its logical id and its `address` the logical id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from analyzer.inventory import (
+    Attachment,
+    Diagnostic,
+    DiagnosticLevel,
+    Group,
+    IdentityProvider,
+    InlinePolicy,
+    Inventory,
+    ManagedPolicy,
+    Membership,
+    PolicyDocument,
+    ProviderKind,
+    Role,
+    Source,
+    Unknown,
+    User,
+    Value,
+    render,
+)
+from parsers.cloudformation.intrinsics import Evaluator, describe, is_scalar, type_of
+from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
+from parsers.policy_json import document_from_json, document_from_text
+
+PRINCIPAL_TYPES = {"AWS::IAM::User": "user", "AWS::IAM::Group": "group", "AWS::IAM::Role": "role"}
+_ATTACHING_TYPES = {
+    "AWS::IAM::Policy",
+    "AWS::IAM::ManagedPolicy",
+    "AWS::IAM::UserToGroupAddition",
+    "AWS::IAM::RolePolicy",
+    "AWS::IAM::UserPolicy",
+    "AWS::IAM::GroupPolicy",
+}
+_TARGET_LISTS = (("Users", "user"), ("Groups", "group"), ("Roles", "role"))
+_SINGLE_TARGETS = {
+    "AWS::IAM::RolePolicy": ("RoleName", "role"),
+    "AWS::IAM::UserPolicy": ("UserName", "user"),
+    "AWS::IAM::GroupPolicy": ("GroupName", "group"),
+}
+
+
+@dataclass
+class _Draft:
+    """A principal being assembled; frozen entities are made from it at the end."""
+
+    kind: str
+    fields: dict[str, Any]
+    groups: list[Membership] = field(default_factory=list)
+    inline_policies: list[InlinePolicy] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+
+
+class InventoryBuilder:
+    """Reads the IAM resources of one template, evaluated by one `Evaluator`."""
+
+    def __init__(self, evaluator: Evaluator, file: str) -> None:
+        self.evaluator = evaluator
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+        self.drafts: dict[str, _Draft] = {}
+        self.policies: list[ManagedPolicy] = []
+        self.providers: list[IdentityProvider] = []
+
+    def build(self, resources: Mapping[str, Any]) -> Inventory:
+        items = [(logical_id, r) for logical_id, r in resources.items() if isinstance(r, Mapping)]
+        for logical_id, resource in items:
+            self._read_entity(logical_id, resource, resources)
+        for logical_id, resource in items:
+            if type_of(resource) in _ATTACHING_TYPES:
+                self._read_attaching(logical_id, resource, resources)
+        return Inventory(
+            users=tuple(self._finish(d, User) for d in self.drafts.values() if d.kind == "user"),
+            groups=tuple(self._finish(d, Group) for d in self.drafts.values() if d.kind == "group"),
+            roles=tuple(self._finish(d, Role) for d in self.drafts.values() if d.kind == "role"),
+            policies=tuple(self.policies),
+            providers=tuple(self.providers),
+            diagnostics=tuple(self.evaluator.diagnostics + self.diagnostics),
+        )
+
+    # -- helpers --------------------------------------------------------------------------
+
+    def source(self, line: int) -> Source:
+        return Source(file=self.file, line=line)
+
+    def properties(self, resource: Mapping) -> CfnMap:
+        evaluated = self.evaluator.evaluate(resource.get("Properties", CfnMap(line_of(resource))))
+        return evaluated if isinstance(evaluated, CfnMap) else CfnMap(line_of(resource))
+
+    def warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(
+            Diagnostic(level=DiagnosticLevel.WARNING, message=message, file=self.file, line=line)
+        )
+
+    def document(self, raw: Any, line: int, address: str) -> PolicyDocument:
+        """A policy document property; statements carry the line of their own mapping."""
+        if isinstance(raw, str):
+            document, problems = document_from_text(raw, source=self.source(line), address=address)
+        else:
+            document, problems = document_from_json(
+                raw, source=self.source(line), address=address,
+                line_of=lambda statement, _index: line_of(statement) or None,
+            )
+        self.diagnostics.extend(problems)
+        return document
+
+    def scalars(self, properties: CfnMap, key: str) -> list[tuple[Value, int]]:
+        """A list property's string items with their lines (a wholly unknown list is one item)."""
+        value = properties.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            return [(self.evaluator.scalar(value) or "", properties.line_of(key))]
+        lines = value if isinstance(value, CfnList) else CfnList(properties.line_of(key))
+        return [
+            (item if is_scalar(item) else Unknown(describe(item), "not a single string"),
+             lines.line_at(index))
+            for index, item in enumerate(value)
+        ]
+
+    # -- entities -------------------------------------------------------------------------
+
+    def _read_entity(self, logical_id: str, resource: Mapping, resources: Mapping) -> None:
+        resource_type = type_of(resource)
+        line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
+        identity = self.evaluator.identity(logical_id)
+        if identity is None:
+            return
+        if resource_type in PRINCIPAL_TYPES:
+            self._read_principal(logical_id, resource, line)
+        elif resource_type == "AWS::IAM::ManagedPolicy":
+            properties = self.properties(resource)
+            self.policies.append(ManagedPolicy(
+                name=identity.name, arn=identity.arn, path=render(identity.path),
+                document=self.document(properties.get("PolicyDocument"),
+                                       properties.line_of("PolicyDocument"), logical_id),
+                source=self.source(line), address=logical_id,
+            ))
+        elif resource_type == "AWS::IAM::OIDCProvider":
+            properties = self.properties(resource)
+            self.providers.append(IdentityProvider(
+                kind=ProviderKind.OIDC, arn=identity.arn, url=identity.name,
+                client_ids=tuple(v for v, _ in self.scalars(properties, "ClientIdList")),
+                source=self.source(line), address=logical_id,
+            ))
+        elif resource_type == "AWS::IAM::SAMLProvider":
+            self.providers.append(IdentityProvider(
+                kind=ProviderKind.SAML, arn=identity.arn, source=self.source(line),
+                address=logical_id,
+            ))
+
+    def _read_principal(self, logical_id: str, resource: Mapping, line: int) -> None:
+        identity = self.evaluator.identity(logical_id)
+        assert identity is not None
+        kind = PRINCIPAL_TYPES[identity.type]
+        properties = self.properties(resource)
+        fields: dict[str, Any] = {
+            "name": identity.name, "arn": identity.arn, "path": render(identity.path),
+            "account": self.evaluator.ctx.account, "source": self.source(line),
+            "address": logical_id,
+        }
+        if kind == "role":
+            trust = properties.get("AssumeRolePolicyDocument")
+            fields["trust_policy"] = None if trust is None else self.document(
+                trust, properties.line_of("AssumeRolePolicyDocument"), logical_id)
+        if kind != "group" and properties.get("PermissionsBoundary") is not None:
+            fields["permissions_boundary"] = Attachment(
+                policy_arn=self.evaluator.scalar(properties["PermissionsBoundary"]) or "",
+                source=self.source(properties.line_of("PermissionsBoundary")), address=logical_id,
+            )
+        draft = _Draft(kind, fields)
+        for group, group_line in self.scalars(properties, "Groups") if kind == "user" else []:
+            draft.groups.append(
+                Membership(group=group, source=self.source(group_line), address=logical_id))
+        for arn, arn_line in self.scalars(properties, "ManagedPolicyArns"):
+            draft.attachments.append(
+                Attachment(policy_arn=arn, source=self.source(arn_line), address=logical_id))
+        draft.inline_policies.extend(self._embedded_policies(properties, logical_id))
+        self.drafts[logical_id] = draft
+
+    def _embedded_policies(self, properties: CfnMap, logical_id: str) -> list[InlinePolicy]:
+        policies = properties.get("Policies")
+        if not isinstance(policies, list):
+            return []
+        result = []
+        for index, policy in enumerate(policies):
+            line = policies.line_at(index) if isinstance(policies, CfnList) else 0
+            if not isinstance(policy, CfnMap):
+                self.warn(line, f"{logical_id}: Policies item is not a mapping; ignored")
+                continue
+            result.append(InlinePolicy(
+                name=self.evaluator.scalar(policy.get("PolicyName")) or "",
+                document=self.document(policy.get("PolicyDocument"),
+                                       policy.line_of("PolicyDocument"), logical_id),
+                source=self.source(policy.line or line), address=logical_id,
+            ))
+        return result
+
+    # -- resources that attach to principals ----------------------------------------------
+
+    def _read_attaching(self, logical_id: str, resource: Mapping, resources: Mapping) -> None:
+        resource_type = type_of(resource)
+        line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
+        source = self.source(line)
+        properties = self.properties(resource)
+        if resource_type == "AWS::IAM::UserToGroupAddition":
+            group = self.evaluator.scalar(properties.get("GroupName")) or ""
+            for user, _ in self.scalars(properties, "Users"):
+                for draft in self._targets("user", user, logical_id, line):
+                    draft.groups.append(Membership(group=group, source=source, address=logical_id))
+            return
+        if resource_type == "AWS::IAM::ManagedPolicy":
+            identity = self.evaluator.identity(logical_id)
+            assert identity is not None
+            for draft in self._listed_targets(properties, logical_id, line):
+                draft.attachments.append(
+                    Attachment(policy_arn=identity.arn, source=source, address=logical_id))
+            return
+        policy = InlinePolicy(
+            name=self.evaluator.scalar(properties.get("PolicyName")) or "",
+            document=self.document(properties.get("PolicyDocument"),
+                                   properties.line_of("PolicyDocument"), logical_id),
+            source=source, address=logical_id,
+        )
+        if resource_type in _SINGLE_TARGETS:
+            key, kind = _SINGLE_TARGETS[resource_type]
+            name = self.evaluator.scalar(properties.get(key)) or ""
+            drafts = self._targets(kind, name, logical_id, line)
+        else:
+            drafts = self._listed_targets(properties, logical_id, line)
+        for draft in drafts:
+            draft.inline_policies.append(policy)
+
+    def _listed_targets(self, properties: CfnMap, logical_id: str, line: int) -> list[_Draft]:
+        return [
+            draft
+            for key, kind in _TARGET_LISTS
+            for name, _ in self.scalars(properties, key)
+            for draft in self._targets(kind, name, logical_id, line)
+        ]
+
+    def _targets(self, kind: str, name: Value, logical_id: str, line: int) -> list[_Draft]:
+        """The principals of this template a resource names; a warning when it names none."""
+        drafts = [d for d in self.drafts.values() if d.kind == kind and d.fields["name"] == name]
+        if not drafts:
+            self.warn(line, f"{logical_id} names {kind} {render(name)!r}, which is not defined "
+                            "in this template; its effect is not analysed")
+        return drafts
+
+    def _finish(self, draft: _Draft, entity: type) -> Any:
+        extra: dict[str, Any] = {
+            "inline_policies": tuple(draft.inline_policies),
+            "attachments": tuple(draft.attachments),
+        }
+        if draft.kind == "user":
+            extra["groups"] = tuple(draft.groups)
+        return entity(**draft.fields, **extra)

@@ -1,0 +1,138 @@
+"""YAML templates with CloudFormation's short forms, loaded safely and with line numbers.
+
+Built on `yaml.SafeLoader` (no object construction from tags). cfn-flip's loader keeps no marks,
+so this one builds `CfnMap`/`CfnList` carrying lines instead. Hostile input is bounded: aliases
+are rejected (CloudFormation has no use for them and they are how "billion laughs" bombs expand),
+nesting is capped, and unknown tags become `Unknown` values with a warning instead of a crash.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from yaml.events import AliasEvent
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from analyzer.inventory import Unknown
+from parsers.cloudformation.errors import TemplateError
+from parsers.cloudformation.nodes import CfnList, CfnMap
+
+MAX_DEPTH = 128
+"""Deeper nesting than any real template needs; bounds recursion in the loader and evaluator."""
+
+SHORT_FORMS = {
+    "Ref": "Ref",
+    "Condition": "Condition",
+    **{
+        name: "Fn::" + name
+        for name in (
+            "And", "Base64", "Cidr", "Equals", "FindInMap", "ForEach", "GetAtt", "GetAZs",
+            "If", "ImportValue", "Join", "Length", "Not", "Or", "Select", "Split", "Sub",
+            "ToJsonString", "Transform",
+        )
+    },
+}
+"""`!Name` tags CloudFormation defines, and the long form each stands for."""
+
+
+class PositionLoader(yaml.SafeLoader):
+    """SafeLoader that records lines, rejects aliases and caps depth."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.depth = 0
+        self.warnings: list[tuple[int, str]] = []
+
+    def compose_node(self, parent: Node | None, index: object) -> Node:
+        if self.check_event(AliasEvent):
+            mark = self.peek_event().start_mark
+            raise TemplateError(
+                "YAML aliases are not allowed in CloudFormation templates", mark.line + 1
+            )
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                mark = self.peek_event().start_mark
+                raise TemplateError(f"nesting deeper than {MAX_DEPTH} levels", mark.line + 1)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _line(node: Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _construct_mapping(loader: PositionLoader, node: MappingNode) -> CfnMap:
+    result = CfnMap(_line(node))
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        if not isinstance(key, str):
+            raise TemplateError("a mapping key must be a string", _line(key_node))
+        if key in result:
+            loader.warnings.append((_line(key_node), f"duplicate key {key!r}: the last one is used"))
+        result[key] = loader.construct_object(value_node, deep=True)
+        result.key_lines[key] = _line(key_node)
+    return result
+
+
+def _construct_sequence(loader: PositionLoader, node: SequenceNode) -> CfnList:
+    items = [loader.construct_object(child, deep=True) for child in node.value]
+    return CfnList(_line(node), items, [_line(child) for child in node.value])
+
+
+def _construct_text(loader: PositionLoader, node: ScalarNode) -> str:
+    """Numbers, booleans and dates as written: CloudFormation compares strings, and YAML 1.1
+    would turn `Version: 2012-10-17` into a date and `000011112222` into an octal number."""
+    return loader.construct_scalar(node)
+
+
+def _construct_tag(loader: PositionLoader, suffix: str, node: Node) -> Any:
+    line = _line(node)
+    name = SHORT_FORMS.get(suffix)
+    if name is None:
+        loader.warnings.append((line, f"unsupported tag !{suffix}: its value is unknown"))
+        return Unknown("!" + suffix, "unsupported YAML tag")
+    if name == "Fn::GetAtt" and isinstance(node, ScalarNode):
+        # `!GetAtt Logical.Attr.Rest` splits at the first dot only (`Stack.Outputs.Name`).
+        value: Any = CfnList(line, loader.construct_scalar(node).split(".", 1), [line, line])
+    elif isinstance(node, ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, SequenceNode):
+        value = _construct_sequence(loader, node)
+    else:
+        value = _construct_mapping(loader, node)
+    result = CfnMap(line)
+    result[name] = value
+    result.key_lines[name] = line
+    return result
+
+
+PositionLoader.add_constructor("tag:yaml.org,2002:map", _construct_mapping)
+PositionLoader.add_constructor("tag:yaml.org,2002:seq", _construct_sequence)
+for _tag in ("bool", "int", "float", "timestamp"):
+    PositionLoader.add_constructor(f"tag:yaml.org,2002:{_tag}", _construct_text)
+PositionLoader.add_multi_constructor("!", _construct_tag)
+
+
+def load_yaml(text: str) -> tuple[Any, list[tuple[int, str]]]:
+    """The document in `text` and the (line, message) warnings found while loading it."""
+    try:
+        loader = PositionLoader(text)
+    except yaml.reader.ReaderError as problem:
+        line = text.count("\n", 0, problem.position) + 1
+        raise TemplateError(f"invalid YAML: {problem.reason}", line) from None
+    try:
+        return loader.get_single_data(), loader.warnings
+    except yaml.reader.ReaderError as problem:
+        line = text.count("\n", 0, problem.position) + 1
+        raise TemplateError(f"invalid YAML: {problem.reason}", line) from None
+    except yaml.MarkedYAMLError as problem:
+        mark = problem.problem_mark or problem.context_mark
+        line = mark.line + 1 if mark else 0
+        raise TemplateError(f"invalid YAML: {problem.problem or problem.context}", line) from None
+    except yaml.YAMLError as problem:
+        raise TemplateError(f"invalid YAML: {problem}") from None
+    finally:
+        loader.dispose()
