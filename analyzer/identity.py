@@ -46,11 +46,12 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
                 patterns.setdefault(text, pattern)
     for text, pattern in sorted(patterns.items()):
         request = Request(action=action, resource=pattern, context=caller.context)
-        support = evaluate_set(_allows_only(caller.identity), request)
+        subject = f"sts:AssumeRole on {text}"
+        support = evaluate_set(_allows_only(caller.identity), request, subject=subject)
         if support is None:
             continue
         if caller.boundary is not None:
-            bounded = evaluate_set(_allows_only(caller.boundary), request)
+            bounded = evaluate_set(_allows_only(caller.boundary), request, subject=subject)
             if bounded is None:
                 continue
             support = support & bounded
@@ -124,11 +125,12 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
     for name in _widest(allowed):
         target = federated_user_arn(caller.account, name, partition)
         request = Request(action=action, resource=target, context=caller.context)
-        support = evaluate_set(_allows_only(caller.identity), request)
+        subject = f"sts:GetFederationToken on federated-user/{name}"
+        support = evaluate_set(_allows_only(caller.identity), request, subject=subject)
         if support is None:
             continue
         if caller.boundary is not None:
-            bounded = evaluate_set(_allows_only(caller.boundary), request)
+            bounded = evaluate_set(_allows_only(caller.boundary), request, subject=subject)
             if bounded is None:
                 continue
             support = support & bounded

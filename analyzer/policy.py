@@ -22,7 +22,6 @@ from analyzer.inventory import (
     Unknown,
     Value,
     concat,
-    render,
 )
 from analyzer.model import Certainty, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
@@ -183,8 +182,12 @@ def evaluate_set(
     items: Sequence[Labelled],
     request: Request,
     principal_test: PrincipalTest | None = None,
+    subject: str = "it",
 ) -> Support | None:
-    """Allow of this set minus its denies: the best support, or None when it does not allow."""
+    """Allow of this set minus its denies: the best support, or None when it does not allow.
+
+    `subject` names what is allowed in the reasons ("account 111111111111", "user/alice").
+    """
     best: Support | None = None
     reasons: list[str] = []
     sources: list[Source] = []
@@ -194,7 +197,7 @@ def evaluate_set(
         found = applies(item, request, principal_test)
         if found.truth is Tri.NO:
             continue
-        support = _support(found, item)
+        support = _support(found, item, subject)
         reasons.extend(support.reasons)
         sources.extend(support.sources)
         if best is None or _better(support, best):
@@ -210,11 +213,11 @@ def evaluate_set(
     return apply_denies(best, items, request, principal_test)
 
 
-def _support(found: Applicability, item: Labelled) -> Support:
+def _support(found: Applicability, item: Labelled, subject: str) -> Support:
     certainty = Certainty.UNCERTAIN if found.truth is Tri.MAYBE else (
         Certainty.CONDITIONAL if found.conditions else Certainty.DEFINITE
     )
-    reason = f"{item.origin} allows it ({item.statement.source})"
+    reason = f"{item.origin} allows {subject} ({item.statement.source})"
     return Support(
         certainty=certainty,
         conditions=found.conditions,
@@ -260,7 +263,3 @@ def apply_denies(
                 sources=(item.statement.source,),
             )
     return support
-
-
-def describe(value: Value) -> str:
-    return render(value)

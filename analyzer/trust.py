@@ -111,8 +111,11 @@ def grants_for_callers(target: TrustedRole, callers: Sequence[Caller]) -> Iterat
 def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     request = Request(action=Action.ASSUME_ROLE.value, resource=None, context=caller.context)
     any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
-    direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)))
-    via_account = evaluate_set(target.items, request, _test(lambda e: _names_account(caller, e)))
+    short = caller.id.split(":", 5)[-1]
+    direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
+    via_account = evaluate_set(
+        target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
+    )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
     if direct is not None and same is True:
@@ -136,7 +139,7 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
     support = apply_denies(trust, caller.identity, request)
     if support is None or caller.boundary is None:
         return support
-    bounded = evaluate_set(caller.boundary, request)
+    bounded = evaluate_set(caller.boundary, request, subject=f"sts:AssumeRole on {target.name}")
     if bounded is not None:
         return support & bounded
     if caller.type is PrincipalType.ROLE:
@@ -154,11 +157,12 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
 def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
     """The caller's identity policies (∩ boundary) must allow sts:AssumeRole on the role."""
     request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
-    support = evaluate_set(caller.identity, request)
+    subject = f"sts:AssumeRole on {target.name}"
+    support = evaluate_set(caller.identity, request, subject=subject)
     if support is None:
         return None
     if caller.boundary is not None:
-        bounded = evaluate_set(caller.boundary, request)
+        bounded = evaluate_set(caller.boundary, request, subject=subject)
         if bounded is None:
             return None
         support = support & bounded
@@ -193,7 +197,7 @@ def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
     request = Request(action=action.value, resource=None, context=context)
     same_entry = _test(lambda e: Tri.YES if (e.named, e.id) == (entry.named, entry.id) else Tri.NO)
     matches_any = _test(lambda e: Tri.YES if e.named is Named.ANY or e.id == entry.id else Tri.NO)
-    support = evaluate_set(target.items, request, same_entry)
+    support = evaluate_set(target.items, request, same_entry, _subject(entry))
     if support is None:
         return None
     support = apply_denies(support, target.items, request, matches_any)
@@ -227,6 +231,14 @@ def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | No
         return Action.ASSUME_ROLE, ANYONE, f"the principal {entry.id} is unknown before apply"
     # Federated-user sessions may call no STS action but GetCallerIdentity (§1): no grant.
     return None, ANYONE, ""
+
+
+def _subject(entry: TrustEntry) -> str:
+    if entry.named is Named.ANY:
+        return "any principal (*)"
+    if entry.named is Named.ACCOUNT:
+        return f"account {render(entry.account)}" if entry.account is not None else entry.id
+    return entry.id
 
 
 def _service_context(service: str) -> CallerContext:
