@@ -86,11 +86,9 @@ def scan(args: argparse.Namespace) -> int:
 
 
 def _managed_policies():
-    """The AWS managed policy snapshot, when this build carries one."""
-    try:
-        from analyzer.managed import lookup
-    except ImportError:
-        return None
+    """The AWS managed policy snapshot (SEMANTICS.md §8); it is read on the first lookup."""
+    from analyzer.managed import lookup
+
     return lookup
 
 
