@@ -15,7 +15,7 @@ from typing import Sequence
 
 from analyzer.inventory import DiagnosticLevel
 from analyzer.report import Report
-from analyzer.rules import FAIL_ON_CHOICES, at_or_above, find_findings
+from analyzer.rules import FAIL_ON_CHOICES, Settings, at_or_above, find_findings
 from analyzer.walk import analyze
 
 FORMATS = ("text", "json")
@@ -80,7 +80,8 @@ def scan(args: argparse.Namespace) -> int:
     )
     inventory = load_inputs(paths, ctx)
     analysis = analyze(inventory, _managed_policies())
-    report = Report(analysis=analysis, account_id=args.account_id, findings=find_findings(analysis))
+    settings = Settings(account_id=args.account_id)
+    report = Report(analysis=analysis, account_id=args.account_id, findings=find_findings(analysis, settings))
     _write(_render(report, args.format, args.output), args.output)
     return exit_code(report, args.fail_on)
 

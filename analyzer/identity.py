@@ -28,11 +28,14 @@ def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterato
             yield item
 
 
+def _resources(item: Labelled, caller: Caller) -> list[Value]:
+    """The statement's Resource (or NotResource) entries, policy variables substituted."""
+    return [substitute_variables(p, item.version, caller.context) for p in item.statement.resources or ()]
+
+
 def _resource_patterns(item: Labelled, caller: Caller) -> list[Value]:
-    statement = item.statement
-    if statement.is_not_resource:
-        return ["*"]
-    return [substitute_variables(p, item.version, caller.context) for p in statement.resources or ()]
+    """What the statement reaches: its resources, or `*` for NotResource."""
+    return ["*"] if item.statement.is_not_resource else _resources(item, caller)
 
 
 def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[Grant]:
@@ -90,6 +93,10 @@ def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str,
     excepted: list[str] = []
     support = Support(certainty=Certainty.DEFINITE)
     denies = [i for i in (*caller.identity, *(caller.boundary or ())) if i.statement.effect is Effect.DENY]
+    for item in _allowing(caller.identity, request.action, Effect.ALLOW):
+        if item.statement.is_not_resource:
+            # NotResource allows every resource but those listed: they are carved out of `*`.
+            excepted += [render(r) for r in _resources(item, caller) if match_resource(pattern, r) is not Tri.NO]
     for item in denies:
         found = applies(item, request, None)
         if found.truth is Tri.NO:

@@ -112,10 +112,15 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     request = Request(action=Action.ASSUME_ROLE.value, resource=None, context=caller.context)
     any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
     short = caller.id.split(":", 5)[-1]
-    direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
-    via_account = evaluate_set(
-        target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
-    )
+    if caller.id == target.id:
+        # Self-assumption is not implicit: only a trust naming the role's own ARN allows it (§1).
+        named = _test(lambda e: _names(caller, e) if e.named is not Named.ANY else Tri.NO)
+        direct, via_account = evaluate_set(target.items, request, named, short), None
+    else:
+        direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
+        via_account = evaluate_set(
+            target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
+        )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
     if direct is not None and same is True:
@@ -166,7 +171,7 @@ def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
         if bounded is None:
             return None
         support = support & bounded
-    if same_account(caller.account, target.role.account) is not True:
+    if same_account(caller.account, target.role.account) is None:
         support = support & Support(
             certainty=Certainty.UNCERTAIN,
             reasons=(f"{caller.id} may be in another account than {target.name}",),

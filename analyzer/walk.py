@@ -61,6 +61,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Analysis:
     inventory: Inventory
+    world: World
     principals: tuple[ReportPrincipal, ...]
     grants: tuple[Grant, ...]
     paths: tuple[ChainPath, ...]
@@ -79,6 +80,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
     graph = build_graph(grants)
     return Analysis(
         inventory=inventory,
+        world=world,
         principals=tuple(_principals(callers, grants)),
         grants=grants,
         paths=tuple(shortest_paths(graph)),

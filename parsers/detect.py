@@ -20,16 +20,18 @@ SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__p
 
 
 def project_root(paths: Sequence[Path], given: Path | None = None) -> Path:
-    """`--root`, else the git work tree holding the paths, else the current directory, else the path."""
+    """`--root`, else the git work tree holding the paths, else the current directory, else the paths'
+    common folder (CONTRACT.md). Missing paths do not count: they are reported on their own."""
     if given is not None:
         return given.resolve()
-    first = (paths[0] if paths else Path(".")).resolve()
-    start = first if first.is_dir() else first.parent
+    resolved = [p.resolve() for p in paths if p.exists()] or [Path(".").resolve()]
+    folders = [p if p.is_dir() else p.parent for p in resolved]
+    start = Path(os.path.commonpath([str(f) for f in folders]))
     for folder in (start, *start.parents):
         if (folder / ".git").exists():
             return folder
     cwd = Path.cwd().resolve()
-    if first == cwd or cwd in first.parents:
+    if start == cwd or cwd in start.parents:
         return cwd
     return start
 
