@@ -8,7 +8,7 @@ before apply); this module applies the policy grammar once, so both formats read
 from __future__ import annotations
 
 import json
-from typing import Callable, Mapping, Optional
+from typing import Callable, Mapping, Union
 
 from analyzer.inventory import (
     Condition,
@@ -25,8 +25,9 @@ from analyzer.inventory import (
     Value,
 )
 
-LineOf = Callable[[object, int], Optional[int]]
-"""Given a statement object and its index in `Statement`, the line it is written on (or None)."""
+LineOf = Callable[[object, int], Union[int, Source, None]]
+"""Given a statement object and its index in `Statement`, where it is written: a line of the
+document's file, a `Source` (a statement merged in from elsewhere), or None (the document's line)."""
 
 _PRINCIPAL_KINDS = {kind.value: kind for kind in PrincipalKind if kind is not PrincipalKind.ANY}
 
@@ -72,8 +73,11 @@ def document_from_json(
         raw_statements = []
     statements = []
     for index, raw in enumerate(raw_statements):
-        line = (line_of(raw, index) if line_of else None) or source.line
-        here = Source(file=source.file, line=line)
+        where = line_of(raw, index) if line_of else None
+        if isinstance(where, Source):
+            here = where
+        else:
+            here = Source(file=source.file, line=where or source.line)
         try:
             statements.append(_statement(raw, here, address))
         except _Invalid as problem:
@@ -104,14 +108,17 @@ def document_from_text(
         return PolicyDocument(source=source, address=address), [
             _error(Source(file=source.file, line=line), message)
         ]
-    line_of = None
-    if first_line is not None:
-        starts = _statement_lines(text)
-        line_of = lambda _raw, index: first_line + starts[index] if index < len(starts) else None  # noqa: E731
+    line_of = None if first_line is None else lines_in_text(text, first_line)
     return document_from_json(data, source=source, address=address, line_of=line_of)
 
 
-def _statement_lines(text: str) -> list[int]:
+def lines_in_text(text: str, first_line: int) -> LineOf:
+    """A `line_of` for JSON text whose first line is `first_line` of its file."""
+    starts = statement_line_offsets(text)
+    return lambda _raw, index: first_line + starts[index] if index < len(starts) else None
+
+
+def statement_line_offsets(text: str) -> list[int]:
     """Line offsets (0-based) of the objects inside the top-level `Statement` of JSON text."""
     decoder = json.JSONDecoder()
     key = text.find('"Statement"')
@@ -257,6 +264,10 @@ def _conditions(value: object, unknowns: list[Unknown]) -> tuple[Condition, ...]
         if not isinstance(keys, Mapping):
             raise _Invalid(f"Condition operator {operator} must map keys to values")
         for key, values in keys.items():
+            if isinstance(key, Unknown):
+                unknowns.append(key)
+            elif isinstance(key, Text):
+                unknowns.extend(part for part in key.parts if isinstance(part, Unknown))
             conditions.append(
                 Condition(
                     operator=str(operator),

@@ -1,0 +1,96 @@
+"""Terraform HCL: one root module directory (and the local modules it calls) into an inventory."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Iterable
+
+from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
+from parsers.context import ParseContext
+from parsers.terraform.evaluator import evaluate
+from parsers.terraform.hcl import ParseFailure, read_body, read_file, top_blocks
+from parsers.terraform.module import MISSING, ModuleInstance, constant_scope, parse_value
+from parsers.terraform.modules import Loader, all_instances
+from parsers.terraform.resources import read_instances
+
+__all__ = ["parse_terraform", "find_root_modules"]
+
+
+def parse_terraform(directory: Path, ctx: ParseContext) -> Inventory:
+    """The inventory of one root module; never raises on bad input (diagnostics instead)."""
+    loader = Loader()
+    files = loader.files(directory, ctx)
+    diagnostics: list[Diagnostic] = list(files.diagnostics)
+    root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader)
+    given = _variable_values(directory, ctx, root)
+    root.inputs = lambda name: given.get(name, MISSING)
+    collected = read_instances(all_instances(root))
+    return Inventory(
+        users=tuple(collected.users),
+        groups=tuple(collected.groups),
+        roles=tuple(collected.roles),
+        policies=tuple(collected.policies),
+        providers=tuple(collected.providers),
+        inputs=(InputFile(path=ctx.relative(directory), format="terraform"),),
+        diagnostics=tuple(diagnostics) + tuple(collected.diagnostics),
+    )
+
+
+def _variable_values(directory: Path, ctx: ParseContext, root: ModuleInstance) -> dict[str, object]:
+    """Input variables in Terraform's precedence: terraform.tfvars, *.auto.tfvars (lexical),
+    then `--var-file`s, then `--var`s, each overriding the one before."""
+    values: dict[str, object] = {}
+    files = [directory / "terraform.tfvars", directory / "terraform.tfvars.json"]
+    files += sorted(directory.glob("*.auto.tfvars")) + sorted(directory.glob("*.auto.tfvars.json"))
+    files += [Path(p) for p in ctx.var_files]
+    for path in files:
+        if path.is_file() and ctx.is_inside_root(path):
+            values.update(_read_tfvars(path, ctx, root))
+    for name, raw in ctx.variables.items():
+        values[name] = parse_value(raw, root.variable_type(name), root)
+    return values
+
+
+def _read_tfvars(path: Path, ctx: ParseContext, root: ModuleInstance) -> dict[str, object]:
+    """A `.tfvars` (HCL) or `.tfvars.json` file's values; a broken file is an error diagnostic."""
+    rel = ctx.relative(path)
+    try:
+        if path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return dict(data) if isinstance(data, dict) else {}
+        file = read_file(path, rel)
+    except ParseFailure as problem:
+        root.report(DiagnosticLevel.ERROR, f"cannot parse variables file: {problem}", rel, problem.line)
+        return {}
+    except (OSError, UnicodeError, ValueError) as problem:
+        root.report(DiagnosticLevel.ERROR, f"cannot read variables file: {problem}", rel, 0)
+        return {}
+    attributes, _ = read_body(file.tree.children[0], file)
+    scope = constant_scope(root)
+    return {name: evaluate(a.expression, file, scope) for name, a in attributes.items()}
+
+
+def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
+    """Folders of `.tf` files under `paths` that no other scanned folder calls as a local module."""
+    folders: set[Path] = set()
+    for path in paths:
+        candidates = [path] if path.is_file() else sorted(path.rglob("*.tf"))
+        for candidate in candidates:
+            if candidate.suffix == ".tf" and ctx.is_inside_root(candidate) and ".terraform" not in candidate.parts:
+                folders.add(candidate.parent.resolve())
+    called: set[Path] = set()
+    for folder in folders:
+        for path in sorted(folder.glob("*.tf")):
+            try:
+                file = read_file(path, ctx.relative(path))
+            except (ParseFailure, OSError, UnicodeError):
+                continue
+            for block in top_blocks(file):
+                source = block.attributes.get("source")
+                if block.type != "module" or source is None:
+                    continue
+                text = file.snippet(source.expression).strip('"')
+                if text.startswith(("./", "../")):
+                    called.add((folder / text).resolve())
+    return sorted(folder for folder in folders if folder not in called)

@@ -1,0 +1,213 @@
+"""Reading `.tf` files into python-hcl2's lark tree, and small helpers over its nodes.
+
+The lark tree (`hcl2.parses_to_tree`) is used rather than `hcl2.load`'s dict because it keeps line
+numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator, Optional
+
+import hcl2
+from lark import Token, Tree
+from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
+
+MAX_FILE_BYTES = 5_000_000
+"""Larger files are not parsed: templates are small, and hostile input must stay cheap."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """One parsed file: its repo-relative path, its text, its tree."""
+
+    rel: str
+    text: str
+    tree: Tree
+    line_offset: int = 0
+    """Added to node lines: non-zero for expressions parsed out of a heredoc."""
+
+    def snippet(self, node: Tree | Token) -> str:
+        """The source text of a node, used to name unknown values."""
+        if isinstance(node, Token):
+            return str(node)
+        meta = node.meta
+        if getattr(meta, "empty", True):
+            return ""
+        return " ".join(self.text[meta.start_pos : meta.end_pos].split())
+
+    def line(self, node: Tree | Token) -> int:
+        if isinstance(node, Token):
+            return (node.line or 1) + self.line_offset
+        return (getattr(node.meta, "line", 1) or 1) + self.line_offset
+
+
+class ParseFailure(Exception):
+    """A file python-hcl2 cannot parse; carries the line of the problem."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_CACHE: dict[str, Tree] = {}
+
+
+def parse_text(text: str) -> Tree:
+    """Parse HCL text; same text parses once per process (base and head of a diff share files)."""
+    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    tree = _CACHE.get(key)
+    if tree is None:
+        try:
+            tree = hcl2.parses_to_tree(text)
+        except UnexpectedInput as problem:
+            raise ParseFailure(_describe(problem), problem.line or 1) from None
+        except (LarkError, RecursionError) as problem:
+            raise ParseFailure(f"cannot parse: {type(problem).__name__}", 1) from None
+        _CACHE[key] = tree
+    return tree
+
+
+def _describe(problem: UnexpectedInput) -> str:
+    if isinstance(problem, UnexpectedCharacters):
+        return f"unexpected character {problem.char!r} at column {problem.column}"
+    token = getattr(problem, "token", None)
+    if token is not None and getattr(token, "type", "") == "$END":
+        return "unexpected end of file"
+    if token is not None:
+        text = str(token).strip().splitlines()[0][:30] if str(token).strip() else str(token)
+        return f"unexpected {text!r} at column {problem.column}"
+    return "syntax error"
+
+
+def read_file(path: Path, rel: str) -> SourceFile:
+    """Read and parse one file; raises ParseFailure (with a line) or OSError."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise ParseFailure(f"file larger than {MAX_FILE_BYTES} bytes, not parsed", 1)
+    text = path.read_text(encoding="utf-8", errors="replace")
+    return SourceFile(rel=rel, text=text, tree=parse_text(text))
+
+
+def parse_expression(text: str, rel: str, line: int) -> tuple[SourceFile, Tree]:
+    """Parse one expression written at `line` (heredoc interpolations, `--var` values)."""
+    source = "__credmint__ = " + text
+    tree = parse_text(source)
+    attribute = next(tree.find_data("attribute"))
+    return SourceFile(rel=rel, text=source, tree=tree, line_offset=line - 1), expression_of(
+        attribute
+    )
+
+
+def subtrees(node: Tree) -> list[Tree]:
+    """The child trees that carry meaning (newlines and comments left out)."""
+    return [
+        child
+        for child in node.children
+        if isinstance(child, Tree) and child.data != "new_line_or_comment"
+    ]
+
+
+def name_of(node: Tree | Token) -> str:
+    """The text of an identifier, keyword or literal-value node (a name or a block label)."""
+    if isinstance(node, Token):
+        return str(node)
+    if node.data == "string":
+        return string_literal(node) or ""
+    return str(node.children[0])
+
+
+def string_literal(node: Tree) -> Optional[str]:
+    """A quoted string's value when it has no interpolation (block labels, types, sources)."""
+    parts = []
+    for part in node.children:
+        if isinstance(part, Token):
+            continue
+        child = part.children[0]
+        if not isinstance(child, Token):
+            return None
+        parts.append(str(child))
+    return unescape("".join(parts))
+
+
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+
+
+def unescape(text: str) -> str:
+    """Resolve a quoted string's backslash escapes (`\\n`, `\\"`, `\\uNNNN`)."""
+    if "\\" not in text:
+        return text
+    out = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char == "\\" and i + 1 < len(text):
+            nxt = text[i + 1]
+            if nxt in _ESCAPES:
+                out.append(_ESCAPES[nxt])
+                i += 2
+                continue
+            width = {"u": 4, "U": 8}.get(nxt)
+            if width and i + 2 + width <= len(text):
+                try:
+                    out.append(chr(int(text[i + 2 : i + 2 + width], 16)))
+                    i += 2 + width
+                    continue
+                except ValueError:
+                    pass
+        out.append(char)
+        i += 1
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Attribute:
+    name: str
+    expression: Tree
+    line: int
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A block as written: type, labels, attributes and nested blocks, in source order."""
+
+    type: str
+    labels: tuple[str, ...]
+    attributes: dict[str, Attribute]
+    blocks: tuple["Block", ...]
+    line: int
+    file: SourceFile
+
+
+def expression_of(attribute: Tree) -> Tree:
+    return subtrees(attribute)[-1]
+
+
+def read_body(body: Tree, file: SourceFile) -> tuple[dict[str, Attribute], tuple[Block, ...]]:
+    """Attributes (by name) and nested blocks of a body node."""
+    attributes: dict[str, Attribute] = {}
+    blocks: list[Block] = []
+    for child in subtrees(body):
+        if child.data == "attribute":
+            name = name_of(child.children[0])
+            attributes[name] = Attribute(name, expression_of(child), file.line(child))
+        elif child.data == "block":
+            blocks.append(read_block(child, file))
+    return attributes, tuple(blocks)
+
+
+def read_block(node: Tree, file: SourceFile) -> Block:
+    parts = subtrees(node)
+    body = parts[-1]
+    labels = tuple(name_of(label) for label in parts[1:-1])
+    attributes, blocks = read_body(body, file)
+    return Block(name_of(parts[0]), labels, attributes, blocks, file.line(node), file)
+
+
+def top_blocks(file: SourceFile) -> Iterator[Block]:
+    """The file's top-level blocks."""
+    body = file.tree.children[0]
+    for child in subtrees(body):
+        if child.data == "block":
+            yield read_block(child, file)

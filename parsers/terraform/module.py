@@ -1,0 +1,488 @@
+"""One module instance: its files, variables, locals, resources and module calls, as references see them.
+
+A module instance is the evaluation context of its expressions (`var`, `local`, `data`, resource
+types, `module`, `path`). Everything is computed lazily and once, so locals may be written in any
+order; a cycle is reported instead of recursing forever.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Optional
+
+from analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
+from parsers.context import ParseContext
+from parsers.terraform import attributes
+from parsers.terraform.blocks import BlockView
+from parsers.terraform.evaluator import Call, Namespace, Scope, evaluate
+from parsers.terraform.functions import call_function
+from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from parsers.terraform.values import EvalError, is_unknown
+
+MAX_INSTANCES = 1_000
+"""Bound on instances one `count`/`for_each` expands to."""
+
+_IN_PROGRESS = object()
+
+
+@dataclass
+class ModuleFiles:
+    """The parsed `.tf` files of one directory and their top-level blocks, by kind."""
+
+    directory: Path
+    rel: str
+    files: list[SourceFile] = field(default_factory=list)
+    variables: dict[str, Block] = field(default_factory=dict)
+    locals: dict[str, tuple[SourceFile, object, int]] = field(default_factory=dict)
+    resources: dict[tuple[str, str], Block] = field(default_factory=dict)
+    data: dict[tuple[str, str], Block] = field(default_factory=dict)
+    modules: dict[str, Block] = field(default_factory=dict)
+    outputs: dict[str, Block] = field(default_factory=dict)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+
+def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
+    """Parse every `*.tf` file of a directory; an unreadable or invalid file is an error diagnostic."""
+    module = ModuleFiles(directory=directory, rel=ctx.relative(directory))
+    for path in sorted(directory.glob("*.tf")):
+        rel = ctx.relative(path)
+        if not ctx.is_inside_root(path):
+            continue
+        try:
+            file = read_file(path, rel)
+        except ParseFailure as problem:
+            module.diagnostics.append(_error(rel, problem.line, f"cannot parse HCL: {problem}"))
+            continue
+        except (OSError, UnicodeError) as problem:
+            module.diagnostics.append(_error(rel, 0, f"cannot read file: {problem}"))
+            continue
+        module.files.append(file)
+        for block in top_blocks(file):
+            _collect(module, block)
+    return module
+
+
+def _collect(module: ModuleFiles, block: Block) -> None:
+    labels = block.labels
+    if block.type == "variable" and len(labels) == 1:
+        module.variables[labels[0]] = block
+    elif block.type == "locals":
+        for name, attribute in block.attributes.items():
+            module.locals[name] = (block.file, attribute.expression, attribute.line)
+    elif block.type == "resource" and len(labels) == 2:
+        module.resources[(labels[0], labels[1])] = block
+    elif block.type == "data" and len(labels) == 2:
+        module.data[(labels[0], labels[1])] = block
+    elif block.type == "module" and len(labels) == 1:
+        module.modules[labels[0]] = block
+    elif block.type == "output" and len(labels) == 1:
+        module.outputs[labels[0]] = block
+
+
+def _relative_to(directory: Path, root_directory: Path) -> str:
+    """`path.module`: the module's directory as Terraform gives it, relative to the root module."""
+    return Path(os.path.relpath(directory, root_directory)).as_posix()
+
+
+def _error(file: str, line: int, message: str) -> Diagnostic:
+    return Diagnostic(level=DiagnosticLevel.ERROR, message=message, file=file, line=line)
+
+
+class ResourceObject(Namespace):
+    """One resource or data source instance: configured arguments and computed attributes."""
+
+    def __init__(self, module: "ModuleInstance", kind: str, type_: str, address: str, view: BlockView) -> None:
+        self.module = module
+        self.kind = kind
+        self.type = type_
+        self.address = address
+        self.view = view
+        self._cache: dict[str, object] = {}
+
+    @property
+    def ctx(self) -> ParseContext:
+        return self.module.ctx
+
+    def config(self, name: str) -> object:
+        """A configured argument's value (None when not set)."""
+        return self.view.get(name)
+
+    def attr(self, name: str) -> object:
+        cached = self._cache.get(name)
+        if cached is _IN_PROGRESS:
+            self.module.warn(f"{self.address}.{name} refers to itself", self.view.source)
+            return Unknown(f"{self.address}.{name}", "refers to itself")
+        if cached is not None or name in self._cache:
+            return cached
+        self._cache[name] = _IN_PROGRESS
+        value = attributes.computed(self, name)
+        if value is attributes.NOT_COMPUTED:
+            if self.view.has(name):
+                value = self.view.get(name)
+            else:
+                value = Unknown(f"{self.address}.{name}", "known only after apply")
+        self._cache[name] = value
+        return value
+
+
+class _Types(Namespace):
+    """`aws_iam_role` or `data.aws_iam_role`: the named resources of one type."""
+
+    def __init__(self, module: "ModuleInstance", kind: str, type_: str) -> None:
+        self.module, self.kind, self.type = module, kind, type_
+
+    def attr(self, name: str) -> object:
+        return self.module.resource_value(self.kind, self.type, name)
+
+
+class _Data(Namespace):
+    def __init__(self, module: "ModuleInstance") -> None:
+        self.module = module
+
+    def attr(self, name: str) -> object:
+        if not any(type_ == name for type_, _ in self.module.files.data):
+            raise EvalError(f"no data source of type {name} is declared")
+        return _Types(self.module, "data", name)
+
+
+class _Vars(Namespace):
+    def __init__(self, module: "ModuleInstance") -> None:
+        self.module = module
+
+    def attr(self, name: str) -> object:
+        return self.module.variable(name)
+
+
+class _Locals(Namespace):
+    def __init__(self, module: "ModuleInstance") -> None:
+        self.module = module
+
+    def attr(self, name: str) -> object:
+        return self.module.local(name)
+
+
+class _Modules(Namespace):
+    def __init__(self, module: "ModuleInstance") -> None:
+        self.module = module
+
+    def attr(self, name: str) -> object:
+        return self.module.module_value(name)
+
+
+@dataclass(frozen=True)
+class Instance:
+    """A resource instance to read into the inventory."""
+
+    type: str
+    address: str
+    object: ResourceObject
+
+
+InputValues = Callable[[str], object]
+"""A variable's value given from outside the module (`--var`, tfvars, the module call), or MISSING."""
+
+MISSING = object()
+
+
+class ModuleInstance:
+    """The evaluation context of one module instance (root or called)."""
+
+    def __init__(
+        self,
+        files: ModuleFiles,
+        ctx: ParseContext,
+        *,
+        prefix: str = "",
+        inputs: InputValues = lambda name: MISSING,
+        diagnostics: Optional[list[Diagnostic]] = None,
+        depth: int = 0,
+        loader: Optional[Callable[["ModuleInstance", str, Block], object]] = None,
+        root_directory: Optional[Path] = None,
+    ) -> None:
+        self.files = files
+        self.ctx = ctx
+        self.prefix = prefix
+        self.inputs = inputs
+        self.diagnostics = diagnostics if diagnostics is not None else []
+        self.depth = depth
+        self.loader = loader
+        self.root_directory = root_directory or files.directory
+        self.scope = Scope(self)
+        self._variables: dict[str, object] = {}
+        self._locals: dict[str, object] = {}
+        self._resources: dict[tuple[str, str, str], object] = {}
+        self._modules: dict[str, object] = {}
+        self._namespaces: dict[str, object] = {
+            "var": _Vars(self),
+            "local": _Locals(self),
+            "data": _Data(self),
+            "module": _Modules(self),
+            "path": {"module": _relative_to(files.directory, self.root_directory), "root": ".", "cwd": "."},
+            "terraform": {"workspace": "default"},
+        }
+        self._types = {type_ for type_, _ in files.resources}
+
+    # -- Context protocol ---------------------------------------------------------------
+
+    def root(self, name: str) -> object:
+        if name in self._namespaces:
+            return self._namespaces[name]
+        if name in self._types:
+            return _Types(self, "resource", name)
+        if name in ("count", "each", "self"):
+            raise EvalError(f"`{name}` is not available here")
+        raise EvalError(f"unknown name `{name}` (no such resource type declared)")
+
+    def report(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None:
+        diagnostic = Diagnostic(level=level, message=message, file=file, line=line)
+        if diagnostic not in self.diagnostics:
+            self.diagnostics.append(diagnostic)
+
+    def call(self, name: str, args: list[object], where: Call) -> object:
+        if name in _FILE_FUNCTIONS:
+            return _FILE_FUNCTIONS[name](self, args, where)
+        value = call_function(name, args, where)
+        if value is None:
+            self.report(
+                DiagnosticLevel.WARNING,
+                f"function {name}() is not evaluated; its result is unknown",
+                where.file.rel,
+                where.line,
+            )
+            return where.unknown(f"function {name}() not supported")
+        return value
+
+    def warn(self, message: str, source: Source) -> None:
+        self.report(DiagnosticLevel.WARNING, message, source.file, source.line)
+
+    # -- variables and locals -----------------------------------------------------------
+
+    def variable(self, name: str) -> object:
+        if name in self._variables:
+            return self._variables[name]
+        block = self.files.variables.get(name)
+        if block is None:
+            raise EvalError(f"no variable {name!r} is declared")
+        value = self.inputs(name)
+        if value is MISSING:
+            if "default" in block.attributes:
+                value = BlockView(block, constant_scope(self)).get("default")
+            else:
+                value = Unknown(f"var.{name}", f"variable {name} has no default and no value (--var)")
+        self._variables[name] = value
+        return value
+
+    def variable_type(self, name: str) -> str:
+        block = self.files.variables.get(name)
+        if block is None or "type" not in block.attributes:
+            return "any"
+        return block.file.snippet(block.attributes["type"].expression).strip('"')
+
+    def local(self, name: str) -> object:
+        cached = self._locals.get(name, MISSING)
+        if cached is _IN_PROGRESS:
+            file, _, line = self.files.locals[name]
+            self.report(DiagnosticLevel.ERROR, f"local.{name} depends on itself (a cycle)", file.rel, line)
+            return Unknown(f"local.{name}", "locals form a cycle")
+        if cached is not MISSING:
+            return cached
+        if name not in self.files.locals:
+            raise EvalError(f"no local value {name!r} is declared")
+        file, expression, _ = self.files.locals[name]
+        self._locals[name] = _IN_PROGRESS
+        value = evaluate(expression, file, self.scope)  # type: ignore[arg-type]
+        self._locals[name] = value
+        return value
+
+    # -- resources ----------------------------------------------------------------------
+
+    def resource_value(self, kind: str, type_: str, name: str) -> object:
+        """What `type.name` (or `data.type.name`) evaluates to: an object, a list or a map."""
+        key = (kind, type_, name)
+        if key not in self._resources:
+            blocks = self.files.data if kind == "data" else self.files.resources
+            block = blocks.get((type_, name))
+            if block is None:
+                raise EvalError(f"no {kind} {type_}.{name} is declared")
+            self._resources[key] = _IN_PROGRESS
+            self._resources[key] = self._expand(kind, type_, name, block)
+        value = self._resources[key]
+        if value is _IN_PROGRESS:
+            raise EvalError(f"{type_}.{name} depends on itself through count or for_each")
+        return value
+
+    def _expand(self, kind: str, type_: str, name: str, block: Block) -> object:
+        base = f"{self.prefix}{'data.' if kind == 'data' else ''}{type_}.{name}"
+
+        def make(address: str, bindings: Mapping[str, object]) -> ResourceObject:
+            return ResourceObject(self, kind, type_, address, BlockView(block, self.scope.child(bindings)))
+
+        return expand(self, block, base, make)
+
+    def instances(self) -> Iterator[Instance]:
+        """Every managed resource instance of this module, in source order."""
+        for (type_, name), _ in sorted(
+            self.files.resources.items(), key=lambda item: (item[1].file.rel, item[1].line)
+        ):
+            value = self.resource_value("resource", type_, name)
+            for obj in _flatten_instances(value):
+                yield Instance(type_, obj.address, obj)
+
+    # -- module calls -------------------------------------------------------------------
+
+    def module_value(self, name: str) -> object:
+        if name not in self._modules:
+            block = self.files.modules.get(name)
+            if block is None:
+                raise EvalError(f"no module {name!r} is called")
+            self._modules[name] = _IN_PROGRESS
+            if self.loader is None:
+                value: object = Unknown(f"module.{name}", "modules not analysed")
+            else:
+                value = self.loader(self, name, block)
+            self._modules[name] = value
+        value = self._modules[name]
+        if value is _IN_PROGRESS:
+            raise EvalError(f"module.{name} depends on itself")
+        return value
+
+
+def expand(module: ModuleInstance, block: Block, base: str, make: Callable[[str, Mapping[str, object]], object]) -> object:
+    """A block's instances per `count` / `for_each`: one object, a list, or a map by key."""
+    view = BlockView(block, module.scope)
+    if view.has("count"):
+        count = view.get("count")
+        if is_unknown(count):
+            module.report(
+                DiagnosticLevel.INFO,
+                f"{base}: count is not known before apply; analysed as one instance",
+                block.file.rel,
+                view.line_of("count"),
+            )
+            return [make(f"{base}[0]", {"count": {"index": Unknown("count.index", str(count))}})]
+        try:
+            number = int(count)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            module.warn(f"{base}: count is not a number", view.source_of("count"))
+            return []
+        return [make(f"{base}[{i}]", {"count": {"index": i}}) for i in range(min(number, MAX_INSTANCES))]
+    if view.has("for_each"):
+        collection = view.get("for_each")
+        if is_unknown(collection):
+            module.report(
+                DiagnosticLevel.INFO,
+                f"{base}: for_each is not known before apply; analysed as one instance",
+                block.file.rel,
+                view.line_of("for_each"),
+            )
+            each = {"key": Unknown("each.key", str(collection)), "value": Unknown("each.value", str(collection))}
+            return {"*": make(f"{base}[*]", {"each": each})}
+        if isinstance(collection, list):
+            pairs = [(str(v), v) for v in collection]
+        elif isinstance(collection, dict):
+            pairs = sorted(((str(k), v) for k, v in collection.items()), key=lambda kv: kv[0])
+        else:
+            module.warn(f"{base}: for_each needs a map or a set of strings", view.source_of("for_each"))
+            return {}
+        return {
+            key: make(f"{base}[{json.dumps(key)}]", {"each": {"key": key, "value": value}})
+            for key, value in pairs[:MAX_INSTANCES]
+        }
+    return make(base, {})
+
+
+def _flatten_instances(value: object) -> Iterator[ResourceObject]:
+    if isinstance(value, ResourceObject):
+        yield value
+    elif isinstance(value, list):
+        yield from (v for v in value if isinstance(v, ResourceObject))
+    elif isinstance(value, dict):
+        yield from (v for v in value.values() if isinstance(v, ResourceObject))
+
+
+def constant_scope(module: ModuleInstance) -> Scope:
+    """A scope for constants (variable defaults, tfvars, `--var`): functions work, references don't."""
+    return Scope(_NoReferences(module))
+
+
+class _NoReferences:
+    """Terraform rejects references in variable defaults and tfvars; functions still work."""
+
+    def __init__(self, module: ModuleInstance) -> None:
+        self.module = module
+
+    def root(self, name: str) -> object:
+        raise EvalError("a variable default cannot refer to other values")
+
+    def report(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None:
+        self.module.report(level, message, file, line)
+
+    def call(self, name: str, args: list[object], where: Call) -> object:
+        return self.module.call(name, args, where)
+
+
+def parse_value(raw: str, type_: str, module: ModuleInstance) -> object:
+    """A `--var` value: the raw string for string variables, else parsed as an HCL expression."""
+    if type_ == "string" or (type_ == "any" and not raw.lstrip().startswith(("[", "{"))):
+        return raw
+    try:
+        file, tree = parse_expression(raw, "--var", 1)
+    except ParseFailure:
+        return raw
+    return evaluate(tree, file, constant_scope(module))
+
+
+def _file_path(module: ModuleInstance, args: list[object]) -> Path:
+    """A `file()` path: relative to the root module's directory, and only inside the project root."""
+    if len(args) < 1 or not isinstance(args[0], str):
+        raise EvalError("a file path must be a string")
+    path = Path(args[0])
+    if not path.is_absolute():
+        path = module.root_directory / path
+    if not module.ctx.is_inside_root(path):
+        raise EvalError(f"{args[0]} is outside the project root; not read")
+    if not path.is_file():
+        raise EvalError(f"no file {args[0]}")
+    return path
+
+
+def _file(module: ModuleInstance, args: list[object], where: Call) -> object:
+    if args and is_unknown(args[0]):
+        return where.unknown("file path not known before apply")
+    path = _file_path(module, args)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as problem:
+        raise EvalError(f"cannot read {args[0]}: {problem}") from None
+
+
+def _fileexists(module: ModuleInstance, args: list[object], where: Call) -> object:
+    try:
+        _file_path(module, args)
+    except EvalError:
+        return False
+    return True
+
+
+def _templatefile(module: ModuleInstance, args: list[object], where: Call) -> object:
+    from parsers.terraform.evaluator import render_template
+
+    if len(args) != 2:
+        raise EvalError("templatefile() takes a path and a map of variables")
+    if is_unknown(args[0]) or not isinstance(args[1], dict):
+        return where.unknown("template path or variables not known before apply")
+    text = _file(module, args, where)
+    if not isinstance(text, str):
+        return text
+    rel = module.ctx.relative(_file_path(module, args))
+    return render_template(text, rel, dict(args[1]), constant_scope(module), where)
+
+
+_FILE_FUNCTIONS: dict[str, Callable[[ModuleInstance, list[object], Call], object]] = {
+    "file": _file,
+    "fileexists": _fileexists,
+    "templatefile": _templatefile,
+}

@@ -1,0 +1,130 @@
+"""Module calls: local sources are read and evaluated as child instances; others stay unknown.
+
+Registry and git sources are never downloaded (DESIGN.md, "Untrusted input"): the call gets a
+warning and every output read from it is an `Unknown` named `module.NAME.OUTPUT`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from analyzer.inventory import DiagnosticLevel, Unknown
+from parsers.terraform.blocks import BlockView
+from parsers.terraform.evaluator import Namespace, evaluate
+from parsers.terraform.hcl import Block
+from parsers.terraform.module import (
+    MISSING,
+    Instance,
+    ModuleFiles,
+    ModuleInstance,
+    expand,
+    load_directory,
+)
+from parsers.terraform.values import EvalError
+
+MAX_DEPTH = 16
+"""Module nesting bound: a module that calls itself must not recurse forever."""
+
+_META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
+
+
+class ModuleObject(Namespace):
+    """What `module.NAME` (one instance) evaluates to: its outputs, read when referenced."""
+
+    def __init__(self, address: str, child: ModuleInstance | None) -> None:
+        self.address = address
+        self.child = child
+
+    def attr(self, name: str) -> object:
+        child = self.child
+        if child is None:
+            return Unknown(f"{self.address}.{name}", "module source not analysed")
+        block = child.files.outputs.get(name)
+        if block is None:
+            raise EvalError(f"{self.address} has no output {name!r}")
+        attribute = block.attributes.get("value")
+        if attribute is None:
+            return None
+        return evaluate(attribute.expression, block.file, child.scope)
+
+
+class Loader:
+    """Creates child module instances for a run, parsing each module directory once."""
+
+    def __init__(self) -> None:
+        self._files: dict[Path, ModuleFiles] = {}
+
+    def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]
+        key = directory.resolve()
+        if key not in self._files:
+            self._files[key] = load_directory(directory, ctx)
+        return self._files[key]
+
+    def __call__(self, parent: ModuleInstance, name: str, block: Block) -> object:
+        view = BlockView(block, parent.scope)
+        source = view.get("source")
+        base = f"{parent.prefix}module.{name}"
+        directory = _local_directory(parent, source)
+        if directory is None or parent.depth >= MAX_DEPTH:
+            why = "nested too deeply" if directory is not None else f"source {source!r} is not local"
+            parent.report(
+                DiagnosticLevel.WARNING,
+                f"{base} not analysed ({why}); its outputs are unknown",
+                block.file.rel,
+                block.line,
+            )
+            return expand(parent, block, base, lambda address, bindings: ModuleObject(address, None))
+        files = self.files(directory, parent.ctx)
+        parent.diagnostics.extend(d for d in files.diagnostics if d not in parent.diagnostics)
+
+        def make(address: str, bindings: dict) -> ModuleObject:
+            call = BlockView(block, parent.scope.child(bindings))
+
+            def inputs(variable: str) -> object:
+                if variable in _META_ARGUMENTS or not call.has(variable):
+                    return MISSING
+                return call.get(variable)
+
+            child = ModuleInstance(
+                files,
+                parent.ctx,
+                prefix=address + ".",
+                inputs=inputs,
+                diagnostics=parent.diagnostics,
+                depth=parent.depth + 1,
+                loader=self,
+                root_directory=parent.root_directory,
+            )
+            return ModuleObject(address, child)
+
+        return expand(parent, block, base, make)
+
+
+def _local_directory(parent: ModuleInstance, source: object) -> Path | None:
+    """The directory of a `./` or `../` source, when it stays inside the project root."""
+    if not isinstance(source, str) or not source.startswith(("./", "../")):
+        return None
+    directory = parent.files.directory / source
+    if not directory.is_dir() or not parent.ctx.is_inside_root(directory):
+        return None
+    return directory
+
+
+def all_instances(module: ModuleInstance) -> Iterator[Instance]:
+    """Resource instances of a module and of every module it calls, depth first."""
+    yield from module.instances()
+    for name in module.files.modules:
+        value = module.module_value(name)
+        for obj in _module_objects(value):
+            if obj.child is not None:
+                yield from all_instances(obj.child)
+
+
+def _module_objects(value: object) -> Iterator[ModuleObject]:
+    if isinstance(value, ModuleObject):
+        yield value
+    elif isinstance(value, list):
+        yield from (v for v in value if isinstance(v, ModuleObject))
+    elif isinstance(value, dict):
+        yield from (v for v in value.values() if isinstance(v, ModuleObject))
