@@ -194,7 +194,8 @@ def test_json_to_stdout_without_output_option(capsys) -> None:
 
 
 def test_missing_path_is_an_error_and_the_rest_is_still_reported(tmp_path: Path) -> None:
-    missing = tmp_path / "does-not-exist"
+    missing = CASES / "does-not-exist"  # inside the project root, like the fixture next to it
+    assert not missing.exists()
     code, report, _ = scan_json(tmp_path, missing, CASES / "seed_federation_star_tf")
     assert code == 2
     errors = [d for d in report["diagnostics"] if d.get("level") == "error"]
