@@ -36,7 +36,7 @@ def lookup(arn: str) -> PolicyDocument | None:
 
 
 def canonical_arn(arn: str) -> str | None:
-    """`arn:aws-us-gov:iam::aws:policy/X` → `arn:aws:iam::aws:policy/X`; None if not AWS-managed."""
+    """`arn:aws-us-gov:iam::aws:policy/X` → `arn:aws:iam::aws:policy/X`; None if not AWS's."""
     found = _AWS_POLICY.match(arn)
     return None if found is None else "arn:aws:iam::aws:policy" + found.group(1)
 

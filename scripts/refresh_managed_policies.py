@@ -44,7 +44,9 @@ NOTICE = DATA / "managed_policies.NOTICE"
 BUDGET = 3 * 1024 * 1024
 """Compressed bytes the wheel may carry for the snapshot (issue 5 §2)."""
 
-STATEMENT_KEYS = frozenset({"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"})
+STATEMENT_KEYS = frozenset(
+    {"Sid", "Effect", "Action", "NotAction", "Resource", "NotResource", "Condition"}
+)
 # Condition values AWS stores as JSON booleans/numbers are compared as their text (`true`).
 SCALARS = (str, bool, int, float)
 
@@ -108,7 +110,8 @@ def read_package(tarball: Path) -> tuple[dict[str, Any], str, Mapping[str, Any]]
     if package.get("name") != PACKAGE:
         raise SnapshotError(f"{tarball} holds {package.get('name')!r}, not {PACKAGE}")
     if package.get("license") != "MIT":
-        raise SnapshotError(f"{PACKAGE} is now licensed {package.get('license')!r}: review before shipping")
+        licence_name = package.get("license")
+        raise SnapshotError(f"{PACKAGE} is now licensed {licence_name!r}: review before shipping")
     if not isinstance(policies, Mapping) or not policies:
         raise SnapshotError("dist/managedPolicies.json is not a non-empty object of policies")
     return package, licence, policies
@@ -149,7 +152,7 @@ def build_snapshot(package: Mapping[str, Any], policies: Mapping[str, Any]) -> d
 
 
 def check_document(arn: str, document: Any) -> None:
-    """Stop on any shape `analyzer.managed` does not convert (AWS's identity-policy grammar only)."""
+    """Stop on any shape `analyzer.managed` does not convert (AWS identity-policy grammar only)."""
     if not isinstance(document, Mapping) or not isinstance(document.get("Version"), str):
         raise SnapshotError(f"{arn}: document is not an object with a Version")
     statements = document.get("Statement")
@@ -182,7 +185,8 @@ def check_document(arn: str, document: Any) -> None:
 def _check_strings(value: Any, where: str, kinds: tuple[type, ...]) -> None:
     items = value if isinstance(value, list) else [value]
     if not items or not all(isinstance(item, kinds) for item in items):
-        raise SnapshotError(f"{where}: expected a value or list of {[k.__name__ for k in kinds]}, got {value!r}")
+        names = [kind.__name__ for kind in kinds]
+        raise SnapshotError(f"{where}: expected a value or list of {names}, got {value!r}")
 
 
 def compress(snapshot: Mapping[str, Any]) -> bytes:
