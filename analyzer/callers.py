@@ -7,7 +7,7 @@ managed policy snapshot; an ARN found in neither is a policy whose content is un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Sequence
 
 from analyzer.conditions import CallerContext
@@ -15,18 +15,22 @@ from analyzer.inventory import (
     Attachment,
     Diagnostic,
     DiagnosticLevel,
+    Effect,
     Group,
     Inventory,
     ManagedPolicy,
     PolicyDocument,
     Role,
+    ServiceControlPolicy,
     Unknown,
     User,
     Value,
     render,
 )
 from analyzer.model import PrincipalType
+from analyzer.patterns import Tri, match_literal
 from analyzer.policy import Labelled, labelled
+from analyzer.principals import same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
 """Finds a policy document outside the templates by ARN (the AWS managed policy snapshot)."""
@@ -85,7 +89,46 @@ def build_callers(inventory: Inventory, index: PolicyIndex) -> list[Caller]:
     groups = {render(g.name): g for g in inventory.groups}
     callers = [_user(user, groups, index) for user in inventory.users]
     callers += [_role(role, index) for role in inventory.roles]
-    return callers
+    if not inventory.scps:
+        return callers
+    return [replace(c, identity=c.identity + scp_denies(inventory.scps, c.account)) for c in callers]
+
+
+def scp_denies(scps: Sequence[ServiceControlPolicy], account: Value) -> tuple[Labelled, ...]:
+    """The Deny statements of the SCPs that govern `account` (SEMANTICS.md §7 steps 1–2).
+
+    SCPs never apply to the management account, the one whose templates define them. Only their
+    Deny statements are applied: the implicit FullAWSAccess is assumed (docs/DECISIONS.md). An SCP
+    attached to an OU governs the account only maybe, since OU membership is not in the templates.
+    """
+    items: list[Labelled] = []
+    for scp in scps:
+        if same_account(scp.account, account) is True:
+            continue
+        truth = _governs(scp, account)
+        if truth is Tri.NO:
+            continue
+        for item in labelled(scp.document, f"SCP {render(scp.name)}"):
+            if item.statement.effect is not Effect.DENY:
+                continue
+            if truth is Tri.MAYBE or same_account(scp.account, account) is None:
+                doubt = Unknown(f"{render(scp.name)}.targets", "whether the SCP governs this account")
+                item = replace(item, statement=replace(item.statement, unknown=doubt))
+            items.append(item)
+    return tuple(items)
+
+
+def _governs(scp: ServiceControlPolicy, account: Value) -> Tri:
+    truths = []
+    for target in scp.targets:
+        text = render(target)
+        if text.startswith("r-"):
+            truths.append(Tri.YES)  # the organisation root governs every member account
+        elif text.startswith("ou-") or not isinstance(target, str):
+            truths.append(Tri.MAYBE)
+        else:
+            truths.append(match_literal(target, account))
+    return max(truths, default=Tri.NO)
 
 
 def _policies(

@@ -247,6 +247,22 @@ class IdentityProvider:
     client_ids: tuple[Value, ...] = ()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ServiceControlPolicy:
+    """An organisation SCP and what it is attached to.
+
+    `targets` are account ids, OU ids (`ou-...`) or root ids (`r-...`); `account` is the account whose
+    templates define it, the organisation's management account, to which SCPs never apply.
+    """
+
+    name: Value
+    document: PolicyDocument
+    source: Source
+    address: str
+    targets: tuple[Value, ...] = ()
+    account: Value = CURRENT_ACCOUNT
+
+
 class DiagnosticLevel(str, Enum):
     ERROR = "error"
     WARNING = "warning"
@@ -280,6 +296,7 @@ class Inventory:
     roles: tuple[Role, ...] = ()
     policies: tuple[ManagedPolicy, ...] = ()
     providers: tuple[IdentityProvider, ...] = ()
+    scps: tuple[ServiceControlPolicy, ...] = ()
     inputs: tuple[InputFile, ...] = ()
     diagnostics: tuple[Diagnostic, ...] = field(default=())
 
@@ -292,6 +309,7 @@ def merge(parts: "list[Inventory] | tuple[Inventory, ...]") -> Inventory:
         roles=tuple(r for p in parts for r in p.roles),
         policies=tuple(m for p in parts for m in p.policies),
         providers=tuple(i for p in parts for i in p.providers),
+        scps=tuple(s for p in parts for s in p.scps),
         inputs=tuple(i for p in parts for i in p.inputs),
         diagnostics=tuple(d for p in parts for d in p.diagnostics),
     )

@@ -8,6 +8,8 @@ from typing import Any
 from analyzer import __version__
 from analyzer.inventory import Condition, Diagnostic, Source, render
 from analyzer.model import ChainPath, Grant, ReportPrincipal
+from analyzer.suppressions import SuppressedFinding
+from analyzer.passrole import ServicePath
 from analyzer.walk import Analysis
 
 SCHEMA_VERSION = 1
@@ -18,6 +20,9 @@ class Report:
     analysis: Analysis
     account_id: str | None
     findings: tuple = ()
+    fail_on: str = "high"
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    """Findings a user accepted (config, baseline, inline): listed in every report, never dropped."""
 
 
 def source_dict(source: Source | None) -> dict[str, Any] | None:
@@ -65,12 +70,31 @@ def path_dict(path: ChainPath) -> dict[str, Any]:
     }
 
 
+def service_path_dict(path: ServicePath) -> dict[str, Any]:
+    return {
+        "principal": path.principal,
+        "role": path.role,
+        "service": path.service,
+        "actions": list(path.actions),
+        "certainty": path.certainty.value,
+        "reasons": list(path.reasons),
+        "sources": [source_dict(s) for s in path.sources],
+    }
+
+
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
         "level": diagnostic.level.value,
         "file": diagnostic.file,
         "line": diagnostic.line,
         "message": diagnostic.message,
+    }
+
+
+def suppressed_dict(suppressed: SuppressedFinding) -> dict[str, Any]:
+    return {
+        **suppressed.finding.as_dict(),
+        "suppression": {"reason": suppressed.reason, "origin": suppressed.origin, "expires": suppressed.expires},
     }
 
 
@@ -85,6 +109,8 @@ def report_dict(report: Report) -> dict[str, Any]:
         "principals": [principal_dict(p) for p in analysis.principals],
         "grants": [grant_dict(g) for g in analysis.grants],
         "paths": [path_dict(p) for p in analysis.paths],
+        "service_paths": [service_path_dict(p) for p in analysis.service_paths],
         "findings": [f.as_dict() for f in report.findings],
+        "suppressed": [suppressed_dict(s) for s in report.suppressed],
         "diagnostics": [diagnostic_dict(d) for d in analysis.diagnostics],
     }

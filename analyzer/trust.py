@@ -141,7 +141,8 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
 def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | None:
     """Same account, trust names the caller: no identity allow needed, but denies and boundary cut."""
     request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
-    support = apply_denies(trust, caller.identity, request)
+    # An explicit Deny in the identity policies or the boundary wins over every Allow (§7 step 1).
+    support = apply_denies(trust, (*caller.identity, *(caller.boundary or ())), request)
     if support is None or caller.boundary is None:
         return support
     bounded = evaluate_set(caller.boundary, request, subject=f"sts:AssumeRole on {target.name}")

@@ -13,6 +13,7 @@ from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
 from analyzer.inventory import Diagnostic, Inventory
 from analyzer.model import ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
+from analyzer.passrole import ServicePath, service_paths
 from analyzer.identity import federation_grants, outside_role_grants, session_token_grants
 from analyzer.trust import TrustedRole, grants_for_callers, grants_for_outsiders, invalid_principals, trusted_role
 
@@ -65,6 +66,7 @@ class Analysis:
     principals: tuple[ReportPrincipal, ...]
     grants: tuple[Grant, ...]
     paths: tuple[ChainPath, ...]
+    service_paths: tuple[ServicePath, ...]
     diagnostics: tuple[Diagnostic, ...]
 
 
@@ -84,6 +86,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         principals=tuple(_principals(callers, grants)),
         grants=grants,
         paths=tuple(shortest_paths(graph)),
+        service_paths=tuple(service_paths(grants, callers)),
         diagnostics=tuple(sorted(set(diagnostics), key=_diagnostic_order)),
     )
 

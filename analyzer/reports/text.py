@@ -53,6 +53,12 @@ def render(report: Report) -> str:
             out.append(f"  {path.principal}")
             out += [f"{INDENT}-> {hop.target} ({hop.action.value})" for hop in path.hops]
         out.append("")
+    if analysis.service_paths:
+        out.append("Through services (iam:PassRole and a launch call; not grants):")
+        for found in analysis.service_paths:
+            out.append(f"  {found.principal}")
+            out.append(f"{INDENT}-> {found.role} via {found.service} ({', '.join(found.actions)}), {found.certainty.value}")
+        out.append("")
     if report.findings:
         out.append("Findings:")
         for finding in report.findings:
