@@ -8,11 +8,14 @@ guess (DESIGN.md).
 
 from __future__ import annotations
 
-import json
 import re
+from functools import partial
 from typing import Any, Callable, Mapping
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Text, Unknown, Value, concat
+from analyzer.inventory import Diagnostic, DiagnosticLevel, Unknown, Value, concat
+from parsers.cloudformation.branches import Either
+from parsers.cloudformation.conditions import Conditions, Truth
+from parsers.cloudformation.functions import FUNCTIONS, NO_VALUE, describe, is_scalar
 from parsers.cloudformation.identities import (
     ARN_RESOURCE_TYPES,
     NAME_PROPERTIES,
@@ -24,45 +27,34 @@ from parsers.cloudformation.identities import (
 from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
 from parsers.context import ParseContext
 
-NO_VALUE = Unknown("AWS::NoValue", "removes the property that holds it")
-"""What `Ref: AWS::NoValue` evaluates to; containers drop it."""
-
+STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)")
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
-_DESCRIBE_LIMIT = 120
-
-
-def describe(node: object) -> str:
-    """Short text of an expression, used as the `Unknown` that stands for it."""
-    if isinstance(node, Mapping) and len(node) == 1:
-        key, argument = next(iter(node.items()))
-        if key == "Ref" and isinstance(argument, str):
-            return argument
-        if key == "Fn::GetAtt" and isinstance(argument, list):
-            return ".".join(str(part) for part in argument)
-        text = f"{key}({_compact(argument)})"
-    else:
-        text = _compact(node)
-    return text if len(text) <= _DESCRIBE_LIMIT else text[: _DESCRIBE_LIMIT - 3] + "..."
-
-
-def _compact(node: object) -> str:
-    if isinstance(node, str):
-        return node
-    return json.dumps(node, default=str, separators=(",", ":"))
-
-
-def is_scalar(value: object) -> bool:
-    return isinstance(value, (str, Unknown, Text))
 
 
 class Evaluator:
     """Resolves intrinsics against one template's parameters, resources and the run context."""
 
-    def __init__(self, template: Mapping, ctx: ParseContext, file: str) -> None:
+    def __init__(
+        self,
+        template: Mapping,
+        ctx: ParseContext,
+        file: str,
+        *,
+        parameter_values: Mapping[str, Any] | None = None,
+        account: Value | None = None,
+        stack_name: Value | None = None,
+    ) -> None:
+        """`parameter_values` replace `ctx.parameters` for a nested stack; `account` and
+        `stack_name` replace the run's for stacks deployed elsewhere (stack sets, nested)."""
         self.ctx = ctx
         self.file = file
         self.parameters = _mapping(template.get("Parameters"))
         self.resources = _mapping(template.get("Resources"))
+        self.mappings = _mapping(template.get("Mappings"))
+        self.parameter_values = ctx.parameters if parameter_values is None else parameter_values
+        self.account = ctx.account if account is None else account
+        self.stack_name = stack_name
+        self.conditions = Conditions(_mapping(template.get("Conditions")), self)
         self.diagnostics: list[Diagnostic] = []
         self._identities: dict[str, Identity | None] = {}
         self._resolving: set[str] = set()
@@ -71,6 +63,8 @@ class Evaluator:
             "Fn::GetAtt": self._get_att,
             "Fn::Sub": self._sub,
             "Fn::Join": self._join,
+            "Fn::If": self._if,
+            **{name: partial(function, self) for name, function in FUNCTIONS.items()},
         }
 
     # -- values ---------------------------------------------------------------------------
@@ -105,6 +99,8 @@ class Evaluator:
             return None
         if is_scalar(value):
             return value
+        if isinstance(value, Either):
+            return Unknown(describe(node), f"depends on {value.condition}")
         return Unknown(describe(node), "not a single string")
 
     def _call(self, function: str, node: Mapping) -> Any:
@@ -142,13 +138,13 @@ class Evaluator:
     def _pseudo(self, name: str) -> Any:
         ctx = self.ctx
         if name == "AWS::AccountId":
-            return ctx.account
+            return self.account
         if name == "AWS::Partition":
             return ctx.partition
         if name == "AWS::Region":
             return ctx.region or Unknown("AWS::Region", "the region the stack deploys into")
         if name == "AWS::StackName":
-            return ctx.stack_name or Unknown("AWS::StackName", "the stack name (--stack-name)")
+            return self.stack_name or ctx.stack_name or STACK_NAME
         if name == "AWS::URLSuffix":
             return "amazonaws.com.cn" if ctx.partition == "aws-cn" else "amazonaws.com"
         if name == "AWS::NoValue":
@@ -164,13 +160,15 @@ class Evaluator:
         kind = kind if isinstance(kind, str) else "String"
         if kind.startswith("AWS::SSM::Parameter::Value<"):
             return Unknown(name, "read from SSM Parameter Store at deployment")
-        raw = self.ctx.parameters.get(name, spec.get("Default"))
+        raw = self.parameter_values.get(name, spec.get("Default"))
         if raw is None:
             return Unknown(name, "parameter without a default (--parameter)")
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
-            items = raw if isinstance(raw, list) else str(raw).split(",")
-            return CfnList(line_of(spec), [str(item).strip() for item in items])
-        return raw if isinstance(raw, str) else Unknown(name, "parameter value is not a string")
+            if isinstance(raw, str):
+                # Items are written "a,b" or "a, b"; the spaces are not part of the values.
+                return CfnList(line_of(spec), [item.strip() for item in raw.split(",")])
+            return raw if isinstance(raw, (list, Unknown)) else Unknown(name, "not a list")
+        return raw if is_scalar(raw) else Unknown(name, "parameter value is not a string")
 
     def _get_att(self, argument: Any, node: Mapping) -> Any:
         if isinstance(argument, str) and "." in argument:
@@ -221,7 +219,7 @@ class Evaluator:
             name = generated_name(logical_id) if name is None else name
         path = self.scalar(properties.get("Path")) or "/"
         return make_identity(logical_id, resource_type, name, path, self.ctx.partition,
-                             self.ctx.account)
+                             self.account)
 
     # -- strings --------------------------------------------------------------------------
 
@@ -269,6 +267,25 @@ class Evaluator:
         for index, item in enumerate(items):
             parts.extend((delimiter, item) if index else (item,))
         return concat(*parts)
+
+    # -- conditions -----------------------------------------------------------------------
+
+    def _if(self, argument: Any, node: Mapping) -> Any:
+        if not (isinstance(argument, list) and len(argument) == 3):
+            return Unknown(describe(node), "malformed Fn::If")
+        truth = self.conditions.value(argument[0], node)
+        if truth is True:
+            return self.evaluate(argument[1])
+        if truth is False:
+            return self.evaluate(argument[2])
+        when_true, when_false = self.evaluate(argument[1]), self.evaluate(argument[2])
+        if when_true == when_false and when_true is not NO_VALUE:
+            return when_true
+        return Either(truth, when_true, when_false)
+
+    def truth(self, name: object, node: object = None) -> Truth:
+        """The value of a named condition (for resources' `Condition` attribute)."""
+        return self.conditions.value(name, node)
 
 
 def _function_name(node: Mapping) -> str | None:

@@ -8,7 +8,7 @@ line of its logical id and its `address` the logical id.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from analyzer.inventory import (
@@ -30,9 +30,11 @@ from analyzer.inventory import (
     Value,
     render,
 )
-from parsers.cloudformation.intrinsics import Evaluator, describe, is_scalar, type_of
+from parsers.cloudformation.branches import alternatives, merged
+from parsers.cloudformation.documents import read_document
+from parsers.cloudformation.functions import NO_VALUE, describe, is_scalar
+from parsers.cloudformation.intrinsics import Evaluator, type_of
 from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
-from parsers.policy_json import document_from_json, document_from_text
 
 PRINCIPAL_TYPES = {"AWS::IAM::User": "user", "AWS::IAM::Group": "group", "AWS::IAM::Role": "role"}
 _ATTACHING_TYPES = {
@@ -43,6 +45,8 @@ _ATTACHING_TYPES = {
     "AWS::IAM::UserPolicy",
     "AWS::IAM::GroupPolicy",
 }
+_IAM_TYPES = {*PRINCIPAL_TYPES, *_ATTACHING_TYPES, "AWS::IAM::OIDCProvider",
+              "AWS::IAM::SAMLProvider"}
 _TARGET_LISTS = (("Users", "user"), ("Groups", "group"), ("Roles", "role"))
 _SINGLE_TARGETS = {
     "AWS::IAM::RolePolicy": ("RoleName", "role"),
@@ -72,9 +76,12 @@ class InventoryBuilder:
         self.drafts: dict[str, _Draft] = {}
         self.policies: list[ManagedPolicy] = []
         self.providers: list[IdentityProvider] = []
+        self.gates: dict[str, tuple[Unknown, ...]] = {}
+        """Resources that exist only under a condition unknown before deployment."""
 
     def build(self, resources: Mapping[str, Any]) -> Inventory:
-        items = [(logical_id, r) for logical_id, r in resources.items() if isinstance(r, Mapping)]
+        items = [(logical_id, r) for logical_id, r in resources.items()
+                 if isinstance(r, Mapping) and self._exists(logical_id, r, resources)]
         for logical_id, resource in items:
             self._read_entity(logical_id, resource, resources)
         for logical_id, resource in items:
@@ -89,6 +96,21 @@ class InventoryBuilder:
             diagnostics=tuple(self.evaluator.diagnostics + self.diagnostics),
         )
 
+    def _exists(self, logical_id: str, resource: Mapping, resources: Mapping) -> bool:
+        """False for a resource whose `Condition` is false; notes one that is unknown."""
+        if "Condition" not in resource:
+            return True
+        truth = self.evaluator.truth(resource["Condition"], resource)
+        if isinstance(truth, bool):
+            return truth
+        self.gates[logical_id] = (truth,)
+        if type_of(resource) in _IAM_TYPES:
+            self.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.INFO, file=self.file, line=_line_in(resources, logical_id),
+                message=f"{logical_id} exists only when {truth} holds, which is unknown before "
+                        "deployment: what its statements grant is uncertain"))
+        return True
+
     # -- helpers --------------------------------------------------------------------------
 
     def source(self, line: int) -> Source:
@@ -96,6 +118,8 @@ class InventoryBuilder:
 
     def properties(self, resource: Mapping) -> CfnMap:
         evaluated = self.evaluator.evaluate(resource.get("Properties", CfnMap(line_of(resource))))
+        if not isinstance(evaluated, CfnMap):
+            evaluated, _ = merged(evaluated, NO_VALUE)  # `Properties: !If [...]`
         return evaluated if isinstance(evaluated, CfnMap) else CfnMap(line_of(resource))
 
     def warn(self, line: int, message: str) -> None:
@@ -104,14 +128,9 @@ class InventoryBuilder:
         )
 
     def document(self, raw: Any, line: int, address: str) -> PolicyDocument:
-        """A policy document property; statements carry the line of their own mapping."""
-        if isinstance(raw, str):
-            document, problems = document_from_text(raw, source=self.source(line), address=address)
-        else:
-            document, problems = document_from_json(
-                raw, source=self.source(line), address=address,
-                line_of=lambda statement, _index: line_of(statement) or None,
-            )
+        """A policy document property, gated by its resource's unknown condition if any."""
+        document, problems = read_document(raw, self.source(line), address,
+                                           self.gates.get(address, ()))
         self.diagnostics.extend(problems)
         return document
 
@@ -120,8 +139,10 @@ class InventoryBuilder:
         value = properties.get(key)
         if value is None:
             return []
+        value, _ = merged(value, NO_VALUE)  # every item either branch of an `Fn::If` may give
         if not isinstance(value, list):
-            return [(self.evaluator.scalar(value) or "", properties.line_of(key))]
+            return [(value if is_scalar(value) else Unknown(describe(value), "not a string"),
+                     properties.line_of(key))]
         lines = value if isinstance(value, CfnList) else CfnList(properties.line_of(key))
         return [
             (item if is_scalar(item) else Unknown(describe(item), "not a single string"),
@@ -133,7 +154,7 @@ class InventoryBuilder:
 
     def _read_entity(self, logical_id: str, resource: Mapping, resources: Mapping) -> None:
         resource_type = type_of(resource)
-        line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
+        line = _line_in(resources, logical_id)
         identity = self.evaluator.identity(logical_id)
         if identity is None:
             return
@@ -190,28 +211,32 @@ class InventoryBuilder:
         self.drafts[logical_id] = draft
 
     def _embedded_policies(self, properties: CfnMap, logical_id: str) -> list[InlinePolicy]:
-        policies = properties.get("Policies")
-        if not isinstance(policies, list):
-            return []
         result = []
-        for index, policy in enumerate(policies):
-            line = policies.line_at(index) if isinstance(policies, CfnList) else 0
-            if not isinstance(policy, CfnMap):
-                self.warn(line, f"{logical_id}: Policies item is not a mapping; ignored")
-                continue
-            result.append(InlinePolicy(
-                name=self.evaluator.scalar(policy.get("PolicyName")) or "",
-                document=self.document(policy.get("PolicyDocument"),
-                                       policy.line_of("PolicyDocument"), logical_id),
-                source=self.source(policy.line or line), address=logical_id,
-            ))
+        for policies, tags in alternatives(properties.get("Policies", []), NO_VALUE):
+            for index, policy in enumerate(policies if isinstance(policies, list) else []):
+                line = policies.line_at(index) if isinstance(policies, CfnList) else 0
+                if not isinstance(policy, CfnMap):
+                    self.warn(line, f"{logical_id}: Policies item is not a mapping; ignored")
+                    continue
+                document = self.document(policy.get("PolicyDocument"),
+                                         policy.line_of("PolicyDocument"), logical_id)
+                if tags:  # the whole policy is chosen by `Fn::If` on an unknown condition
+                    document = replace(document, statements=tuple(
+                        replace(s, unknown=tags[0]) for s in document.statements))
+                inline = InlinePolicy(
+                    name=self.evaluator.scalar(policy.get("PolicyName")) or "",
+                    document=document, source=self.source(policy.line or line),
+                    address=logical_id,
+                )
+                if inline not in result:
+                    result.append(inline)
         return result
 
     # -- resources that attach to principals ----------------------------------------------
 
     def _read_attaching(self, logical_id: str, resource: Mapping, resources: Mapping) -> None:
         resource_type = type_of(resource)
-        line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
+        line = _line_in(resources, logical_id)
         source = self.source(line)
         properties = self.properties(resource)
         if resource_type == "AWS::IAM::UserToGroupAddition":
@@ -266,3 +291,7 @@ class InventoryBuilder:
         if draft.kind == "user":
             extra["groups"] = tuple(draft.groups)
         return entity(**draft.fields, **extra)
+
+
+def _line_in(resources: Mapping, logical_id: str) -> int:
+    return resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
