@@ -1,0 +1,71 @@
+"""The base of a diff taken from a git revision: a temporary detached worktree, always removed.
+
+Only `git` runs here, never anything from the templates; hooks are switched off so that checking
+out a revision cannot run the repository's own scripts.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator, Sequence
+
+GIT_TIMEOUT = 300
+_NO_HOOKS = "/dev/null"
+
+
+class BaseRevisionError(Exception):
+    """The revision cannot be checked out; the message says why and what to do."""
+
+
+def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["git", "-c", "core.hooksPath=" + _NO_HOOKS, *args],
+        cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
+    )
+
+
+def repository_root(path: Path) -> Path:
+    folder = path if path.is_dir() else path.parent
+    try:
+        done = _git(["rev-parse", "--show-toplevel"], folder.resolve())
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        raise BaseRevisionError(f"cannot run git: {problem}") from None
+    if done.returncode != 0:
+        raise BaseRevisionError(f"{path} is not inside a git repository, so --base must be a directory")
+    return Path(done.stdout.strip()).resolve()
+
+
+def _check_revision(root: Path, revision: str) -> str:
+    if revision.startswith("-"):
+        raise BaseRevisionError(f"{revision!r} is not a git revision")
+    found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], root)
+    if found.returncode == 0:
+        return found.stdout.strip()
+    shallow = _git(["rev-parse", "--is-shallow-repository"], root).stdout.strip() == "true"
+    if shallow:
+        raise BaseRevisionError(
+            f"revision {revision!r} is not in this shallow clone: fetch the full history "
+            "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
+        )
+    raise BaseRevisionError(f"revision {revision!r} is not in the repository at {root} (fetch it first?)")
+
+
+@contextmanager
+def checkout(root: Path, revision: str) -> Iterator[Path]:
+    """The revision checked out in a temporary worktree, yielded as its root; removed on exit."""
+    commit = _check_revision(root, revision)
+    holder = Path(tempfile.mkdtemp(prefix="credmint-base-"))
+    tree = holder / "tree"
+    try:
+        added = _git(["worktree", "add", "--detach", "--quiet", str(tree), commit], root)
+        if added.returncode != 0:
+            raise BaseRevisionError(f"git worktree add failed: {added.stderr.strip()}")
+        yield tree
+    finally:
+        _git(["worktree", "remove", "--force", str(tree)], root)
+        shutil.rmtree(holder, ignore_errors=True)
+        _git(["worktree", "prune"], root)

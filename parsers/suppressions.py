@@ -1,0 +1,109 @@
+"""Inline suppressions as written in templates, read at the lines a finding points to.
+
+HCL: `# credmint:ignore RULE reason="..." [expires=YYYY-MM-DD]` in the comment lines just above the
+block (the block written at the finding's line, or the top-level block that holds it).
+CloudFormation: `Metadata: {credmint: {ignore: [{rule, reason, expires}]}}` on the resource that
+holds the line. Each file is read once; nothing outside the project root is read. Returns plain
+tuples `(rule, reason, expires, Source)`: the analyzer decides what they suppress.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Mapping
+
+from analyzer.inventory import Source
+from parsers.cloudformation.loader import read
+
+Ignore = tuple[str, str, "str | None", Source]
+
+DIRECTIVE = re.compile(r"credmint:ignore\s+(?P<rule>[\w*-]+)(?P<rest>.*)")
+REASON = re.compile(r"""reason\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
+EXPIRES = re.compile(r"expires\s*=\s*(?P<date>[^\s\"']+)")
+COMMENT = re.compile(r"^\s*(#|//)")
+TOP_LEVEL_BLOCK = re.compile(r"^[A-Za-z_][\w-]*(\s+(\"[^\"]*\"|[\w-]+))*\s*\{")
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".template")
+
+
+class InlineSuppressions:
+    """A lookup from a source line to the suppressions written for it, for one project root."""
+
+    def __init__(self, root: Path) -> None:
+        self._root = root.resolve()
+        self._files: dict[str, Any] = {}
+
+    def __call__(self, source: Source) -> list[Ignore]:
+        if source.file not in self._files:
+            self._files[source.file] = self._load(source.file)
+        loaded = self._files[source.file]
+        if isinstance(loaded, list):
+            return _hcl_ignores(loaded, source)
+        if isinstance(loaded, Mapping):
+            return _template_ignores(loaded, source)
+        return []
+
+    def _load(self, file: str) -> Any:
+        path = (self._root / file).resolve()
+        if not path.is_relative_to(self._root) or not path.is_file():
+            return None
+        if path.suffix == ".tf":
+            try:
+                return path.read_text(encoding="utf-8", errors="replace").splitlines()
+            except OSError:
+                return None
+        if path.suffix in TEMPLATE_SUFFIXES:
+            template, _ = read(path, file)
+            return template
+        return None
+
+
+def _hcl_ignores(lines: list[str], source: Source) -> list[Ignore]:
+    starts = [source.line]
+    for number in range(min(source.line, len(lines)), 0, -1):
+        if TOP_LEVEL_BLOCK.match(lines[number - 1]):
+            starts.append(number)
+            break
+    found: list[Ignore] = []
+    for start in dict.fromkeys(starts):
+        number = start - 1
+        while number >= 1 and COMMENT.match(lines[number - 1]):
+            parsed = _directive(lines[number - 1], Source(file=source.file, line=number))
+            if parsed is not None:
+                found.append(parsed)
+            number -= 1
+    return found
+
+
+def _directive(text: str, where: Source) -> Ignore | None:
+    match = DIRECTIVE.search(text)
+    if match is None:
+        return None
+    rest = match.group("rest")
+    reason = REASON.search(rest)
+    expires = EXPIRES.search(rest)
+    reason_text = "" if reason is None else (reason.group("double") or reason.group("single") or "")
+    return (match.group("rule"), reason_text, None if expires is None else expires.group("date"), where)
+
+
+def _template_ignores(template: Mapping[str, Any], source: Source) -> list[Ignore]:
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return []
+    line_of = getattr(resources, "line_of", lambda _key: 0)
+    holder = None
+    for name in sorted(resources, key=line_of):
+        if line_of(name) <= source.line:
+            holder = name
+    resource = resources.get(holder) if holder is not None else None
+    metadata = resource.get("Metadata") if isinstance(resource, Mapping) else None
+    settings = metadata.get("credmint") if isinstance(metadata, Mapping) else None
+    entries = settings.get("ignore") if isinstance(settings, Mapping) else None
+    if not isinstance(entries, list):
+        return []
+    where = Source(file=source.file, line=line_of(holder))
+    return [
+        (str(e["rule"]), str(e.get("reason") or ""), None if e.get("expires") is None else str(e["expires"]), where)
+        for e in entries
+        if isinstance(e, Mapping) and e.get("rule")
+    ]
