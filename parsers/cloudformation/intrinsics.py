@@ -199,7 +199,7 @@ class Evaluator:
         if resource_type not in ARN_RESOURCE_TYPES:
             return None
         if logical_id in self._resolving:
-            return Identity(logical_id, resource_type, generated_name(logical_id), "/",
+            return Identity(logical_id, resource_type, self._generated_name(logical_id), "/",
                             Unknown(f"{logical_id}.Arn", "circular reference"))
         self._resolving.add(logical_id)
         try:
@@ -213,13 +213,16 @@ class Evaluator:
         properties = _mapping(resource.get("Properties"))
         if resource_type == "AWS::IAM::OIDCProvider":
             url = self.scalar(properties.get("Url"))
-            name = strip_scheme(url) if url is not None else generated_name(logical_id)
+            name = strip_scheme(url) if url is not None else Unknown(logical_id, "no Url")
         else:
             name = self.scalar(properties.get(NAME_PROPERTIES[resource_type]))
-            name = generated_name(logical_id) if name is None else name
+            name = self._generated_name(logical_id) if name is None else name
         path = self.scalar(properties.get("Path")) or "/"
         return make_identity(logical_id, resource_type, name, path, self.ctx.partition,
                              self.account)
+
+    def _generated_name(self, logical_id: str) -> Value:
+        return generated_name(logical_id, self.reference("AWS::StackName", None))
 
     # -- strings --------------------------------------------------------------------------
 
