@@ -181,8 +181,13 @@ def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
 
 
 def grants_for_outsiders(target: TrustedRole, callers: Sequence[Caller]) -> Iterator[Grant]:
-    """Grants to principals outside the templates: anyone, other accounts, services, providers."""
+    """Grants to principals outside the templates: anyone, other accounts, services, providers.
+
+    An account whose templates are analysed gets no grant of its own: its callers are the
+    templates' users and roles (docs/DECISIONS.md), decided one by one.
+    """
     known_ids = {caller.id for caller in callers}
+    analysed = {render(caller.account) for caller in callers} | {render(target.role.account)}
     seen: set[tuple[Named, str]] = set()
     for item in target.items:
         if item.statement.effect is Effect.DENY:
@@ -191,6 +196,8 @@ def grants_for_outsiders(target: TrustedRole, callers: Sequence[Caller]) -> Iter
             if (entry.named, entry.id) in seen or entry.id in known_ids:
                 continue
             seen.add((entry.named, entry.id))
+            if entry.named is Named.ACCOUNT and render(entry.account) in analysed:
+                continue
             grant = _outsider_grant(target, entry)
             if grant is not None:
                 yield grant
@@ -224,9 +231,6 @@ def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | No
     if named in (Named.OIDC, Named.SAML):
         return web_identity_action(entry), _federated_context(), ""
     if named is Named.ACCOUNT:
-        same = same_account(entry.account, target.role.account)
-        if same is True:
-            return None, ANYONE, ""  # callers of the account are the templates' own (DECISIONS.md)
         return Action.ASSUME_ROLE, ANYONE, f"the policies of account {render(entry.account)} are not analysed"
     if named in (Named.USER, Named.ROLE, Named.ROLE_SESSION):
         same = same_account(entry.account, target.role.account)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Mapping
 
@@ -27,11 +27,25 @@ class ParseContext:
     parameters: Mapping[str, str] = field(default_factory=dict)
     """CloudFormation `--parameter NAME=VALUE` values."""
     stack_name: str | None = None
+    account_map: tuple[tuple[Path, str], ...] = ()
+    """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
 
     @property
     def account(self) -> Value:
         """The deploying account: the given id, else the symbolic current account."""
         return self.account_id if self.account_id else CURRENT_ACCOUNT
+
+    def for_path(self, path: Path) -> "ParseContext":
+        """This context with the account `--account-map` gives `path` (the longest prefix wins)."""
+        resolved = path.resolve()
+        matches = [
+            (len(prefix.resolve().parts), account)
+            for prefix, account in self.account_map
+            if resolved == prefix.resolve() or prefix.resolve() in resolved.parents
+        ]
+        if not matches:
+            return self
+        return replace(self, account_id=max(matches)[1])
 
     def relative(self, path: Path) -> str:
         """The repo-relative POSIX path that sources and diagnostics carry."""

@@ -57,10 +57,11 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         found_dirs, found_templates = _walk(path, ctx)
         terraform_dirs += found_dirs
         templates += found_templates
+    named = {p.resolve() for p in paths}
     for directory in _unique(terraform_dirs):
-        parts.append(_read_terraform(directory, ctx))
+        parts.append(_read_terraform(directory, ctx.for_path(directory)))
     for template in _unique(templates):
-        part = _read_template(template, ctx, explicit=template in paths)
+        part = _read_template(template, ctx.for_path(template), explicit=template in named)
         if part is not None:
             parts.append(part)
     return merge(parts)

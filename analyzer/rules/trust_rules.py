@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from analyzer.inventory import render
 from analyzer.model import Action, Grant, PrincipalType
 from analyzer.principals import ACCOUNT_ID
 from analyzer.rules.base import Finding, Rule, Settings, Severity
@@ -62,7 +63,11 @@ def _account_of(principal: str) -> str | None:
 
 
 def cross_account_without_guard(rule: Rule, analysis: Analysis, settings: Settings) -> Iterator[Finding]:
-    """Another account trusted without ExternalId or an organisation condition (confused deputy)."""
+    """Another account trusted without ExternalId or an organisation condition (confused deputy).
+
+    Accounts analysed together (`--account-map`) are the user's own and count as trusted.
+    """
+    analysed = {render(caller.account) for caller in analysis.world.callers}
     for grant in analysis.grants:
         if grant.action is not Action.ASSUME_ROLE:
             continue
@@ -72,7 +77,7 @@ def cross_account_without_guard(rule: Rule, analysis: Analysis, settings: Settin
         own = _account_of(grant.target)
         if account is None or account == own or account == settings.account_id:
             continue
-        if account in settings.trusted_accounts:
+        if account in settings.trusted_accounts or account in analysed:
             continue
         if any(c.key.lower() in CROSS_ACCOUNT_GUARDS for c in grant.conditions):
             continue
