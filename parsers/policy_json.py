@@ -184,6 +184,10 @@ def _effect(value: object) -> Effect | Unknown:
         return Unknown(str(value), "Effect not known before apply")
     if value in ("Allow", "Deny"):
         return Effect(value)
+    if isinstance(value, str) and value.capitalize() in ("Allow", "Deny"):
+        # Written so in production templates (AWS Control Tower Account Factory) that deploy:
+        # read it as meant rather than drop a statement that may grant access.
+        return Effect(value.capitalize())
     if value is None:
         raise _Invalid("statement has no Effect")
     raise _Invalid(f"Effect must be Allow or Deny, not {value!r}")
@@ -240,6 +244,9 @@ def _principals(
         raise _Invalid(f'{name} must be "*" or an object keyed by principal type')
     principals = []
     for key, identifiers in value.items():
+        if isinstance(key, (Unknown, Text)):
+            unknowns.append(key if isinstance(key, Unknown) else Unknown(str(key), "principal type"))
+            continue
         kind = _PRINCIPAL_KINDS.get(key)
         if kind is None:
             raise _Invalid(f"unknown principal type {key!r} in {name}")

@@ -94,7 +94,7 @@ def test_wholly_unknown_document() -> None:
 
 def test_invalid_statements_are_error_diagnostics_and_others_kept() -> None:
     document, diagnostics = document_from_json(
-        {"Statement": [{"Action": "a"}, {"Effect": "allow", "Action": "b"}, {"Effect": "Deny", "Action": "c"}]},
+        {"Statement": [{"Action": "a"}, {"Effect": "Permit", "Action": "b"}, {"Effect": "Deny", "Action": "c"}]},
         source=SRC,
         address="x",
     )
@@ -118,3 +118,21 @@ def test_invalid_json_text_is_an_error_at_its_line() -> None:
     document, diagnostics = document_from_text('{\n "Statement": [\n}', source=SRC, address="x", first_line=10)
     assert document.statements == ()
     assert [(d.level, d.line) for d in diagnostics] == [(DiagnosticLevel.ERROR, 12)]
+
+
+def test_effect_written_in_lower_case_is_read_as_meant() -> None:
+    document, diagnostics = document_from_json(
+        {"Statement": {"Effect": "allow", "Action": "sts:AssumeRole"}}, source=SRC, address="x"
+    )
+    assert [s.effect for s in document.statements] == [Effect.ALLOW] and diagnostics == []
+
+
+def test_unknown_principal_type_marks_the_statement_unknown() -> None:
+    kind = Unknown("var.kind")
+    document, diagnostics = document_from_json(
+        {"Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {kind: ["x"]}}},
+        source=SRC,
+        address="x",
+    )
+    (statement,) = document.statements
+    assert diagnostics == [] and statement.principals == () and statement.unknown == kind

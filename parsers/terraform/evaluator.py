@@ -306,6 +306,11 @@ class _Run:
                 return self.unknown(node, "operand not known before apply")
             return right
         right = self.ev(right_node)
+        if operator in ("==", "!="):
+            same = equal(left, right)
+            if same is None:
+                return self.unknown(node, _reason(left) or _reason(right) or "operand not known")
+            return same == (operator == "==")
         if has_unknown(left) or has_unknown(right):
             return self.unknown(node, _reason(left) or _reason(right))
         return _binary(operator, left, right)
@@ -421,8 +426,9 @@ def _reason(value: object) -> str:
 
 
 def _number(value: object) -> float | int:
-    if isinstance(value, bool):
-        raise EvalError("a bool is not a number")
+    if isinstance(value, bool) or value in ("true", "false"):
+        # Terraform 0.11 did arithmetic on bools (`1 - var.enabled`); 0.12+ rejects it.
+        return 1 if value in (True, "true") else 0
     if isinstance(value, (int, float)):
         return value
     if isinstance(value, str):
@@ -436,10 +442,31 @@ def _number(value: object) -> float | int:
     raise EvalError(f"{value!r} is not a number")
 
 
-def _equal(left: object, right: object) -> bool:
+def equal(left: object, right: object) -> Optional[bool]:
+    """Terraform's `==`: None when unknown parts decide it (`var.x != null` is known for a map
+    with unknown leaves, since a map is never null)."""
+    if is_unknown(left) or is_unknown(right):
+        return None
     if type_name(left) != type_name(right):
         return False
+    if isinstance(left, dict) and isinstance(right, dict):
+        if set(left) != set(right):
+            return False
+        return _all_equal([(left[k], right[k]) for k in left])
+    if isinstance(left, list) and isinstance(right, list):
+        if len(left) != len(right):
+            return False
+        return _all_equal(list(zip(left, right)))
+    if has_unknown(left) or has_unknown(right):
+        return None
     return left == right
+
+
+def _all_equal(pairs: list[tuple[object, object]]) -> Optional[bool]:
+    results = [equal(a, b) for a, b in pairs]
+    if False in results:
+        return False
+    return None if None in results else True
 
 
 _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
@@ -456,10 +483,6 @@ _ARITHMETIC: dict[str, Callable[[float, float], float]] = {
 
 
 def _binary(operator: str, left: object, right: object) -> object:
-    if operator == "==":
-        return _equal(left, right)
-    if operator == "!=":
-        return not _equal(left, right)
     function = _ARITHMETIC.get(operator)
     if function is None:
         raise EvalError(f"unknown operator {operator}")

@@ -8,8 +8,11 @@ that a policy built with `concat([...], var.extra)` still shows its known statem
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import math
+import urllib.parse
 import posixpath
 import re
 from itertools import product
@@ -42,11 +45,15 @@ def _fn(name: str, lenient: bool = False) -> Callable[[Function], Function]:
     return register
 
 
-def call_function(name: str, args: list, where: Call) -> object | None:
-    """The call's value; None when the function is not one this evaluator knows."""
+NOT_A_FUNCTION = object()
+"""What `call_function` returns for a function this evaluator does not know."""
+
+
+def call_function(name: str, args: list, where: Call) -> object:
+    """The call's value; NOT_A_FUNCTION when the function is not one this evaluator knows."""
     entry = FUNCTIONS.get(name)
     if entry is None:
-        return None
+        return NOT_A_FUNCTION
     function, lenient = entry
     if not lenient and any(has_unknown(arg) for arg in args):
         return where.unknown("an argument is not known before apply")
@@ -571,6 +578,29 @@ def _tobool(args: list, where: Call) -> object:
     if value in ("true", "false"):
         return value == "true"
     raise EvalError(f"{value!r} is not a bool")
+
+
+def _digest(algorithm: str) -> Function:
+    def run(args: list, where: Call) -> object:
+        _arity(args, 1)
+        return hashlib.new(algorithm, _str(args[0]).encode()).hexdigest()
+
+    return run
+
+
+for _name in ("md5", "sha1", "sha256", "sha512"):
+    FUNCTIONS[_name] = (_digest(_name), False)
+FUNCTIONS["base64encode"] = (lambda args, where: base64.b64encode(_str(args[0]).encode()).decode(), False)
+FUNCTIONS["urlencode"] = (lambda args, where: urllib.parse.quote(_str(args[0]), safe=""), False)
+
+
+@_fn("base64decode")
+def _base64decode(args: list, where: Call) -> object:
+    _arity(args, 1)
+    try:
+        return base64.b64decode(_str(args[0]), validate=True).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise EvalError("invalid base64 text") from None
 
 
 # Results that only exist after apply or depend on the clock or randomness: always unknown.

@@ -18,8 +18,9 @@ from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.evaluator import Call, Namespace, Scope, evaluate
-from parsers.terraform.functions import call_function
+from parsers.terraform.functions import NOT_A_FUNCTION, call_function
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from parsers.terraform.types import convert, parse_type
 from parsers.terraform.values import EvalError, is_unknown
 
 MAX_INSTANCES = 1_000
@@ -245,7 +246,7 @@ class ModuleInstance:
         if name in _FILE_FUNCTIONS:
             return _FILE_FUNCTIONS[name](self, args, where)
         value = call_function(name, args, where)
-        if value is None:
+        if value is NOT_A_FUNCTION:
             self.report(
                 DiagnosticLevel.WARNING,
                 f"function {name}() is not evaluated; its result is unknown",
@@ -272,6 +273,11 @@ class ModuleInstance:
                 value = BlockView(block, constant_scope(self)).get("default")
             else:
                 value = Unknown(f"var.{name}", f"variable {name} has no default and no value (--var)")
+        type_attribute = block.attributes.get("type")
+        if type_attribute is not None:
+            scope = constant_scope(self)
+            spec = parse_type(type_attribute.expression, lambda node: evaluate(node, block.file, scope))
+            value = convert(value, spec)
         self._variables[name] = value
         return value
 
@@ -364,7 +370,9 @@ def expand(module: ModuleInstance, block: Block, base: str, make: Callable[[str,
             )
             return [make(f"{base}[0]", {"count": {"index": Unknown("count.index", str(count))}})]
         try:
-            number = int(count)  # type: ignore[arg-type]
+            # Terraform 0.11 code counts with bools: `count = "${var.enabled}"`.
+            number = {True: 1, False: 0, "true": 1, "false": 0}.get(count, count)  # type: ignore[call-overload]
+            number = int(float(number))  # type: ignore[arg-type]
         except (TypeError, ValueError):
             module.warn(f"{base}: count is not a number", view.source_of("count"))
             return []

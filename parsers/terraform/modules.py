@@ -65,9 +65,10 @@ class Loader:
         view = BlockView(block, parent.scope)
         source = view.get("source")
         base = f"{parent.prefix}module.{name}"
-        directory = _local_directory(parent, source)
-        if directory is None or parent.depth >= MAX_DEPTH:
-            why = "nested too deeply" if directory is not None else f"source {source!r} is not local"
+        directory, why = _local_directory(parent, source)
+        if directory is not None and parent.depth >= MAX_DEPTH:
+            directory, why = None, "modules nested too deeply"
+        if directory is None:
             parent.report(
                 DiagnosticLevel.WARNING,
                 f"{base} not analysed ({why}); its outputs are unknown",
@@ -101,14 +102,16 @@ class Loader:
         return expand(parent, block, base, make)
 
 
-def _local_directory(parent: ModuleInstance, source: object) -> Path | None:
-    """The directory of a `./` or `../` source, when it stays inside the project root."""
+def _local_directory(parent: ModuleInstance, source: object) -> tuple[Path | None, str]:
+    """The directory of a `./` or `../` source inside the project root, or why there is none."""
     if not isinstance(source, str) or not source.startswith(("./", "../")):
-        return None
+        return None, f"source {source} is not a local path; not downloaded"
     directory = parent.files.directory / source
-    if not directory.is_dir() or not parent.ctx.is_inside_root(directory):
-        return None
-    return directory
+    if not parent.ctx.is_inside_root(directory):
+        return None, f"source {source} is outside the project root"
+    if not directory.is_dir():
+        return None, f"source {source} does not exist"
+    return directory, ""
 
 
 def all_instances(module: ModuleInstance) -> Iterator[Instance]:

@@ -91,10 +91,20 @@ def _statement(block: BlockView) -> LinedDict:
         value = block.get(argument)
         if value is not None and value != []:
             statement[element] = value
+    for element in ("Action", "Resource"):
+        # A statement from a `dynamic` block over unknown values has every argument unknown; AWS
+        # allows only one of X and NotX, so keep X (unknown) rather than an invalid pair.
+        if isinstance(statement.get(element), Unknown) and isinstance(statement.get("Not" + element), Unknown):
+            del statement["Not" + element]
     for argument, element in (("principals", "Principal"), ("not_principals", "NotPrincipal")):
         principals = _principals(block.blocks(argument))
         if principals is not None:
             statement[element] = principals
+    not_principals = statement.get("NotPrincipal")
+    if "Principal" in statement and isinstance(not_principals, dict) and all(
+        isinstance(kind, Unknown) for kind in not_principals
+    ):
+        del statement["NotPrincipal"]  # from a `dynamic` block over unknown values, as above
     conditions: dict = {}
     for condition in block.blocks("condition"):
         test, variable = condition.get("test"), condition.get("variable")
@@ -146,6 +156,16 @@ def read_policy(
         )
     if isinstance(value, Unknown):
         return PolicyDocument(source=source, address=address, unknown=value), []
+    if isinstance(value, str) and not value.strip():
+        # An empty policy: AWS rejects it at apply. Modules default to "" when switched off.
+        return PolicyDocument(source=source, address=address), [
+            Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                message=f"{address}: policy is empty",
+                file=source.file,
+                line=source.line,
+            )
+        ]
     if isinstance(value, (str, Text)):
         data, problem = _decode_text(value)
         if problem is not None:

@@ -65,6 +65,13 @@ class _Reader:
     def policy(self, view: BlockView, argument: str, address: str) -> Optional[PolicyDocument]:
         if not view.has(argument):
             return None
+        if view.get(argument) is None:
+            source = view.source_of(argument)
+            self.out.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.WARNING, message=f"{address}: {argument} is null",
+                file=source.file, line=source.line,
+            ))
+            return None
         document, problems = read_policy(
             view.get(argument),
             source=view.source_of(argument),
