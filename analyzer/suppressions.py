@@ -56,7 +56,9 @@ class SuppressedFinding:
     finding: Finding
     reason: str
     origin: str
+    """`config`, the baseline file, or the template line of an inline suppression."""
     expires: str | None = None
+    in_source: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -114,7 +116,7 @@ def _inline(
                                    file=ignore.where.file, line=ignore.where.line)] = None
             continue
         return SuppressedFinding(finding=finding, reason=ignore.reason, origin=str(ignore.where),
-                                 expires=ignore.expires)
+                                 expires=ignore.expires, in_source=True)
     return None
 
 

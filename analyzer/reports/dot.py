@@ -1,0 +1,38 @@
+"""`--format dot`: the grant graph in Graphviz DOT (whole, focused, or a diff's edges).
+
+Nodes are the quoted identities themselves (DOT escapes only `"` and `\\`), labelled short;
+edge style says certainty as in the Mermaid graph. Sorted, so the output is deterministic.
+"""
+
+from __future__ import annotations
+
+from typing import Union
+
+from analyzer.diff import Diff
+from analyzer.model import Certainty
+from analyzer.report import Report
+from analyzer.reports.edges import ADDED, CHANGED, REMOVED, select_edges, short_label
+
+STYLES = {Certainty.DEFINITE: "bold", Certainty.CONDITIONAL: "solid", Certainty.UNCERTAIN: "dashed"}
+COLOURS = {ADDED: "forestgreen", REMOVED: "red3", CHANGED: "darkgoldenrod"}
+
+
+def quote(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "")
+    return f'"{escaped}"'
+
+
+def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
+    edges = select_edges(subject, focus)
+    nodes = sorted({n for e in edges for n in (e.grant.principal, e.grant.target)})
+    lines = ["digraph credmint {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
+    lines += [f"  {quote(n)} [label={quote(short_label(n))}];" for n in nodes]
+    for edge in edges:
+        grant = edge.grant
+        label = f"{grant.action.value}\n{grant.certainty.value}" + (f"\n{edge.change}" if edge.change else "")
+        attributes = [f"label={quote(label)}", f"style={STYLES[grant.certainty]}"]
+        if edge.change:
+            attributes.append(f"color={COLOURS[edge.change]}")
+        lines.append(f"  {quote(grant.principal)} -> {quote(grant.target)} [{', '.join(attributes)}];")
+    lines.append("}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,174 @@
+"""`--format markdown`: the PR comment and job summary (issue 7 §2), for a scan or a diff.
+
+A one-line verdict, a table of the (changed) grants with the lines that cause them, the findings,
+the suppressed findings (counted and listed, never dropped), diagnostics, and a collapsed Mermaid
+graph of the changed edges capped under GitHub's limits. The hidden marker lets the Action find
+and update its own comment. The document is trimmed (graph first, then list lengths) to fit
+`limit` bytes: under 60,000 for a comment, 1 MiB for a step summary.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Sequence, Union
+from urllib.parse import quote
+
+from analyzer.diff import Diff
+from analyzer.inventory import DiagnosticLevel, Source
+from analyzer.model import Grant
+from analyzer.report import Report
+from analyzer.reports.edges import select_edges
+from analyzer.reports.mermaid import render_edges
+from analyzer.rules import Finding, at_or_above
+
+MARKER = "<!-- credmint-report -->"
+COMMENT_LIMIT = 60_000
+SUMMARY_LIMIT = 1024 * 1024
+MERMAID_MAX_EDGES = 500
+MERMAID_MAX_CHARS = 50_000
+CAPS: tuple[int | None, ...] = (None, 1000, 500, 200, 100, 50, 20, 10, 0)
+SOURCES_PER_ROW = 3
+
+Subject = Union[Report, Diff]
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}{'' if count == 1 else 's'}"
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _where(source: Source, link_base: str | None) -> str:
+    label = _cell(str(source))
+    if not link_base:
+        return label
+    return f"[{label}]({link_base.rstrip('/')}/{quote(source.file)}#L{source.line})"
+
+
+def _gate(subject: Subject) -> str:
+    report = subject if isinstance(subject, Report) else subject.head
+    diagnostics = report.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    errors = sum(1 for d in diagnostics if d.level is DiagnosticLevel.ERROR)
+    if errors:
+        return f"fails: {_plural(errors, 'input error')}"
+    if any(at_or_above(f.severity, report.fail_on) for f in subject.findings):
+        return f"fails fail-on: {report.fail_on}"
+    return f"passes fail-on: {report.fail_on}"
+
+
+def verdict(subject: Subject) -> str:
+    """One line: "2 new credential grants, 0 removed — fails fail-on: high"."""
+    if isinstance(subject, Report):
+        grants = len(subject.analysis.grants)
+        head = f"{_plural(grants, 'credential grant')}, {_plural(len(subject.findings), 'finding')}"
+    else:
+        head = f"{_plural(len(subject.added), 'new credential grant')}, {len(subject.removed)} removed"
+        if subject.changed:
+            head += f", {len(subject.changed)} changed"
+    return f"{head} — {_gate(subject)}"
+
+
+def _severity(grant: Grant, findings: Sequence[Finding]) -> str:
+    mine = [f for f in findings if (f.principal, f.target) == (grant.principal, grant.target)]
+    if not mine:
+        return "—"
+    worst = max(mine, key=lambda f: f.severity.rank)
+    return f"{worst.severity.value} ({', '.join(sorted({f.rule for f in mine}))})"
+
+
+def _row(change: str | None, grant: Grant, certainty: str, findings: Sequence[Finding], link: str | None) -> str:
+    sources = ", ".join(_where(s, link) for s in grant.sources[:SOURCES_PER_ROW])
+    if len(grant.sources) > SOURCES_PER_ROW:
+        sources += f" (+{len(grant.sources) - SOURCES_PER_ROW})"
+    cells = [_code(grant.principal), _code(grant.target), grant.action.value.removeprefix("sts:"),
+             certainty, _severity(grant, findings), sources or "—"]
+    return "| " + " | ".join(([change] if change else []) + cells) + " |"
+
+
+def _rows(subject: Subject, link: str | None) -> tuple[list[str], list[str]]:
+    columns = ["who", "can mint for", "how", "certainty", "severity", "file:line"]
+    if isinstance(subject, Report):
+        rows = [_row(None, g, g.certainty.value, subject.findings, link) for g in subject.analysis.grants]
+        return columns, rows
+    findings = subject.findings
+    rows = [_row("added", g, g.certainty.value, findings, link) for g in subject.added]
+    rows += [_row("removed", g, g.certainty.value, findings, link) for g in subject.removed]
+    rows += [
+        _row("changed", c.after, f"{c.before.certainty.value} → {c.after.certainty.value}", findings, link)
+        for c in subject.changed
+    ]
+    return ["change", *columns], rows
+
+
+def _capped(lines: list[str], cap: int | None, what: str) -> list[str]:
+    if cap is None or len(lines) <= cap:
+        return lines
+    return lines[:cap] + [f"\n_… {len(lines) - cap} more {what} not shown: see the full report._"]
+
+
+def _section(title: str, lines: list[str], cap: int | None, what: str) -> list[str]:
+    return ["", f"#### {title}", "", *_capped(lines, cap, what)] if lines else []
+
+
+def _finding_line(finding: Finding, link: str | None) -> str:
+    where = f" — {_where(finding.source, link)}" if finding.source else ""
+    return f"- **{finding.severity.value}** {finding.rule} {_cell(finding.message)}{where}"
+
+
+def _graph(subject: Subject) -> list[str]:
+    edges = select_edges(subject)
+    if not edges:
+        return []
+    title = "Graph of the changed grants" if isinstance(subject, Diff) else "Graph of the grants"
+    chart = render_edges(edges, max_edges=MERMAID_MAX_EDGES, max_chars=MERMAID_MAX_CHARS)
+    return ["", f"<details><summary>{title} ({_plural(len(edges), 'edge')})</summary>", "",
+            "```mermaid", chart.rstrip("\n"), "```", "", "</details>"]
+
+
+def _document(subject: Subject, link: str | None, cap: int | None, with_graph: bool) -> str:
+    columns, rows = _rows(subject, link)
+    out = [MARKER, "### credmint: who can mint AWS credentials", "", f"**{verdict(subject)}**"]
+    if isinstance(subject, Diff):
+        out += ["", f"Base `{subject.base_ref}` ({_plural(len(subject.base.analysis.grants), 'grant')}), "
+                    f"head `{subject.head_ref}` ({_plural(len(subject.head.analysis.grants), 'grant')})."]
+    if rows:
+        table = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *rows]
+        out += ["", *_capped(table, None if cap is None else cap + 2, "grants")]
+    if isinstance(subject, Diff):
+        chains = [f"- {_code(' → '.join([p.principal, *(h.target for h in p.hops)]))}" for p in subject.added_paths]
+        out += _section("New role chains", chains, cap, "chains")
+    title = "Findings this change introduces" if isinstance(subject, Diff) else "Findings"
+    out += _section(title, [_finding_line(f, link) for f in subject.findings], cap, "findings")
+    suppressed = [
+        f"- {s.finding.rule} {_code(s.finding.principal)} → {_code(s.finding.target)}: "
+        f"{_cell(s.reason)} ({_cell(s.origin)}{', expires ' + s.expires if s.expires else ''})"
+        for s in subject.suppressed
+    ]
+    out += _section(f"Suppressed findings ({len(suppressed)})", suppressed, cap, "suppressed findings")
+    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    notes = [f"- {d.level.value}: {_cell(f'{d.file}:{d.line}')}: {_cell(d.message)}" for d in diagnostics]
+    out += _section("Diagnostics", notes, cap, "diagnostics")
+    if with_graph:
+        out += _graph(subject)
+    return "\n".join(out) + "\n"
+
+
+def _fitting(documents: Iterable[str], limit: int) -> str:
+    last = ""
+    for document in documents:
+        last = document
+        if len(document.encode("utf-8")) < limit:
+            return document
+    return last.encode("utf-8")[: limit - 1].decode("utf-8", "ignore")
+
+
+def render(subject: Subject, *, link_base: str | None = None, limit: int = COMMENT_LIMIT) -> str:
+    """The Markdown report, under `limit` bytes; `link_base` makes file:line links (blob URL)."""
+    shapes = [(None, True), *((cap, False) for cap in CAPS)]
+    candidates = (_document(subject, link_base, cap, graph) for cap, graph in shapes)
+    return _fitting(candidates, limit)

@@ -1,0 +1,120 @@
+"""`--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it (CONTRACT.md "SARIF").
+
+Every rule of `analyzer.rules.RULES` is listed with its stable id, short and full description,
+help and `security-severity`; each finding is one result located at the statement that creates
+the grant, with the grant's other statements as related locations. Accepted (suppressed) findings
+stay in the log as results carrying a `suppressions` entry, so that nothing is silently dropped.
+URIs are repository-relative, as the sources are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any, Iterable, Union
+
+from analyzer import __version__
+from analyzer.diff import Diff
+from analyzer.inventory import Source
+from analyzer.model import Grant
+from analyzer.report import Report
+from analyzer.rules import RULES, Finding, Rule, Severity
+from analyzer.suppressions import SuppressedFinding
+
+SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+INFORMATION_URI = "https://github.com/credmint/credmint"
+SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
+LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+
+
+def _rule_name(rule: Rule) -> str:
+    return "".join(word.capitalize() for word in re.findall(r"[A-Za-z0-9]+", rule.title))
+
+
+def rule_descriptor(rule: Rule) -> dict[str, Any]:
+    return {
+        "id": rule.id,
+        "name": _rule_name(rule),
+        "shortDescription": {"text": rule.title},
+        "fullDescription": {"text": rule.rationale},
+        "help": {"text": f"{rule.rationale} Fix: {rule.fix}", "markdown": f"{rule.rationale}\n\n**Fix:** {rule.fix}"},
+        "defaultConfiguration": {"level": LEVELS[rule.severity]},
+        "properties": {
+            "security-severity": SECURITY_SEVERITY[rule.severity],
+            "precision": "high",
+            "tags": ["security", "iam", "sts"],
+        },
+    }
+
+
+def _location(source: Source, message: str | None = None, index: int | None = None) -> dict[str, Any]:
+    location: dict[str, Any] = {}
+    if index is not None:
+        location["id"] = index
+    location["physicalLocation"] = {
+        "artifactLocation": {"uri": source.file},
+        "region": {"startLine": max(source.line, 1)},
+    }
+    if message:
+        location["message"] = {"text": message}
+    return location
+
+
+def _fingerprint(finding: Finding) -> str:
+    return hashlib.sha256("|".join(finding.key).encode("utf-8")).hexdigest()[:32]
+
+
+def _result(finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None) -> dict[str, Any]:
+    rule_index = next(i for i, rule in enumerate(RULES) if rule.id == finding.rule)
+    related = [s for g in grants for s in g.sources if s != finding.source]
+    result: dict[str, Any] = {
+        "ruleId": finding.rule,
+        "ruleIndex": rule_index,
+        "level": LEVELS[finding.severity],
+        "message": {"text": f"{finding.title}: {finding.message}"},
+        "locations": [_location(finding.source)] if finding.source else [],
+        "relatedLocations": [_location(s, "also involved", i) for i, s in enumerate(dict.fromkeys(related), 1)],
+        "partialFingerprints": {"credmintFinding/v1": _fingerprint(finding)},
+        "properties": {
+            "severity": finding.severity.value,
+            "principal": finding.principal,
+            "target": finding.target,
+        },
+    }
+    if suppression is not None:
+        kind = "inSource" if suppression.in_source else "external"
+        result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": suppression.reason}]
+    return result
+
+
+def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
+    head = subject if isinstance(subject, Report) else subject.head
+    findings = subject.findings
+    suppressed = subject.suppressed
+    by_pair: dict[tuple[str, str], list[Grant]] = {}
+    for grant in head.analysis.grants:
+        by_pair.setdefault((grant.principal, grant.target), []).append(grant)
+    entries = [(f, None) for f in findings] + [(s.finding, s) for s in suppressed]
+    entries.sort(key=lambda e: (e[0].key, e[1] is not None))
+    return {
+        "$schema": SCHEMA_URI,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "credmint",
+                        "version": __version__,
+                        "informationUri": INFORMATION_URI,
+                        "rules": [rule_descriptor(rule) for rule in RULES],
+                    }
+                },
+                "results": [_result(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries],
+            }
+        ],
+    }
+
+
+def render(subject: Union[Report, Diff]) -> str:
+    return json.dumps(sarif_log(subject), indent=2, ensure_ascii=False) + "\n"
