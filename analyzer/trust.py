@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Iterator, Sequence
 
 from analyzer.callers import Caller
+from analyzer.candidates import CallerIndex
 from analyzer.conditions import ANYONE, CallerContext
 from analyzer.inventory import (
     Diagnostic,
@@ -100,9 +101,12 @@ def _test(predicate):
     return test
 
 
-def grants_for_callers(target: TrustedRole, callers: Sequence[Caller]) -> Iterator[Grant]:
-    """Grants to the templates' own users and roles (§1, §7)."""
-    for caller in callers:
+def grants_for_callers(target: TrustedRole, index: CallerIndex) -> Iterator[Grant]:
+    """Grants to the templates' own users and roles (§1, §7), among the callers the index offers."""
+    principals = [
+        p for item in target.items if item.statement.effect is not Effect.DENY for p in item.statement.principals or ()
+    ]
+    for caller in index.for_trust(target.id, target.role.arn, principals):
         support = _caller_support(target, caller)
         if support is not None:
             yield _grant(caller.id, caller.type, Action.ASSUME_ROLE, target, support)
@@ -231,12 +235,20 @@ def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | No
     if named in (Named.OIDC, Named.SAML):
         return web_identity_action(entry), _federated_context(), ""
     if named is Named.ACCOUNT:
-        return Action.ASSUME_ROLE, ANYONE, f"the policies of account {render(entry.account)} are not analysed"
+        return (
+            Action.ASSUME_ROLE,
+            _outside_context(entry),
+            f"the policies of account {render(entry.account)} are not analysed",
+        )
     if named in (Named.USER, Named.ROLE, Named.ROLE_SESSION):
         same = same_account(entry.account, target.role.account)
         if same is True:
-            return Action.ASSUME_ROLE, ANYONE, f"{entry.id} is not defined in the analysed templates"
-        return Action.ASSUME_ROLE, ANYONE, f"{entry.id} is in an account whose policies are not analysed"
+            return Action.ASSUME_ROLE, _outside_context(entry), f"{entry.id} is not defined in the analysed templates"
+        return (
+            Action.ASSUME_ROLE,
+            _outside_context(entry),
+            f"{entry.id} is in an account whose policies are not analysed",
+        )
     if named is Named.UNKNOWN:
         return Action.ASSUME_ROLE, ANYONE, f"the principal {entry.id} is unknown before apply"
     # Federated-user sessions may call no STS action but GetCallerIdentity (§1): no grant.
@@ -249,6 +261,17 @@ def _subject(entry: TrustEntry) -> str:
     if entry.named is Named.ACCOUNT:
         return f"account {render(entry.account)}" if entry.account is not None else entry.id
     return entry.id
+
+
+def _outside_context(entry: TrustEntry) -> CallerContext:
+    """What is known of an outside AWS principal: its account, and its ARN when it names one."""
+    known: dict = {}
+    if entry.account is not None:
+        known["aws:principalaccount"] = (entry.account,)
+    if entry.named in (Named.USER, Named.ROLE):
+        known["aws:principalarn"] = (entry.id,)
+        known["aws:principaltype"] = ("User",) if entry.named is Named.USER else ("AssumedRole",)
+    return CallerContext(known=known)
 
 
 def _service_context(service: str) -> CallerContext:

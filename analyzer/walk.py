@@ -10,6 +10,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterable, Iterator
 
 from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
+from analyzer.candidates import CallerIndex
 from analyzer.inventory import Diagnostic, Inventory
 from analyzer.model import ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
@@ -23,6 +24,7 @@ class World:
     """The inventory read for the walk: callers with their policies, roles with their trust."""
 
     callers: tuple[Caller, ...]
+    index: CallerIndex
     roles: tuple[TrustedRole, ...]
     role_arns: frozenset[str]
 
@@ -32,7 +34,7 @@ Mechanism = Callable[[World], Iterator[Grant]]
 
 def assume_role_by_trust(world: World) -> Iterator[Grant]:
     for target in world.roles:
-        yield from grants_for_callers(target, world.callers)
+        yield from grants_for_callers(target, world.index)
         yield from grants_for_outsiders(target, world.callers)
 
 
@@ -74,7 +76,9 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
     index = PolicyIndex(inventory.policies, policy_lookup)
     callers = tuple(build_callers(inventory, index))
     roles = tuple(t for t in (trusted_role(r) for r in inventory.roles) if t is not None)
-    world = World(callers=callers, roles=roles, role_arns=frozenset(t.id for t in roles))
+    world = World(
+        callers=callers, index=CallerIndex(callers), roles=roles, role_arns=frozenset(t.id for t in roles)
+    )
     grants = merge_grants(g for mechanism in MECHANISMS for g in mechanism(world))
     diagnostics = [*inventory.diagnostics, *index.diagnostics]
     for target in roles:

@@ -1,0 +1,80 @@
+"""Which callers a role's trust policy could admit: an index instead of principal × role brute force.
+
+A trust policy admits a caller named by its ARN, everyone (`*`), or the callers of an account whose
+identity policies allow sts:AssumeRole on the role (SEMANTICS.md §1). The first two are lookups;
+for the third, each caller's AssumeRole resource patterns are indexed once — exact ARNs in a dict,
+wildcard patterns by distinct pattern, since groups share their policies among many users.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Iterable, Sequence
+
+from analyzer.callers import Caller
+from analyzer.inventory import Effect, Value, render
+from analyzer.model import Action
+from analyzer.patterns import Tri, match_action, match_resource
+from analyzer.policy import substitute_variables
+from analyzer.principals import Named, classify
+
+ASSUME_ROLE = Action.ASSUME_ROLE.value
+
+
+class CallerIndex:
+    def __init__(self, callers: Sequence[Caller]) -> None:
+        self.callers = tuple(callers)
+        self._by_id = {c.id: c for c in callers}
+        self._exact: dict[str, set[str]] = defaultdict(set)
+        self._wild: dict[Value, set[str]] = defaultdict(set)
+        for caller in callers:
+            for pattern in _assume_role_patterns(caller):
+                text = render(pattern)
+                if isinstance(pattern, str) and "*" not in text and "?" not in text:
+                    self._exact[text].add(caller.id)
+                else:
+                    self._wild[pattern].add(caller.id)
+
+    def for_trust(self, role_id: str, role_arn: Value, principals: Iterable) -> list[Caller]:
+        """The callers worth evaluating against a trust policy with these Principal entries."""
+        ids: set[str] = set()
+        delegates = False
+        for principal in principals:
+            entry = classify(principal)
+            if entry.named is Named.ANY:
+                return sorted(self.callers, key=lambda c: c.id)
+            if entry.named is Named.ACCOUNT:
+                delegates = True
+            elif entry.id in self._by_id:
+                ids.add(entry.id)
+            elif entry.named in (Named.USER, Named.ROLE, Named.UNKNOWN) and not isinstance(principal.value, str):
+                ids.update(c.id for c in self.callers if _may_name(entry.id, c))
+        if delegates:
+            ids |= self._exact.get(role_id, set())
+            for pattern, holders in self._wild.items():
+                if match_resource(pattern, role_arn) is not Tri.NO:
+                    ids |= holders
+        return [self._by_id[i] for i in sorted(ids)]
+
+
+def _may_name(principal_text: str, caller: Caller) -> bool:
+    """A partly unknown principal may name a caller when its known parts fit."""
+    head, _, tail = principal_text.partition("{")
+    return caller.id.startswith(head) and caller.id.endswith(tail.rpartition("}")[2])
+
+
+def _assume_role_patterns(caller: Caller) -> set[Value]:
+    """Resource patterns on which the caller's identity may allow sts:AssumeRole (`*` for NotResource)."""
+    patterns: set[Value] = set()
+    for item in caller.identity:
+        statement = item.statement
+        if statement.effect is Effect.DENY:
+            continue
+        hit = max((match_action(p, ASSUME_ROLE) for p in statement.actions), default=Tri.NO)
+        if (~hit if statement.is_not_action else hit) is Tri.NO:
+            continue
+        if statement.is_not_resource or statement.unknown is not None:
+            patterns.add("*")
+            continue
+        patterns.update(substitute_variables(p, item.version, caller.context) for p in statement.resources or ())
+    return patterns
