@@ -1,0 +1,145 @@
+"""`credmint explain`: why a principal reaches a target, hop by hop (issue 7 §6).
+
+Each hop is a grant with the statements (file:line) and reasons that allow it and the conditions
+on it, so a reader can open exactly the lines that make the chain. Chains are the shortest ones,
+from the same graph as the report's `paths` (role sessions continue chains; federated users and
+patterns end them).
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from dataclasses import dataclass
+from itertools import islice
+from typing import Any
+
+import networkx as nx
+
+from analyzer.graph import build_graph
+from analyzer.inventory import render as render_value
+from analyzer.lookup import find_identity
+from analyzer.model import Certainty, Grant, weakest
+from analyzer.report import grant_dict
+from analyzer.walk import Analysis
+
+MAX_CHAINS = 20
+WIDTH = 80
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Chain:
+    principal: str
+    target: str
+    hops: tuple[Grant, ...]
+
+    @property
+    def certainty(self) -> Certainty:
+        """A chain is as sure as its weakest hop."""
+        return weakest(*(h.certainty for h in self.hops))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Explanation:
+    principal: str
+    target: str | None
+    chains: tuple[Chain, ...]
+
+
+def explain_chains(analysis: Analysis, principal: str, target: str | None = None) -> Explanation:
+    """The chains from `principal` (to `target` when given); LookupError for an unknown name."""
+    grants = analysis.grants
+    who = find_identity(principal, [g.principal for g in grants] + [p.id for p in analysis.principals])
+    graph = build_graph(grants)
+    if target is None:
+        return Explanation(principal=who, target=None, chains=tuple(_every_chain(grants, graph, who)))
+    whom = find_identity(target, [g.target for g in grants] + list(graph.nodes))
+    return Explanation(principal=who, target=whom, chains=tuple(_chains_to(grants, graph, who, whom)))
+
+
+def _hop(graph: "nx.MultiDiGraph", here: str, there: str) -> Grant:
+    return graph[here][there][min(graph[here][there])]["grant"]
+
+
+def _simple(graph: "nx.MultiDiGraph") -> "nx.DiGraph":
+    simple = nx.DiGraph()
+    simple.add_nodes_from(sorted(graph.nodes))
+    simple.add_edges_from(sorted(set(graph.edges())))
+    return simple
+
+
+def _every_chain(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str) -> list[Chain]:
+    """Every grant the principal holds, then one shortest chain to each target reached further."""
+    chains = [Chain(principal=who, target=g.target, hops=(g,)) for g in grants if g.principal == who]
+    if who in graph:
+        for there, nodes in sorted(nx.single_source_shortest_path(_simple(graph), who).items()):
+            if len(nodes) > 2:
+                hops = tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:]))
+                chains.append(Chain(principal=who, target=there, hops=hops))
+    return chains
+
+
+def _chains_to(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str, whom: str) -> list[Chain]:
+    direct = [Chain(principal=who, target=whom, hops=(g,)) for g in grants if (g.principal, g.target) == (who, whom)]
+    if direct or who not in graph or whom not in graph or not nx.has_path(graph, who, whom):
+        return direct
+    routes = sorted(islice(nx.all_shortest_paths(_simple(graph), who, whom), MAX_CHAINS))
+    return [
+        Chain(principal=who, target=whom, hops=tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:])))
+        for nodes in routes
+    ]
+
+
+def as_dict(explanation: Explanation) -> dict[str, Any]:
+    return {
+        "principal": explanation.principal,
+        "target": explanation.target,
+        "chains": [
+            {
+                "principal": c.principal,
+                "target": c.target,
+                "certainty": c.certainty.value,
+                "hops": [grant_dict(h) for h in c.hops],
+            }
+            for c in explanation.chains
+        ],
+    }
+
+
+def render_json(explanation: Explanation) -> str:
+    return json.dumps(as_dict(explanation), indent=2, ensure_ascii=False) + "\n"
+
+
+def _wrap(text: str, indent: str) -> list[str]:
+    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_long_words=True, break_on_hyphens=False)
+
+
+def _hop_lines(number: int, hop: Grant) -> list[str]:
+    lines = _wrap(f"{number}. {hop.principal} -> {hop.target}", "  ")
+    lines += _wrap(f"{hop.action.value}, {hop.certainty.value}", "     ")
+    for c in hop.conditions:
+        lines += _wrap(f"if: {c.operator} {c.key} = {', '.join(render_value(v) for v in c.values)}", "     ")
+    if hop.excepted:
+        lines += _wrap(f"except: {', '.join(hop.excepted)}", "     ")
+    for reason in hop.reasons:
+        lines += _wrap(f"why: {reason}", "     ")
+    if hop.sources:
+        lines += _wrap(f"at: {', '.join(str(s) for s in hop.sources)}", "     ")
+    return lines
+
+
+def render_text(explanation: Explanation) -> str:
+    if not explanation.chains:
+        whom = explanation.target or "anything"
+        return "\n".join(_wrap(f"{explanation.principal} cannot mint credentials for {whom} "
+                               "in the analysed templates.", "")) + "\n"
+    out: list[str] = []
+    for chain in explanation.chains:
+        hops = "1 hop" if len(chain.hops) == 1 else f"{len(chain.hops)} hops"
+        out += _wrap(f"{chain.principal} can mint credentials for {chain.target} "
+                     f"({chain.certainty.value}, {hops}):", "")
+        for number, hop in enumerate(chain.hops, 1):
+            out += _hop_lines(number, hop)
+        out.append("")
+    return "\n".join(out)
