@@ -60,9 +60,10 @@ def call_function(name: str, args: list, where: Call) -> object:
     return function(args, where)
 
 
-def _arity(args: list, low: int, high: int | None = None) -> None:
-    high = low if high is None else high
-    if not low <= len(args) <= high:
+def _arity(args: list, low: int, high: int | None = 0) -> None:
+    """Check the argument count: exactly `low`, or `low` to `high`, or at least `low` (high None)."""
+    high = low if high == 0 else high
+    if len(args) < low or (high is not None and len(args) > high):
         raise EvalError(f"wrong number of arguments ({len(args)})")
 
 
