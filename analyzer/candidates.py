@@ -14,8 +14,8 @@ from typing import Iterable, Sequence
 from analyzer.callers import Caller
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action
-from analyzer.patterns import Tri, match_action, match_resource
-from analyzer.policy import substitute_variables
+from analyzer.patterns import Tri, match_resource
+from analyzer.policy import action_truth, substitute_variables
 from analyzer.principals import Named, classify
 
 ASSUME_ROLE = Action.ASSUME_ROLE.value
@@ -70,8 +70,7 @@ def _assume_role_patterns(caller: Caller) -> set[Value]:
         statement = item.statement
         if statement.effect is Effect.DENY:
             continue
-        hit = max((match_action(p, ASSUME_ROLE) for p in statement.actions), default=Tri.NO)
-        if (~hit if statement.is_not_action else hit) is Tri.NO:
+        if action_truth(statement, ASSUME_ROLE) is Tri.NO:
             continue
         if statement.is_not_resource or statement.unknown is not None:
             patterns.add("*")

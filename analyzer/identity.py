@@ -13,8 +13,8 @@ from typing import Iterator, Sequence
 from analyzer.callers import Caller
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action, Certainty, Grant, PrincipalType
-from analyzer.patterns import Tri, match_action, match_resource
-from analyzer.policy import Labelled, Request, Support, applies, evaluate_set, substitute_variables
+from analyzer.patterns import Tri, match_resource
+from analyzer.policy import Labelled, Request, Support, action_truth, applies, evaluate_set, substitute_variables
 from analyzer.federation import covers, federated_user_arn, name_patterns
 
 
@@ -23,8 +23,7 @@ def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterato
         statement = item.statement
         if (statement.effect is Effect.DENY) != (effect is Effect.DENY):
             continue
-        hit = max((match_action(p, action) for p in statement.actions), default=Tri.NO)
-        if (~hit if statement.is_not_action else hit) is not Tri.NO:
+        if action_truth(statement, action) is not Tri.NO:
             yield item
 
 

@@ -12,9 +12,10 @@ from typing import Iterator, Mapping, Sequence
 
 from analyzer.callers import Caller
 from analyzer.conditions import CallerContext
-from analyzer.inventory import Source, Value, concat
+from analyzer.inventory import Effect, Source, Value, concat
 from analyzer.model import Certainty, Grant, PrincipalType, weakest
-from analyzer.policy import Request, Support, evaluate_set
+from analyzer.patterns import Tri
+from analyzer.policy import Request, Support, action_truth, evaluate_set
 
 # The launch call that makes each service run code with a passed role, and the resource it creates.
 LAUNCHERS: Mapping[str, tuple[str, str]] = {
@@ -38,17 +39,29 @@ class ServicePath:
 
 def service_paths(grants: Sequence[Grant], callers: Sequence[Caller]) -> Iterator[ServicePath]:
     roles = {c.id: c for c in callers if c.type is PrincipalType.ROLE}
+    passers = [c for c in callers if _may_pass_roles(c)]
     for grant in grants:
         launcher = LAUNCHERS.get(grant.principal)
         role = roles.get(grant.target)
         if grant.principal_type is not PrincipalType.SERVICE or launcher is None or role is None:
             continue
-        for caller in callers:
+        for caller in passers:
             if caller.id == role.id:
                 continue
             found = _path(caller, role, grant, launcher)
             if found is not None:
                 yield found
+
+
+def _may_pass_roles(caller: Caller) -> bool:
+    """A cheap first cut: some statement of the caller may allow iam:PassRole at all."""
+    for item in caller.identity:
+        statement = item.statement
+        if statement.effect is Effect.DENY:
+            continue
+        if action_truth(statement, "iam:PassRole") is not Tri.NO:
+            return True
+    return False
 
 
 def _allowed(caller: Caller, action: str, resource: Value, context: CallerContext) -> Support | None:

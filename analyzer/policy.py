@@ -98,7 +98,7 @@ PrincipalTest = Callable[[Statement], Tri]
 def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
     statement = item.statement
     doubts: list[str] = []
-    truths = [_action_truth(statement, request.action)]
+    truths = [action_truth(statement, request.action)]
     if request.resource is not None:
         truths.append(_resource_truth(item, request))
     if principal_test is not None:
@@ -136,7 +136,8 @@ def _unknown_parts(statement: Statement) -> str:
     return "a value in the statement is unknown before apply"
 
 
-def _action_truth(statement: Statement, action: str) -> Tri:
+def action_truth(statement: Statement, action: str) -> Tri:
+    """Does the statement's Action (or NotAction) cover `action`?"""
     hit = tri_any([match_action(pattern, action) for pattern in statement.actions])
     return ~hit if statement.is_not_action else hit
 
