@@ -97,7 +97,8 @@ def _rows(subject: Subject, link: str | None) -> tuple[list[str], list[str]]:
         return columns, rows
     findings = subject.findings
     rows = [_row("added", g, g.certainty.value, findings, link) for g in subject.added]
-    rows += [_row("removed", g, g.certainty.value, findings, link) for g in subject.removed]
+    # A removed grant's lines are the base's: a link to the head's blob would point elsewhere.
+    rows += [_row("removed", g, g.certainty.value, findings, None) for g in subject.removed]
     rows += [
         _row("changed", c.after, f"{c.before.certainty.value} → {c.after.certainty.value}", findings, link)
         for c in subject.changed
