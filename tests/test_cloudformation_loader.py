@@ -140,12 +140,14 @@ def test_is_cloudformation_by_content(template, expected):
 _json = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=8)
     | st.sampled_from(["Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join", "AWS::IAM::Role",
-                       "AWS::IAM::Policy", "AWS::NoValue", "${X}", "${A.Arn}", "Roles"]),
+                       "AWS::IAM::Policy", "AWS::NoValue", "${X}", "${A.Arn}", "Roles",
+                       "AWS::Serverless::Function", "C"]),
     lambda children: st.lists(children, max_size=4)
     | st.dictionaries(st.sampled_from(["Ref", "Fn::Sub", "Fn::GetAtt", "Fn::Join", "Type",
                                        "Properties", "PolicyDocument", "Statement", "Roles",
                                        "AssumeRolePolicyDocument", "RoleName", "Policies", "A",
-                                       "X"]), children, max_size=4),
+                                       "X", "Fn::If", "Condition", "Role", "Fn::Select",
+                                       "Fn::FindInMap"]), children, max_size=4),
     max_leaves=30,
 )
 
@@ -158,6 +160,7 @@ def test_no_template_shape_makes_the_parser_raise(tmp_path_factory, resources):
     path = tmp_path_factory.mktemp("fuzz") / "t.json"
     path.write_text(json.dumps({"AWSTemplateFormatVersion": "2010-09-09",
                                 "Parameters": {"X": {"Type": "String"}},
+                                "Conditions": {"C": {"Fn::Equals": [{"Ref": "X"}, "a"]}},
                                 "Resources": resources}))
     inventory = parse_cloudformation(path, ParseContext(root=path.parent))
     assert inventory.inputs == (InputFile(path="t.json", format="cloudformation"),)

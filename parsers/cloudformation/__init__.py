@@ -14,6 +14,7 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.cloudformation.intrinsics import Evaluator
 from parsers.cloudformation.loader import read
 from parsers.cloudformation.resources import InventoryBuilder
+from parsers.cloudformation.sam import with_sam_roles
 from parsers.context import ParseContext
 
 __all__ = ["read_template", "is_cloudformation", "parse_cloudformation"]
@@ -62,6 +63,7 @@ def parse_cloudformation(path: Path, ctx: ParseContext) -> Inventory:
         diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=file, line=1,
                                       message="not a CloudFormation template: nothing read"))
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
+    template = with_sam_roles(template)
     evaluator = Evaluator(template, ctx, file)
     resources = template.get("Resources")
     inventory = InventoryBuilder(evaluator, file).build(

@@ -24,7 +24,7 @@ from parsers.cloudformation.identities import (
     make_identity,
     strip_scheme,
 )
-from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
+from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 from parsers.context import ParseContext
 
 STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)")
@@ -299,12 +299,6 @@ def _function_name(node: Mapping) -> str | None:
     if key == "Ref" or (isinstance(key, str) and key.startswith("Fn::")):
         return key
     return None
-
-
-def type_of(resource: Mapping) -> str:
-    """A resource's `Type`, or "" when it is not a string."""
-    value = resource.get("Type")
-    return value if isinstance(value, str) else ""
 
 
 def _mapping(value: object) -> Mapping:

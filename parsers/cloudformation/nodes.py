@@ -52,3 +52,9 @@ class CfnList(list):
 def line_of(node: object, default: int = 0) -> int:
     """The line a loaded node starts on, or `default` for scalars and unknown values."""
     return getattr(node, "line", default) or default
+
+
+def type_of(resource: object) -> str:
+    """A resource's `Type`, or "" when it is missing or not a string."""
+    value = resource.get("Type") if isinstance(resource, dict) else None
+    return value if isinstance(value, str) else ""

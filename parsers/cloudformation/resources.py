@@ -33,8 +33,8 @@ from analyzer.inventory import (
 from parsers.cloudformation.branches import alternatives, merged
 from parsers.cloudformation.documents import read_document
 from parsers.cloudformation.functions import NO_VALUE, describe, is_scalar
-from parsers.cloudformation.intrinsics import Evaluator, type_of
-from parsers.cloudformation.nodes import CfnList, CfnMap, line_of
+from parsers.cloudformation.intrinsics import Evaluator
+from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 
 PRINCIPAL_TYPES = {"AWS::IAM::User": "user", "AWS::IAM::Group": "group", "AWS::IAM::Role": "role"}
 _ATTACHING_TYPES = {
