@@ -169,6 +169,7 @@ def _user(user: User, groups: dict[str, Group], index: PolicyIndex) -> Caller:
             "aws:principalisawsservice": ("false",),
         },
         absent=frozenset({"aws:principalservicename"}),
+        omittable=frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"}),
     )
     return Caller(
         id=arn,

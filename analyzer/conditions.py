@@ -26,6 +26,9 @@ class CallerContext:
 
     known: Mapping[str, tuple[Value, ...]] = field(default_factory=dict)
     absent: frozenset[str] = frozenset()
+    omittable: frozenset[str] = frozenset()
+    """Keys the caller can choose to leave out: a user calling with long-term access keys sends no
+    `aws:MultiFactorAuthPresent` (SEMANTICS.md §1), so `...IfExists` on it passes without MFA."""
 
 
 ANYONE = CallerContext()
@@ -118,6 +121,10 @@ def evaluate(condition: Condition, context: CallerContext) -> Tri | None:
     """Decide a condition for a caller: YES/NO/MAYBE, or None when it depends on the request."""
     parts = split_operator(condition.operator)
     key = condition.key.lower()
+    if key in context.omittable:
+        # The caller may leave the key out: then IfExists passes and Null true holds.
+        if parts.if_exists or (parts.base == "null" and _any_value_is(condition.values, "true") is Tri.YES):
+            return Tri.YES
     if parts.base == "null":
         if key in context.absent:
             return _any_value_is(condition.values, "true")

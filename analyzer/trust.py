@@ -220,9 +220,26 @@ def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
     support = apply_denies(support, target.items, request, matches_any)
     if support is None:
         return None
+    if entry.id == ROLES_ANYWHERE:
+        doubt = doubt or _roles_anywhere_doubt(target, entry, same_entry, context)
     if doubt:
         support = support & Support(certainty=Certainty.UNCERTAIN, reasons=(doubt,))
     return _grant(entry.id, REPORT_TYPES[entry.named], action, target, support)
+
+
+ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
+
+
+def _roles_anywhere_doubt(target: TrustedRole, entry: TrustEntry, same_entry, context: CallerContext) -> str:
+    """IAM Roles Anywhere needs sts:TagSession and sts:SetSourceIdentity too (SEMANTICS.md §4)."""
+    missing = [
+        action
+        for action in ("sts:TagSession", "sts:SetSourceIdentity")
+        if evaluate_set(target.items, Request(action=action, resource=None, context=context), same_entry) is None
+    ]
+    if not missing:
+        return ""
+    return f"the trust policy of {target.name} does not allow {' and '.join(missing)}, which Roles Anywhere needs"
 
 
 def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | None, CallerContext, str]:

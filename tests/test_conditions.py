@@ -52,3 +52,14 @@ def test_a_deny_condition_negates_into_the_condition_the_request_must_meet():
         "Bool", "aws:MultiFactorAuthPresent", "true"
     )
     assert negate(cond("ForAnyValue:StringEquals", "aws:TagKeys", "x")) is None
+
+
+LONG_TERM_KEYS = CallerContext(omittable=frozenset({"aws:multifactorauthpresent"}))
+
+
+def test_mfa_if_exists_passes_without_mfa_for_a_user_with_long_term_keys():
+    # SEMANTICS.md §1: MFA is absent for long-term keys; BoolIfExists passes without it.
+    assert evaluate(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "true"), LONG_TERM_KEYS) is Tri.YES
+    assert evaluate(cond("Null", "aws:MultiFactorAuthPresent", "true"), LONG_TERM_KEYS) is Tri.YES
+    # Bool true needs MFA at the call: it stays a condition on the grant.
+    assert evaluate(cond("Bool", "aws:MultiFactorAuthPresent", "true"), LONG_TERM_KEYS) is None
