@@ -1,0 +1,48 @@
+"""Generate benchmark inputs: `python bench/generate.py terraform|cloudformation SIZE DIR [--seed N]`.
+
+The generators themselves live next to this file: `terraform_tree` (IAM-heavy Terraform root module
+of a chosen number of top-level blocks), `cfn_templates` (CloudFormation templates of a chosen number
+of resources) and `inventory_gen` (an `analyzer.inventory.Inventory` for the analyzer alone). Same
+seed and size, same bytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench.cfn_templates import CloudFormationSet, generate_cloudformation  # noqa: E402
+from bench.inventory_gen import InventorySize, build_inventory  # noqa: E402
+from bench.terraform_tree import TerraformTree, generate_terraform  # noqa: E402
+
+__all__ = [
+    "CloudFormationSet",
+    "InventorySize",
+    "TerraformTree",
+    "build_inventory",
+    "generate_cloudformation",
+    "generate_terraform",
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("kind", choices=("terraform", "cloudformation"))
+    parser.add_argument("size", type=int, help="top-level blocks (terraform) or resources (cloudformation)")
+    parser.add_argument("directory", type=Path)
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args(argv)
+    if args.kind == "terraform":
+        print(generate_terraform(args.directory, args.size, seed=args.seed))
+    else:
+        print(generate_cloudformation(args.directory, args.size, seed=args.seed))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

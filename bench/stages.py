@@ -1,0 +1,170 @@
+"""One benchmark stage in a fresh process: `python bench/stages.py STAGE INPUT [OUTPUT]`.
+
+Prints one JSON line: wall and CPU seconds of the stage alone (imports and loading the stage's
+input excluded; CPU includes joined child processes), the process's peak RSS after the stage and its
+RSS high-water mark just before it. Each stage's input is the previous stage's pickled output, so no
+stage pays for another's memory.
+"""
+
+from __future__ import annotations
+
+import json
+import pickle
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+ACCOUNT_ID = "123456789012"
+
+
+def _cpu() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _peak_mib() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return max(own, kids) / 1024  # Linux reports KiB
+
+
+def measure(run: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
+    """Run once; the result and its wall/CPU seconds and memory figures."""
+    before = _peak_mib()
+    wall, cpu = time.perf_counter(), _cpu()
+    result = run()
+    figures = {
+        "wall": time.perf_counter() - wall,
+        "cpu": _cpu() - cpu,
+        "peak_mib": _peak_mib(),
+        "before_mib": before,
+    }
+    return result, figures
+
+
+def _context(tree: Path):
+    from parsers.context import ParseContext
+
+    return ParseContext(root=tree, account_id=ACCOUNT_ID)
+
+
+def scan_path(tree: Path) -> Path:
+    """What is scanned: the generated Terraform tree's `live/` root module, else the folder."""
+    live = tree / "live"
+    return live if live.is_dir() else tree
+
+
+def _tf_files(tree: Path) -> list[Path]:
+    return sorted(p for p in tree.rglob("*.tf") if ".terraform" not in p.parts)
+
+
+def stage_parse(tree: Path) -> tuple[Any, dict[str, float]]:
+    """python-hcl2's lark tree of every `.tf` file: the floor under any Terraform parse."""
+    import hcl2
+
+    texts = [p.read_text(encoding="utf-8") for p in _tf_files(tree)]
+    hcl2.parses_to_tree('variable "warm" {}\n')  # grammar load is start-up, not parse
+    return measure(lambda: [hcl2.parses_to_tree(text) for text in texts])
+
+
+def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
+    """`load_inputs`: find, parse and evaluate every input into the inventory (imports done)."""
+    import hcl2
+
+    import parsers.cloudformation  # noqa: F401  (imports are start-up, counted in the CLI row)
+    import parsers.terraform  # noqa: F401
+    from parsers.detect import load_inputs
+
+    hcl2.parses_to_tree('variable "warm" {}\n')
+
+    ctx = _context(tree)
+    return measure(lambda: load_inputs([scan_path(tree)], ctx))
+
+
+def stage_evaluate(tree: Path) -> tuple[Any, dict[str, float]]:
+    """`load_inputs` once every file's tree is in the process's parse cache: evaluation alone."""
+    from parsers.detect import load_inputs
+    from parsers.terraform.hcl import parse_text
+
+    for path in _tf_files(tree):
+        parse_text(path.read_text(encoding="utf-8"))
+    ctx = _context(tree)
+    return measure(lambda: load_inputs([scan_path(tree)], ctx))
+
+
+def _managed_lookup():
+    from analyzer.cli import _managed_policies
+
+    return _managed_policies()
+
+
+def stage_walk(inventory_file: Path) -> tuple[Any, dict[str, float]]:
+    """`analyze`: callers, every STS mechanism, merged grants, the graph and its paths."""
+    from analyzer.walk import analyze
+
+    inventory = pickle.loads(inventory_file.read_bytes())
+    lookup = _managed_lookup()
+    return measure(lambda: analyze(inventory, lookup))
+
+
+def stage_report(analysis_file: Path) -> tuple[Any, dict[str, float]]:
+    """Rules and the JSON rendering, as `credmint scan --format json` does them."""
+    from analyzer.report import Report
+    from analyzer.reports.json_report import render
+    from analyzer.rules import find_findings
+
+    analysis = pickle.loads(analysis_file.read_bytes())
+
+    def run() -> str:
+        report = Report(analysis=analysis, account_id=ACCOUNT_ID, findings=find_findings(analysis))
+        return render(report)
+
+    return measure(run)
+
+
+STAGES: dict[str, Callable[[Path], tuple[Any, dict[str, float]]]] = {
+    "parse": stage_parse,
+    "load": stage_load,
+    "evaluate": stage_evaluate,
+    "walk": stage_walk,
+    "report": stage_report,
+}
+
+
+def counts(result: Any) -> dict[str, int]:
+    """A few sizes of a stage's result, to print next to its figures."""
+    inventory = getattr(result, "inventory", result)
+    out: dict[str, int] = {}
+    for name in ("users", "roles", "groups", "policies"):
+        if hasattr(inventory, name):
+            out[name] = len(getattr(inventory, name))
+    for name in ("grants", "paths"):
+        if hasattr(result, name):
+            out[name] = len(getattr(result, name))
+    if hasattr(inventory, "diagnostics"):
+        out["errors"] = sum(1 for d in inventory.diagnostics if d.level.value == "error")
+    if isinstance(result, str):
+        out["bytes"] = len(result.encode("utf-8"))
+    return out
+
+
+def main(argv: list[str]) -> int:
+    stage, source = argv[0], Path(argv[1])
+    output = Path(argv[2]) if len(argv) > 2 else None
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+    result, figures = STAGES[stage](source)
+    if output is not None:
+        output.write_bytes(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
+    print(json.dumps({"stage": stage, **figures, "counts": counts(result)}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
