@@ -179,7 +179,14 @@ class _Run:
         return to_text(value, file.snippet(node))
 
     def tuple(self, node: Tree) -> object:
-        return [self.ev(child) for child in subtrees(node)]
+        result: list = []
+        for child in subtrees(node):
+            value = self.ev(child)
+            if isinstance(value, list) and _is_lone_interpolation(child):
+                result.extend(value)  # Terraform 0.11: ["${var.list}"] is the list itself
+            else:
+                result.append(value)
+        return result
 
     def object(self, node: Tree) -> object:
         result = LinedDict(source=Source(file=self.file.rel, line=self.file.line(node)))
@@ -415,6 +422,16 @@ class _Run:
             else:
                 scopes.append(self.scope.child({names[0]: value}))
         return scopes
+
+
+def _is_lone_interpolation(node: Tree) -> bool:
+    """A quoted string that is exactly one `${...}` (Terraform 0.11's way to write any value)."""
+    while node.data == "expr_term" and len(subtrees(node)) == 1:
+        node = subtrees(node)[0]
+    if node.data != "string":
+        return False
+    parts = [c for c in node.children if isinstance(c, Tree)]
+    return len(parts) == 1 and isinstance(parts[0].children[0], Tree) and parts[0].children[0].data == "interpolation"
 
 
 def _reason(value: object) -> str:

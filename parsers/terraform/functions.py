@@ -302,6 +302,20 @@ class _Unknown(Exception):
     pass
 
 
+@_fn("list", lenient=True)
+def _list_fn(args: list, where: Call) -> object:
+    """Terraform 0.11's `list(a, b)`."""
+    return list(args)
+
+
+@_fn("map", lenient=True)
+def _map_fn(args: list, where: Call) -> object:
+    """Terraform 0.11's `map(key, value, ...)`."""
+    if len(args) % 2 or any(is_unknown(k) for k in args[::2]):
+        return where.unknown("map() keys not known")
+    return LinedDict(zip((_str(k) for k in args[::2]), args[1::2]))
+
+
 @_fn("distinct", lenient=True)
 def _distinct(args: list, where: Call) -> object:
     _arity(args, 1)
