@@ -65,7 +65,7 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256("|".join(finding.key).encode("utf-8")).hexdigest()[:32]
 
 
-def _result(finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None) -> dict[str, Any]:
+def result_for(finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None) -> dict[str, Any]:
     rule_index = next(i for i, rule in enumerate(RULES) if rule.id == finding.rule)
     related = [s for g in grants for s in g.sources if s != finding.source]
     result: dict[str, Any] = {
@@ -110,7 +110,7 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
                         "rules": [rule_descriptor(rule) for rule in RULES],
                     }
                 },
-                "results": [_result(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries],
+                "results": [result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries],
             }
         ],
     }
