@@ -127,9 +127,15 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
-    if direct is not None and same is True:
-        options.append(_direct(direct, target, caller))
-    elif direct is not None:
+    if direct is not None and same is not False:
+        found = _direct(direct, target, caller)
+        if found is not None and same is None:
+            found = found & Support(
+                certainty=Certainty.UNCERTAIN,
+                reasons=(f"{caller.id} may be in another account than {target.name}, which would need an identity allow",),
+            )
+        options.append(found)
+    if direct is not None and same is not True:
         via_account = direct if via_account is None else via_account
     if via_account is not None:
         identity = _identity_side(target, caller)
