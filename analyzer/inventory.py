@@ -160,6 +160,8 @@ class InlinePolicy:
     document: PolicyDocument
     source: Source
     address: str
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -192,6 +194,8 @@ class User:
     inline_policies: tuple[InlinePolicy, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     permissions_boundary: Attachment | None = None
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -204,6 +208,8 @@ class Group:
     account: Value = CURRENT_ACCOUNT
     inline_policies: tuple[InlinePolicy, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -218,6 +224,8 @@ class Role:
     inline_policies: tuple[InlinePolicy, ...] = ()
     attachments: tuple[Attachment, ...] = ()
     permissions_boundary: Attachment | None = None
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -228,6 +236,8 @@ class ManagedPolicy:
     source: Source
     address: str
     path: str = "/"
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 class ProviderKind(str, Enum):
@@ -245,6 +255,8 @@ class IdentityProvider:
     address: str
     url: Value | None = None
     client_ids: tuple[Value, ...] = ()
+    construct_path: str | None = None
+    """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -7,14 +7,13 @@ input: problems become diagnostics with file and line.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
-from parsers.cloudformation.intrinsics import Evaluator
 from parsers.cloudformation.loader import read
-from parsers.cloudformation.resources import InventoryBuilder
-from parsers.cloudformation.sam import with_sam_roles
+from parsers.cloudformation.stacks import StackReader, StackSettings
 from parsers.context import ParseContext
 
 __all__ = ["read_template", "is_cloudformation", "parse_cloudformation"]
@@ -63,14 +62,6 @@ def parse_cloudformation(path: Path, ctx: ParseContext) -> Inventory:
         diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=file, line=1,
                                       message="not a CloudFormation template: nothing read"))
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
-    template = with_sam_roles(template)
-    evaluator = Evaluator(template, ctx, file)
-    resources = template.get("Resources")
-    inventory = InventoryBuilder(evaluator, file).build(
-        resources if isinstance(resources, Mapping) else {}
-    )
-    return Inventory(
-        users=inventory.users, groups=inventory.groups, roles=inventory.roles,
-        policies=inventory.policies, providers=inventory.providers, inputs=inputs,
-        diagnostics=tuple(diagnostics) + inventory.diagnostics,
-    )
+    inventory = StackReader(template, path, file, ctx, StackSettings()).read()
+    return replace(inventory, inputs=inputs,
+                   diagnostics=tuple(diagnostics) + inventory.diagnostics)

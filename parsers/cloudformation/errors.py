@@ -1,4 +1,4 @@
-"""The one exception the loaders raise: a template that cannot be read, with the line that says so."""
+"""The one exception the loaders raise: a template that cannot be read, and the line why."""
 
 from __future__ import annotations
 

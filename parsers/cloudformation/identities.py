@@ -92,5 +92,6 @@ def make_identity(
 ) -> Identity:
     kind = ARN_RESOURCE_TYPES[resource_type]
     if resource_type == "AWS::IAM::OIDCProvider":
-        return Identity(logical_id, resource_type, name, "/", arn(partition, account, kind, "/", name))
-    return Identity(logical_id, resource_type, name, path, arn(partition, account, kind, path, name))
+        path = "/"  # `oidc-provider/{url}`: providers have no path
+    resource_arn = arn(partition, account, kind, path, name)
+    return Identity(logical_id, resource_type, name, path, resource_arn)

@@ -56,6 +56,8 @@ class Evaluator:
         self.stack_name = stack_name
         self.conditions = Conditions(_mapping(template.get("Conditions")), self)
         self.diagnostics: list[Diagnostic] = []
+        self.nested_output: Callable[[str, str, object], Any] | None = None
+        """Set by the stack reader: `Fn::GetAtt [Stack, Outputs.Name]` of a nested stack."""
         self._identities: dict[str, Identity | None] = {}
         self._resolving: set[str] = set()
         self._functions: dict[str, Callable[[Any, Mapping], Any]] = {
@@ -186,9 +188,11 @@ class Evaluator:
             self.warn(node, f"Fn::GetAtt of {logical_id!r}, which is not a resource")
             return Unknown(f"{logical_id}.{attribute}", "not defined in the template")
         identity = self.identity(logical_id)
-        if identity is None:
-            return Unknown(f"{logical_id}.{attribute}", "attribute known only after deployment")
-        return identity.attribute(attribute)
+        if identity is not None:
+            return identity.attribute(attribute)
+        if attribute.startswith("Outputs.") and self.nested_output is not None:
+            return self.nested_output(logical_id, attribute.removeprefix("Outputs."), node)
+        return Unknown(f"{logical_id}.{attribute}", "attribute known only after deployment")
 
     def identity(self, logical_id: str) -> Identity | None:
         """Name and ARN of an IAM resource of this template (None for other types)."""

@@ -58,3 +58,18 @@ def type_of(resource: object) -> str:
     """A resource's `Type`, or "" when it is missing or not a string."""
     value = resource.get("Type") if isinstance(resource, dict) else None
     return value if isinstance(value, str) else ""
+
+
+def shift_lines(node: object, offset: int) -> None:
+    """Move every position in a loaded tree down by `offset` lines (a template embedded in a
+    string of another file starts where the string does)."""
+    if isinstance(node, CfnMap):
+        node.line += offset
+        node.key_lines = {key: line + offset for key, line in node.key_lines.items()}
+        for value in node.values():
+            shift_lines(value, offset)
+    elif isinstance(node, CfnList):
+        node.line += offset
+        node.item_lines = [line + offset for line in node.item_lines]
+        for item in node:
+            shift_lines(item, offset)

@@ -69,9 +69,12 @@ class _Draft:
 class InventoryBuilder:
     """Reads the IAM resources of one template, evaluated by one `Evaluator`."""
 
-    def __init__(self, evaluator: Evaluator, file: str) -> None:
+    def __init__(self, evaluator: Evaluator, file: str, prefix: str = "") -> None:
+        """`prefix` goes before logical ids in addresses (`Nested.Role` in a nested stack)."""
         self.evaluator = evaluator
         self.file = file
+        self.prefix = prefix
+        self.construct_paths: dict[str, str] = {}
         self.diagnostics: list[Diagnostic] = []
         self.drafts: dict[str, _Draft] = {}
         self.policies: list[ManagedPolicy] = []
@@ -82,6 +85,11 @@ class InventoryBuilder:
     def build(self, resources: Mapping[str, Any]) -> Inventory:
         items = [(logical_id, r) for logical_id, r in resources.items()
                  if isinstance(r, Mapping) and self._exists(logical_id, r, resources)]
+        for logical_id, resource in items:
+            metadata = resource.get("Metadata")
+            path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
+            if isinstance(path, str):
+                self.construct_paths[logical_id] = path
         for logical_id, resource in items:
             self._read_entity(logical_id, resource, resources)
         for logical_id, resource in items:
@@ -127,10 +135,13 @@ class InventoryBuilder:
             Diagnostic(level=DiagnosticLevel.WARNING, message=message, file=self.file, line=line)
         )
 
-    def document(self, raw: Any, line: int, address: str) -> PolicyDocument:
+    def address(self, logical_id: str) -> str:
+        return self.prefix + logical_id
+
+    def document(self, raw: Any, line: int, logical_id: str) -> PolicyDocument:
         """A policy document property, gated by its resource's unknown condition if any."""
-        document, problems = read_document(raw, self.source(line), address,
-                                           self.gates.get(address, ()))
+        document, problems = read_document(raw, self.source(line), self.address(logical_id),
+                                           self.gates.get(logical_id, ()))
         self.diagnostics.extend(problems)
         return document
 
@@ -166,19 +177,22 @@ class InventoryBuilder:
                 name=identity.name, arn=identity.arn, path=render(identity.path),
                 document=self.document(properties.get("PolicyDocument"),
                                        properties.line_of("PolicyDocument"), logical_id),
-                source=self.source(line), address=logical_id,
+                source=self.source(line), address=self.address(logical_id),
+                construct_path=self.construct_paths.get(logical_id),
             ))
         elif resource_type == "AWS::IAM::OIDCProvider":
             properties = self.properties(resource)
             self.providers.append(IdentityProvider(
                 kind=ProviderKind.OIDC, arn=identity.arn, url=identity.name,
                 client_ids=tuple(v for v, _ in self.scalars(properties, "ClientIdList")),
-                source=self.source(line), address=logical_id,
+                source=self.source(line), address=self.address(logical_id),
+                construct_path=self.construct_paths.get(logical_id),
             ))
         elif resource_type == "AWS::IAM::SAMLProvider":
             self.providers.append(IdentityProvider(
                 kind=ProviderKind.SAML, arn=identity.arn, source=self.source(line),
-                address=logical_id,
+                address=self.address(logical_id),
+                construct_path=self.construct_paths.get(logical_id),
             ))
 
     def _read_principal(self, logical_id: str, resource: Mapping, line: int) -> None:
@@ -186,10 +200,11 @@ class InventoryBuilder:
         assert identity is not None
         kind = PRINCIPAL_TYPES[identity.type]
         properties = self.properties(resource)
+        address = self.address(logical_id)
         fields: dict[str, Any] = {
             "name": identity.name, "arn": identity.arn, "path": render(identity.path),
-            "account": self.evaluator.ctx.account, "source": self.source(line),
-            "address": logical_id,
+            "account": self.evaluator.account, "source": self.source(line), "address": address,
+            "construct_path": self.construct_paths.get(logical_id),
         }
         if kind == "role":
             trust = properties.get("AssumeRolePolicyDocument")
@@ -198,15 +213,15 @@ class InventoryBuilder:
         if kind != "group" and properties.get("PermissionsBoundary") is not None:
             fields["permissions_boundary"] = Attachment(
                 policy_arn=self.evaluator.scalar(properties["PermissionsBoundary"]) or "",
-                source=self.source(properties.line_of("PermissionsBoundary")), address=logical_id,
+                source=self.source(properties.line_of("PermissionsBoundary")), address=address,
             )
         draft = _Draft(kind, fields)
         for group, group_line in self.scalars(properties, "Groups") if kind == "user" else []:
             draft.groups.append(
-                Membership(group=group, source=self.source(group_line), address=logical_id))
+                Membership(group=group, source=self.source(group_line), address=address))
         for arn, arn_line in self.scalars(properties, "ManagedPolicyArns"):
             draft.attachments.append(
-                Attachment(policy_arn=arn, source=self.source(arn_line), address=logical_id))
+                Attachment(policy_arn=arn, source=self.source(arn_line), address=address))
         draft.inline_policies.extend(self._embedded_policies(properties, logical_id))
         self.drafts[logical_id] = draft
 
@@ -226,7 +241,7 @@ class InventoryBuilder:
                 inline = InlinePolicy(
                     name=self.evaluator.scalar(policy.get("PolicyName")) or "",
                     document=document, source=self.source(policy.line or line),
-                    address=logical_id,
+                    address=self.address(logical_id),
                 )
                 if inline not in result:
                     result.append(inline)
@@ -238,25 +253,26 @@ class InventoryBuilder:
         resource_type = type_of(resource)
         line = _line_in(resources, logical_id)
         source = self.source(line)
+        address = self.address(logical_id)
         properties = self.properties(resource)
         if resource_type == "AWS::IAM::UserToGroupAddition":
             group = self.evaluator.scalar(properties.get("GroupName")) or ""
             for user, _ in self.scalars(properties, "Users"):
                 for draft in self._targets("user", user, logical_id, line):
-                    draft.groups.append(Membership(group=group, source=source, address=logical_id))
+                    draft.groups.append(Membership(group=group, source=source, address=address))
             return
         if resource_type == "AWS::IAM::ManagedPolicy":
             identity = self.evaluator.identity(logical_id)
             assert identity is not None
             for draft in self._listed_targets(properties, logical_id, line):
                 draft.attachments.append(
-                    Attachment(policy_arn=identity.arn, source=source, address=logical_id))
+                    Attachment(policy_arn=identity.arn, source=source, address=address))
             return
         policy = InlinePolicy(
             name=self.evaluator.scalar(properties.get("PolicyName")) or "",
             document=self.document(properties.get("PolicyDocument"),
                                    properties.line_of("PolicyDocument"), logical_id),
-            source=source, address=logical_id,
+            source=source, address=address, construct_path=self.construct_paths.get(logical_id),
         )
         if resource_type in _SINGLE_TARGETS:
             key, kind = _SINGLE_TARGETS[resource_type]

@@ -74,7 +74,8 @@ def with_sam_roles(template: Mapping) -> Mapping:
         return template
     globals_ = _mapping(_mapping(template.get("Globals")).get("Function"))
     conditions = template.get("Conditions")
-    conditions = conditions.derive(conditions.items()) if isinstance(conditions, CfnMap) else CfnMap()
+    conditions = (conditions.derive(conditions.items()) if isinstance(conditions, CfnMap)
+                  else CfnMap())
     expanded = resources.derive(())
     for logical_id, resource in resources.items():
         expanded[logical_id] = resource

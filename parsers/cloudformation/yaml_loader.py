@@ -71,7 +71,8 @@ def _construct_mapping(loader: PositionLoader, node: MappingNode) -> CfnMap:
         if not isinstance(key, str):
             raise TemplateError("a mapping key must be a string", _line(key_node))
         if key in result:
-            loader.warnings.append((_line(key_node), f"duplicate key {key!r}: the last one is used"))
+            message = f"duplicate key {key!r}: the last one is used"
+            loader.warnings.append((_line(key_node), message))
         result[key] = loader.construct_object(value_node, deep=True)
         result.key_lines[key] = _line(key_node)
     return result

@@ -1,0 +1,203 @@
+"""One stack and the stacks it creates: nested `AWS::CloudFormation::Stack`s with a local
+`TemplateURL`, and `AWS::CloudFormation::StackSet`s whose `TemplateBody` is written inline.
+
+A child is read with the parameters its parent passes, under addresses prefixed by the parent's
+logical id (`Network.VpcRole`), and its outputs answer the parent's `Fn::GetAtt Stack.Outputs.X`
+(issue 4 §6). Only files inside the project root are read (CONTRACT.md); anything else is a
+warning and its outputs stay Unknown.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+from analyzer.inventory import (
+    Diagnostic,
+    DiagnosticLevel,
+    Inventory,
+    Text,
+    Unknown,
+    Value,
+    concat,
+    merge,
+    render,
+)
+from parsers.cloudformation.errors import TemplateError
+from parsers.cloudformation.intrinsics import Evaluator
+from parsers.cloudformation.loader import load_text, read
+from parsers.cloudformation.nodes import CfnMap, shift_lines, type_of
+from parsers.cloudformation.resources import InventoryBuilder
+from parsers.cloudformation.sam import with_sam_roles
+from parsers.context import ParseContext
+
+MAX_NESTING = 8
+_URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_STACK = "AWS::CloudFormation::Stack"
+_STACK_SET = "AWS::CloudFormation::StackSet"
+
+
+@dataclass(frozen=True, slots=True)
+class StackSettings:
+    """How a stack is deployed: by the run (top level) or by a parent stack."""
+
+    parameter_values: Mapping[str, Any] | None = None
+    account: Value | None = None
+    stack_name: Value | None = None
+    prefix: str = ""
+    ancestors: tuple[Path, ...] = ()
+
+
+@dataclass
+class _Child:
+    evaluator: Evaluator | None = None
+    outputs: Mapping = field(default_factory=dict)
+    inventory: Inventory = field(default_factory=Inventory)
+
+
+class StackReader:
+    """Reads one template and, on demand, the stacks it creates."""
+
+    def __init__(self, template: Mapping, path: Path, file: str, ctx: ParseContext,
+                 settings: StackSettings) -> None:
+        self.template = with_sam_roles(template)
+        self.path = path
+        self.file = file
+        self.ctx = ctx
+        self.settings = settings
+        self.evaluator = Evaluator(
+            self.template, ctx, file, parameter_values=settings.parameter_values,
+            account=settings.account, stack_name=settings.stack_name)
+        self.evaluator.nested_output = self._output
+        self.builder = InventoryBuilder(self.evaluator, file, settings.prefix)
+        self.diagnostics: list[Diagnostic] = []
+        self._children: dict[str, _Child] = {}
+
+    def read(self) -> Inventory:
+        """The inventory of this stack and of every stack it creates."""
+        resources = self.template.get("Resources")
+        resources = resources if isinstance(resources, Mapping) else {}
+        own = self.builder.build(resources)
+        for logical_id, resource in resources.items():
+            if type_of(resource) in (_STACK, _STACK_SET) and self._may_exist(resource):
+                self._child(logical_id)
+        children = [child.inventory for child in self._children.values()]
+        return merge([own, *children, Inventory(diagnostics=tuple(self.diagnostics))])
+
+    def _may_exist(self, resource: Mapping) -> bool:
+        if "Condition" not in resource:
+            return True
+        return self.evaluator.truth(resource["Condition"], resource) is not False
+
+    def _output(self, logical_id: str, name: str, node: object) -> Any:
+        child = self._child(logical_id)
+        output = child.outputs.get(name)
+        if child.evaluator is None or not isinstance(output, Mapping) or "Value" not in output:
+            return Unknown(f"{logical_id}.Outputs.{name}", "output of a stack not analysed")
+        return child.evaluator.evaluate(output["Value"])
+
+    def _child(self, logical_id: str) -> _Child:
+        if logical_id not in self._children:
+            self._children[logical_id] = _Child()  # placeholder: guards against cycles
+            self._children[logical_id] = self._read_child(logical_id)
+        return self._children[logical_id]
+
+    def _read_child(self, logical_id: str) -> _Child:
+        resources = self.template["Resources"]
+        resource = resources[logical_id]
+        line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
+        if len(self.settings.ancestors) >= MAX_NESTING:
+            self._warn(line, f"{logical_id}: stacks nested deeper than {MAX_NESTING}; not read")
+            return _Child()
+        properties = self.builder.properties(resource)
+        if type_of(resource) == _STACK_SET:
+            return self._stack_set(logical_id, properties, line)
+        return self._nested_stack(logical_id, properties, line)
+
+    def _nested_stack(self, logical_id: str, properties: CfnMap, line: int) -> _Child:
+        url = properties.get("TemplateURL")
+        if not isinstance(url, str) or _URL_SCHEME.match(url):
+            self._warn(line, f"{logical_id}: nested stack template {_shown(url)} is not a local "
+                             "file; its resources are not analysed and its outputs are unknown")
+            return _Child()
+        child_path = self.path.parent / url
+        if not self.ctx.is_inside_root(child_path):
+            self._warn(line, f"{logical_id}: nested stack template {url} is outside the project "
+                             "root; not read")
+            return _Child()
+        if child_path.resolve() in (*self.settings.ancestors, self.path.resolve()):
+            self._warn(line, f"{logical_id}: nested stack template {url} includes itself; not read")
+            return _Child()
+        file = self.ctx.relative(child_path)
+        template, problems = read(child_path, file)
+        self.diagnostics.extend(problems)
+        if template is None:
+            if not problems:
+                self._warn(line, f"{logical_id}: nested stack template {url} is not a template")
+            return _Child()
+        parameters = properties.get("Parameters")
+        return self._read_template(logical_id, template, child_path, file, StackSettings(
+            parameter_values=parameters if isinstance(parameters, Mapping) else {},
+            account=self.evaluator.account,
+            stack_name=concat(self.evaluator.reference("AWS::StackName", None),
+                              f"-{logical_id}-", Unknown(f"{logical_id}.suffix",
+                                                         "random suffix of a nested stack name")),
+        ))
+
+    def _stack_set(self, logical_id: str, properties: CfnMap, line: int) -> _Child:
+        body = properties.get("TemplateBody")
+        if not isinstance(body, str):
+            self._warn(line, f"{logical_id}: stack set template is not written in the template; "
+                             "its resources are not analysed")
+            return _Child()
+        try:
+            template, warnings = load_text(body)
+        except TemplateError as problem:
+            body_line = properties.line_of("TemplateBody")
+            self.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.ERROR, file=self.file, line=body_line + problem.line,
+                message=f"{logical_id}: TemplateBody: {problem.message}"))
+            return _Child()
+        if not isinstance(template, CfnMap):
+            self._warn(line, f"{logical_id}: TemplateBody is not a template")
+            return _Child()
+        # A block scalar's first line is the line after its key; a one-line string is the key's.
+        shift_lines(template, properties.line_of("TemplateBody") - (0 if "\n" in body else 1))
+        for warning_line, message in warnings:
+            self._warn(warning_line + properties.line_of("TemplateBody"), message)
+        instances = Unknown(f"{logical_id}.account", "each account the stack set deploys to")
+        return self._read_template(logical_id, template, self.path, self.file, StackSettings(
+            parameter_values=_stack_set_parameters(properties.get("Parameters")),
+            account=instances,
+            stack_name=Unknown(f"{logical_id}.StackName", "the stack set instance's stack name"),
+        ))
+
+    def _read_template(self, logical_id: str, template: Mapping, path: Path, file: str,
+                       settings: StackSettings) -> _Child:
+        reader = StackReader(template, path, file, self.ctx, StackSettings(
+            parameter_values=settings.parameter_values, account=settings.account,
+            stack_name=settings.stack_name, prefix=f"{self.settings.prefix}{logical_id}.",
+            ancestors=(*self.settings.ancestors, self.path.resolve()),
+        ))
+        outputs = template.get("Outputs")
+        return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {},
+                      reader.read())
+
+    def _warn(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=self.file,
+                                           line=line, message=message))
+
+
+def _stack_set_parameters(parameters: Any) -> dict[str, Any]:
+    """`[{ParameterKey, ParameterValue}]` as a mapping."""
+    result: dict[str, Any] = {}
+    for item in parameters if isinstance(parameters, list) else []:
+        if isinstance(item, Mapping) and isinstance(item.get("ParameterKey"), str):
+            result[item["ParameterKey"]] = item.get("ParameterValue")
+    return result
+
+
+def _shown(value: object) -> str:
+    return render(value) if isinstance(value, (str, Unknown, Text)) else "(not a string)"

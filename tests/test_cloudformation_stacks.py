@@ -1,0 +1,92 @@
+"""Nested stacks, stack sets and CDK construct paths (issue 4 §5-6).
+
+Fixture: fixtures/cloudformation/nested (template.yaml creates child/template.yaml as a nested
+stack and an inline stack set). Expected values are read off both files.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from analyzer.inventory import (
+    Diagnostic,
+    DiagnosticLevel,
+    Principal,
+    PrincipalKind,
+    Source,
+    Text,
+    Unknown,
+    render,
+)
+from parsers.cloudformation import parse_cloudformation
+from parsers.context import ParseContext
+
+ROOT = Path(__file__).resolve().parents[1]
+PARENT = "fixtures/cloudformation/nested/template.yaml"
+CHILD = "fixtures/cloudformation/nested/child/template.yaml"
+ACCOUNT = "111111111111"
+
+
+def parse():
+    ctx = ParseContext(root=ROOT, account_id=ACCOUNT, stack_name="main")
+    return parse_cloudformation(ROOT / PARENT, ctx)
+
+
+def test_nested_stack_is_read_with_the_parameters_its_parent_passes():
+    app, unnamed, _ = parse().roles
+    assert (app.address, app.source, app.name) == ("Network.AppRole", Source(file=CHILD, line=7),
+                                                    "dev-app")
+    (statement,) = app.trust_policy.statements
+    assert statement.source == Source(file=CHILD, line=13)
+    assert statement.principals == (Principal(kind=PrincipalKind.AWS, value="222222222222"),)
+    # a nested stack is named PARENT-LogicalId-SUFFIX, and its unnamed resources after it
+    assert unnamed.address == "Network.Unnamed"
+    assert unnamed.name == Text((
+        "main-Network-", Unknown("Network.suffix", "random suffix of a nested stack name"),
+        "-Unnamed-", Unknown("Unnamed.suffix", "random suffix of a name CloudFormation generates"),
+    ))
+
+
+def test_outputs_of_a_nested_stack_answer_getatt_and_remote_ones_stay_unknown():
+    (user,) = parse().users
+    (statement,) = user.inline_policies[0].document.statements
+    assert [render(resource) for resource in statement.resources] == [
+        f"arn:aws:iam::{ACCOUNT}:role/dev-app", "{Remote.Outputs.RoleArn}"]
+
+
+def test_cdk_path_metadata_is_kept_beside_the_logical_id():
+    (user,) = parse().users
+    assert (user.address, user.construct_path) == ("Deployer", "App/Deployer/Resource")
+
+
+def test_stack_set_template_body_is_read_at_its_lines_in_the_target_accounts():
+    *_, audit = parse().roles
+    instances = Unknown("Baseline.account", "each account the stack set deploys to")
+    assert (audit.address, audit.source, audit.account) == (
+        "Baseline.AuditRole", Source(file=PARENT, line=50), instances)
+    assert audit.arn == Text(("arn:aws:iam::", instances, ":role/audit"))
+    (statement,) = audit.trust_policy.statements
+    assert statement.source == Source(file=PARENT, line=56)
+    assert statement.principals == (
+        Principal(kind=PrincipalKind.AWS, value="arn:aws:iam::333333333333:root"),)
+
+
+def test_stacks_that_cannot_be_read_are_warnings():
+    assert parse().diagnostics == (
+        Diagnostic(level=DiagnosticLevel.WARNING, file=PARENT, line=14,
+                   message="Remote: nested stack template https://s3.amazonaws.com/bucket/"
+                           "remote.yaml is not a local file; its resources are not analysed "
+                           "and its outputs are unknown"),
+        Diagnostic(level=DiagnosticLevel.WARNING, file=PARENT, line=18,
+                   message="Outside: nested stack template ../../../../outside.yaml is outside "
+                           "the project root; not read"),
+    )
+
+
+def test_a_stack_that_nests_itself_is_read_once(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text("Resources:\n  Self:\n    Type: AWS::CloudFormation::Stack\n"
+                        "    Properties:\n      TemplateURL: ./template.yaml\n")
+    inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
+    assert [d.message for d in inventory.diagnostics] == [
+        "Self: nested stack template ./template.yaml includes itself; not read"]
