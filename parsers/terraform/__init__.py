@@ -10,7 +10,7 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.context import ParseContext
 from parsers.terraform.evaluator import evaluate
 from parsers.terraform.hcl import ParseFailure, read_body, read_file, top_blocks
-from parsers.terraform.module import MISSING, ModuleInstance, constant_scope, parse_value
+from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
 from parsers.terraform.resources import read_instances
 
@@ -67,7 +67,7 @@ def _read_tfvars(path: Path, ctx: ParseContext, root: ModuleInstance) -> dict[st
         root.report(DiagnosticLevel.ERROR, f"cannot read variables file: {problem}", rel, 0)
         return {}
     attributes, _ = read_body(file.tree.children[0], file)
-    scope = constant_scope(root)
+    scope = root.constants()
     return {name: evaluate(a.expression, file, scope) for name, a in attributes.items()}
 
 

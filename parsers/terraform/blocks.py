@@ -7,7 +7,8 @@ from typing import Optional
 from lark import Tree
 
 from analyzer.inventory import Source, Unknown
-from parsers.terraform.evaluator import Scope, evaluate, items
+from parsers.terraform.evaluator import evaluate, items
+from parsers.terraform.scope import Scope
 from parsers.terraform.hcl import Block, subtrees
 from parsers.terraform.templates import UnknownTemplate
 from parsers.terraform.values import EvalError, is_unknown

@@ -8,13 +8,15 @@ named by the whole expression, never a guess. An expression Terraform itself wou
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Optional, Protocol
+from typing import Callable, Optional
 
 from lark import Token, Tree
 
-from analyzer.inventory import DiagnosticLevel, Text, Unknown
+from analyzer.inventory import DiagnosticLevel, Source, Text, Unknown
 from parsers.terraform import templates
 from parsers.terraform.hcl import SourceFile, name_of, subtrees, unescape
+from parsers.terraform.operators import binary, equal, items, number, truth
+from parsers.terraform.scope import MAX_ITEMS, Call, Namespace, Scope
 from parsers.terraform.values import (
     EvalError,
     LinedDict,
@@ -24,60 +26,6 @@ from parsers.terraform.values import (
     to_text,
     type_name,
 )
-from analyzer.inventory import Source
-
-MAX_ITEMS = 10_000
-"""Bound on collections built by for-expressions and functions: hostile input stays cheap."""
-
-
-class Namespace:
-    """Something references walk into by attribute: `var`, `aws_iam_role`, a resource instance."""
-
-    address = ""
-
-    def attr(self, name: str) -> object:
-        raise NotImplementedError
-
-
-class Context(Protocol):
-    """What an expression can see beyond its own text: the module it is written in."""
-
-    def root(self, name: str) -> object: ...
-
-    def report(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None: ...
-
-    def call(self, name: str, args: list[object], where: "Call") -> object: ...
-
-
-class Scope:
-    """Names bound around an expression (for-expression, `count`, `each`) over its module."""
-
-    __slots__ = ("context", "bindings")
-
-    def __init__(self, context: Context, bindings: Optional[Mapping[str, object]] = None) -> None:
-        self.context = context
-        self.bindings = dict(bindings or {})
-
-    def child(self, bindings: Mapping[str, object]) -> "Scope":
-        return Scope(self.context, {**self.bindings, **bindings})
-
-    def lookup(self, name: str) -> object:
-        if name in self.bindings:
-            return self.bindings[name]
-        return self.context.root(name)
-
-
-class Call:
-    """Where a function is called: its text (to name unknown results) and its file and line."""
-
-    __slots__ = ("name", "snippet", "file", "line", "scope")
-
-    def __init__(self, name: str, snippet: str, file: SourceFile, line: int, scope: Scope) -> None:
-        self.name, self.snippet, self.file, self.line, self.scope = name, snippet, file, line, scope
-
-    def unknown(self, reason: str = "") -> Unknown:
-        return Unknown(self.snippet, reason)
-
 
 def evaluate(node: Tree, file: SourceFile, scope: Scope) -> object:
     """The value of an expression; never raises (problems become a warning and an `Unknown`)."""
@@ -97,29 +45,6 @@ def _failed(node: Tree, file: SourceFile, scope: Scope, message: str) -> Unknown
         DiagnosticLevel.WARNING, f"cannot evaluate `{snippet}`: {message}", file.rel, file.line(node)
     )
     return Unknown(snippet, message)
-
-
-def truth(value: object) -> Optional[bool]:
-    """A condition's value: True/False, or None when not known before apply."""
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "false"):
-        return value == "true"
-    if is_unknown(value):
-        return None
-    raise EvalError(f"a condition must be a bool, not {type_name(value)}")
-
-
-def items(value: object) -> list[tuple[object, object]]:
-    """(key, value) pairs a for-expression iterates: list index or map key in lexical order."""
-    if isinstance(value, dict):
-        keys = sorted(value, key=str)
-        return [(key, value[key]) for key in keys]
-    if isinstance(value, (list, tuple)):
-        return list(enumerate(value))
-    if is_unknown(value):
-        raise templates.UnknownTemplate(str(value))
-    raise EvalError(f"cannot iterate over a {type_name(value)}")
 
 
 class _Run:
@@ -295,7 +220,7 @@ class _Run:
         if operator == "!":
             decided = truth(value)
             return not decided
-        return -_number(value)
+        return -number(value)
 
     def binary_op(self, node: Tree) -> object:
         left_node, term = subtrees(node)[:2]
@@ -320,7 +245,7 @@ class _Run:
             return same == (operator == "==")
         if has_unknown(left) or has_unknown(right):
             return self.unknown(node, _reason(left) or _reason(right))
-        return _binary(operator, left, right)
+        return binary(operator, left, right)
 
     def function_call(self, node: Tree) -> object:
         names = [name_of(c) for c in subtrees(node) if c.data == "identifier"]
@@ -440,76 +365,6 @@ def _reason(value: object) -> str:
     if isinstance(value, Text):
         return _reason(next(p for p in value.parts if isinstance(p, Unknown)))
     return ""
-
-
-def _number(value: object) -> float | int:
-    if isinstance(value, bool) or value in ("true", "false"):
-        # Terraform 0.11 did arithmetic on bools (`1 - var.enabled`); 0.12+ rejects it.
-        return 1 if value in (True, "true") else 0
-    if isinstance(value, (int, float)):
-        return value
-    if isinstance(value, str):
-        try:
-            return int(value)
-        except ValueError:
-            try:
-                return float(value)
-            except ValueError:
-                pass
-    raise EvalError(f"{value!r} is not a number")
-
-
-def equal(left: object, right: object) -> Optional[bool]:
-    """Terraform's `==`: None when unknown parts decide it (`var.x != null` is known for a map
-    with unknown leaves, since a map is never null)."""
-    if is_unknown(left) or is_unknown(right):
-        return None
-    if type_name(left) != type_name(right):
-        return False
-    if isinstance(left, dict) and isinstance(right, dict):
-        if set(left) != set(right):
-            return False
-        return _all_equal([(left[k], right[k]) for k in left])
-    if isinstance(left, list) and isinstance(right, list):
-        if len(left) != len(right):
-            return False
-        return _all_equal(list(zip(left, right)))
-    if has_unknown(left) or has_unknown(right):
-        return None
-    return left == right
-
-
-def _all_equal(pairs: list[tuple[object, object]]) -> Optional[bool]:
-    results = [equal(a, b) for a, b in pairs]
-    if False in results:
-        return False
-    return None if None in results else True
-
-
-_ARITHMETIC: dict[str, Callable[[float, float], float]] = {
-    "+": lambda a, b: a + b,
-    "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b,
-    "/": lambda a, b: a / b,
-    "%": lambda a, b: a % b,
-    "<": lambda a, b: a < b,
-    ">": lambda a, b: a > b,
-    "<=": lambda a, b: a <= b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _binary(operator: str, left: object, right: object) -> object:
-    function = _ARITHMETIC.get(operator)
-    if function is None:
-        raise EvalError(f"unknown operator {operator}")
-    try:
-        result = function(_number(left), _number(right))
-    except ZeroDivisionError:
-        raise EvalError("division by zero") from None
-    if isinstance(result, float) and result.is_integer() and operator != "/":
-        return int(result)
-    return result
 
 
 _HANDLERS: dict[str, Callable[[_Run, Tree], object]] = {

@@ -7,7 +7,6 @@ order; a cycle is reported instead of recursing forever.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,14 +16,14 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
 from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
-from parsers.terraform.evaluator import Call, Namespace, Scope, evaluate
+from parsers.terraform.evaluator import evaluate
+from parsers.terraform.scope import Call, Namespace, Scope
+from parsers.terraform.expansion import expand, instances_of
+from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
 from parsers.terraform.types import convert, parse_type
-from parsers.terraform.values import EvalError, is_unknown
-
-MAX_INSTANCES = 1_000
-"""Bound on instances one `count`/`for_each` expands to."""
+from parsers.terraform.values import EvalError
 
 _IN_PROGRESS = object()
 
@@ -243,8 +242,8 @@ class ModuleInstance:
             self.diagnostics.append(diagnostic)
 
     def call(self, name: str, args: list[object], where: Call) -> object:
-        if name in _FILE_FUNCTIONS:
-            return _FILE_FUNCTIONS[name](self, args, where)
+        if name in FILE_FUNCTIONS:
+            return FILE_FUNCTIONS[name](self, args, where)
         value = call_function(name, args, where)
         if value is NOT_A_FUNCTION:
             self.report(
@@ -255,6 +254,10 @@ class ModuleInstance:
             )
             return where.unknown(f"function {name}() not supported")
         return value
+
+    def constants(self) -> Scope:
+        """A scope for constants (variable defaults, tfvars, `--var`): functions but no references."""
+        return Scope(_NoReferences(self))
 
     def warn(self, message: str, source: Source) -> None:
         self.report(DiagnosticLevel.WARNING, message, source.file, source.line)
@@ -270,12 +273,12 @@ class ModuleInstance:
         value = self.inputs(name)
         if value is MISSING:
             if "default" in block.attributes:
-                value = BlockView(block, constant_scope(self)).get("default")
+                value = BlockView(block, self.constants()).get("default")
             else:
                 value = Unknown(f"var.{name}", f"variable {name} has no default and no value (--var)")
         type_attribute = block.attributes.get("type")
         if type_attribute is not None:
-            scope = constant_scope(self)
+            scope = self.constants()
             spec = parse_type(type_attribute.expression, lambda node: evaluate(node, block.file, scope))
             value = convert(value, spec)
         self._variables[name] = value
@@ -334,7 +337,7 @@ class ModuleInstance:
             self.files.resources.items(), key=lambda item: (item[1].file.rel, item[1].line)
         ):
             value = self.resource_value("resource", type_, name)
-            for obj in _flatten_instances(value):
+            for obj in instances_of(value, ResourceObject):
                 yield Instance(type_, obj.address, obj)
 
     # -- module calls -------------------------------------------------------------------
@@ -354,66 +357,6 @@ class ModuleInstance:
         if value is _IN_PROGRESS:
             raise EvalError(f"module.{name} depends on itself")
         return value
-
-
-def expand(module: ModuleInstance, block: Block, base: str, make: Callable[[str, Mapping[str, object]], object]) -> object:
-    """A block's instances per `count` / `for_each`: one object, a list, or a map by key."""
-    view = BlockView(block, module.scope)
-    if view.has("count"):
-        count = view.get("count")
-        if is_unknown(count):
-            module.report(
-                DiagnosticLevel.INFO,
-                f"{base}: count is not known before apply; analysed as one instance",
-                block.file.rel,
-                view.line_of("count"),
-            )
-            return [make(f"{base}[0]", {"count": {"index": Unknown("count.index", str(count))}})]
-        try:
-            # Terraform 0.11 code counts with bools: `count = "${var.enabled}"`.
-            number = {True: 1, False: 0, "true": 1, "false": 0}.get(count, count)  # type: ignore[call-overload]
-            number = int(float(number))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            module.warn(f"{base}: count is not a number", view.source_of("count"))
-            return []
-        return [make(f"{base}[{i}]", {"count": {"index": i}}) for i in range(min(number, MAX_INSTANCES))]
-    if view.has("for_each"):
-        collection = view.get("for_each")
-        if is_unknown(collection):
-            module.report(
-                DiagnosticLevel.INFO,
-                f"{base}: for_each is not known before apply; analysed as one instance",
-                block.file.rel,
-                view.line_of("for_each"),
-            )
-            each = {"key": Unknown("each.key", str(collection)), "value": Unknown("each.value", str(collection))}
-            return {"*": make(f"{base}[*]", {"each": each})}
-        if isinstance(collection, list):
-            pairs = [(str(v), v) for v in collection]
-        elif isinstance(collection, dict):
-            pairs = sorted(((str(k), v) for k, v in collection.items()), key=lambda kv: kv[0])
-        else:
-            module.warn(f"{base}: for_each needs a map or a set of strings", view.source_of("for_each"))
-            return {}
-        return {
-            key: make(f"{base}[{json.dumps(key)}]", {"each": {"key": key, "value": value}})
-            for key, value in pairs[:MAX_INSTANCES]
-        }
-    return make(base, {})
-
-
-def _flatten_instances(value: object) -> Iterator[ResourceObject]:
-    if isinstance(value, ResourceObject):
-        yield value
-    elif isinstance(value, list):
-        yield from (v for v in value if isinstance(v, ResourceObject))
-    elif isinstance(value, dict):
-        yield from (v for v in value.values() if isinstance(v, ResourceObject))
-
-
-def constant_scope(module: ModuleInstance) -> Scope:
-    """A scope for constants (variable defaults, tfvars, `--var`): functions work, references don't."""
-    return Scope(_NoReferences(module))
 
 
 class _NoReferences:
@@ -440,57 +383,6 @@ def parse_value(raw: str, type_: str, module: ModuleInstance) -> object:
         file, tree = parse_expression(raw, "--var", 1)
     except ParseFailure:
         return raw
-    return evaluate(tree, file, constant_scope(module))
+    return evaluate(tree, file, module.constants())
 
 
-def _file_path(module: ModuleInstance, args: list[object]) -> Path:
-    """A `file()` path: relative to the root module's directory, and only inside the project root."""
-    if len(args) < 1 or not isinstance(args[0], str):
-        raise EvalError("a file path must be a string")
-    path = Path(args[0])
-    if not path.is_absolute():
-        path = module.root_directory / path
-    if not module.ctx.is_inside_root(path):
-        raise EvalError(f"{args[0]} is outside the project root; not read")
-    if not path.is_file():
-        raise EvalError(f"no file {args[0]}")
-    return path
-
-
-def _file(module: ModuleInstance, args: list[object], where: Call) -> object:
-    if args and is_unknown(args[0]):
-        return where.unknown("file path not known before apply")
-    path = _file_path(module, args)
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeError) as problem:
-        raise EvalError(f"cannot read {args[0]}: {problem}") from None
-
-
-def _fileexists(module: ModuleInstance, args: list[object], where: Call) -> object:
-    try:
-        _file_path(module, args)
-    except EvalError:
-        return False
-    return True
-
-
-def _templatefile(module: ModuleInstance, args: list[object], where: Call) -> object:
-    from parsers.terraform.evaluator import render_template
-
-    if len(args) != 2:
-        raise EvalError("templatefile() takes a path and a map of variables")
-    if is_unknown(args[0]) or not isinstance(args[1], dict):
-        return where.unknown("template path or variables not known before apply")
-    text = _file(module, args, where)
-    if not isinstance(text, str):
-        return text
-    rel = module.ctx.relative(_file_path(module, args))
-    return render_template(text, rel, dict(args[1]), constant_scope(module), where)
-
-
-_FILE_FUNCTIONS: dict[str, Callable[[ModuleInstance, list[object], Call], object]] = {
-    "file": _file,
-    "fileexists": _fileexists,
-    "templatefile": _templatefile,
-}

@@ -11,16 +11,17 @@ from typing import Iterator
 
 from analyzer.inventory import DiagnosticLevel, Unknown
 from parsers.terraform.blocks import BlockView
-from parsers.terraform.evaluator import Namespace, evaluate
+from parsers.terraform.evaluator import evaluate
+from parsers.terraform.scope import Namespace
 from parsers.terraform.hcl import Block
 from parsers.terraform.module import (
     MISSING,
     Instance,
     ModuleFiles,
     ModuleInstance,
-    expand,
     load_directory,
 )
+from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.values import EvalError
 
 MAX_DEPTH = 16
@@ -119,15 +120,6 @@ def all_instances(module: ModuleInstance) -> Iterator[Instance]:
     yield from module.instances()
     for name in module.files.modules:
         value = module.module_value(name)
-        for obj in _module_objects(value):
+        for obj in instances_of(value, ModuleObject):
             if obj.child is not None:
                 yield from all_instances(obj.child)
-
-
-def _module_objects(value: object) -> Iterator[ModuleObject]:
-    if isinstance(value, ModuleObject):
-        yield value
-    elif isinstance(value, list):
-        yield from (v for v in value if isinstance(v, ModuleObject))
-    elif isinstance(value, dict):
-        yield from (v for v in value.values() if isinstance(v, ModuleObject))

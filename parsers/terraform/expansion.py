@@ -1,0 +1,69 @@
+"""`count` and `for_each`: a resource, data source or module call as the instances Terraform makes."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Callable, Mapping
+
+from analyzer.inventory import DiagnosticLevel, Unknown
+from parsers.terraform.blocks import BlockView
+from parsers.terraform.hcl import Block
+from parsers.terraform.values import is_unknown
+
+if TYPE_CHECKING:
+    from parsers.terraform.module import ModuleInstance
+
+MAX_INSTANCES = 1_000
+"""Bound on instances one `count`/`for_each` expands to."""
+
+
+def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[str, Mapping[str, object]], object]) -> object:
+    """A block's instances per `count` / `for_each`: one object, a list, or a map by key."""
+    view = BlockView(block, module.scope)
+    if view.has("count"):
+        count = view.get("count")
+        if is_unknown(count):
+            module.report(
+                DiagnosticLevel.INFO,
+                f"{base}: count is not known before apply; analysed as one instance",
+                block.file.rel,
+                view.line_of("count"),
+            )
+            return [make(f"{base}[0]", {"count": {"index": Unknown("count.index", str(count))}})]
+        try:
+            # Terraform 0.11 code counts with bools: `count = "${var.enabled}"`.
+            number = {True: 1, False: 0, "true": 1, "false": 0}.get(count, count)  # type: ignore[call-overload]
+            number = int(float(number))  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            module.warn(f"{base}: count is not a number", view.source_of("count"))
+            return []
+        return [make(f"{base}[{i}]", {"count": {"index": i}}) for i in range(min(number, MAX_INSTANCES))]
+    if view.has("for_each"):
+        collection = view.get("for_each")
+        if is_unknown(collection):
+            module.report(
+                DiagnosticLevel.INFO,
+                f"{base}: for_each is not known before apply; analysed as one instance",
+                block.file.rel,
+                view.line_of("for_each"),
+            )
+            each = {"key": Unknown("each.key", str(collection)), "value": Unknown("each.value", str(collection))}
+            return {"*": make(f"{base}[*]", {"each": each})}
+        if isinstance(collection, list):
+            pairs = [(str(v), v) for v in collection]
+        elif isinstance(collection, dict):
+            pairs = sorted(((str(k), v) for k, v in collection.items()), key=lambda kv: kv[0])
+        else:
+            module.warn(f"{base}: for_each needs a map or a set of strings", view.source_of("for_each"))
+            return {}
+        return {
+            key: make(f"{base}[{json.dumps(key)}]", {"each": {"key": key, "value": value}})
+            for key, value in pairs[:MAX_INSTANCES]
+        }
+    return make(base, {})
+
+
+def instances_of(value: object, kind: type) -> list:
+    """The instances of `kind` an expanded value holds: itself, a list's or a map's elements."""
+    candidates = value if isinstance(value, list) else list(value.values()) if isinstance(value, dict) else [value]
+    return [candidate for candidate in candidates if isinstance(candidate, kind)]

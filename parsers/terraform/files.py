@@ -1,0 +1,64 @@
+"""`file`, `fileexists` and `templatefile`: the functions that read files, only inside the project root."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from parsers.terraform.evaluator import render_template
+from parsers.terraform.scope import Call
+from parsers.terraform.values import EvalError, is_unknown
+
+if TYPE_CHECKING:
+    from parsers.terraform.module import ModuleInstance
+
+
+def _file_path(module: "ModuleInstance", args: list[object]) -> Path:
+    """A `file()` path: relative to the root module's directory, and only inside the project root."""
+    if len(args) < 1 or not isinstance(args[0], str):
+        raise EvalError("a file path must be a string")
+    path = Path(args[0])
+    if not path.is_absolute():
+        path = module.root_directory / path
+    if not module.ctx.is_inside_root(path):
+        raise EvalError(f"{args[0]} is outside the project root; not read")
+    if not path.is_file():
+        raise EvalError(f"no file {args[0]}")
+    return path
+
+
+def _file(module: "ModuleInstance", args: list[object], where: Call) -> object:
+    if args and is_unknown(args[0]):
+        return where.unknown("file path not known before apply")
+    path = _file_path(module, args)
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError) as problem:
+        raise EvalError(f"cannot read {args[0]}: {problem}") from None
+
+
+def _fileexists(module: "ModuleInstance", args: list[object], where: Call) -> object:
+    try:
+        _file_path(module, args)
+    except EvalError:
+        return False
+    return True
+
+
+def _templatefile(module: "ModuleInstance", args: list[object], where: Call) -> object:
+    if len(args) != 2:
+        raise EvalError("templatefile() takes a path and a map of variables")
+    if is_unknown(args[0]) or not isinstance(args[1], dict):
+        return where.unknown("template path or variables not known before apply")
+    text = _file(module, args, where)
+    if not isinstance(text, str):
+        return text
+    rel = module.ctx.relative(_file_path(module, args))
+    return render_template(text, rel, dict(args[1]), module.constants(), where)
+
+
+FILE_FUNCTIONS: dict[str, Callable[["ModuleInstance", list[object], Call], object]] = {
+    "file": _file,
+    "fileexists": _fileexists,
+    "templatefile": _templatefile,
+}

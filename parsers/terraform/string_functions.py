@@ -1,0 +1,256 @@
+"""Terraform's encoding, string, number and conversion functions (issue 3 §1)."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import math
+import posixpath
+import re
+import urllib.parse
+from typing import Callable
+
+from analyzer.inventory import Unknown
+from parsers.terraform.scope import Call
+from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
+from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
+
+FUNCTIONS: Table = {}
+_fn = registrar(FUNCTIONS)
+
+
+# -- encoding ------------------------------------------------------------------------------
+
+
+@_fn("jsonencode", lenient=True)
+def _jsonencode(args: list, where: Call) -> object:
+    arity(args, 1)
+    return Json(args[0])
+
+
+@_fn("jsondecode", lenient=True)
+def _jsondecode(args: list, where: Call) -> object:
+    arity(args, 1)
+    (value,) = args
+    if isinstance(value, Json):
+        return value.value
+    if is_unknown(value):
+        return where.unknown("JSON text not known before apply")
+    try:
+        return json.loads(as_str(value))
+    except ValueError as problem:
+        raise EvalError(f"invalid JSON: {problem}") from None
+
+
+# -- strings -------------------------------------------------------------------------------
+
+
+_VERB = re.compile(r"%(%|[-+# 0]*\d*(?:\.\d+)?[vsdqfeEgGxXobt])")
+
+
+@_fn("format", lenient=True)
+def _format(args: list, where: Call) -> object:
+    if not args or is_unknown(args[0]):
+        return where.unknown("format string not known")
+    spec, values = as_str(args[0]), list(args[1:])
+    parts: list[object] = []
+    last = 0
+    for match in _VERB.finditer(spec):
+        parts.append(spec[last : match.start()])
+        last = match.end()
+        verb = match.group(1)
+        if verb == "%":
+            parts.append("%")
+            continue
+        if not values:
+            raise EvalError("not enough arguments for format")
+        value = values.pop(0)
+        if has_unknown(value):
+            parts.append(Unknown(where.snippet, "an argument is not known before apply"))
+        elif verb[-1] in "dfeEgGxXob" and not isinstance(value, bool):
+            parts.append(("%" + verb) % (as_int(value) if verb[-1] in "dxXob" else float(value)))
+        elif verb[-1] == "q":
+            parts.append(json.dumps(as_str(value)))
+        elif verb[-1] == "v" and isinstance(value, (dict, list)):
+            parts.append(json.dumps(plain(value), separators=(",", ":")))
+        else:
+            parts.append(to_text(value, where.snippet))
+    parts.append(spec[last:])
+    return join_text(parts)
+
+
+@_fn("formatlist", lenient=True)
+def _formatlist(args: list, where: Call) -> object:
+    if any(isinstance(a, Unknown) for a in args[1:]):
+        return where.unknown("an argument is not known before apply")
+    lengths = {len(a) for a in args[1:] if isinstance(a, list)}
+    if len(lengths) > 1:
+        raise EvalError("formatlist lists differ in length")
+    count = lengths.pop() if lengths else 1
+    rows = []
+    for i in range(count):
+        row = [a[i] if isinstance(a, list) else a for a in args[1:]]
+        rows.append(_format([args[0], *row], where))
+    return rows
+
+
+@_fn("join", lenient=True)
+def _join(args: list, where: Call) -> object:
+    arity(args, 2, None)
+    if is_unknown(args[0]) or any(isinstance(a, Unknown) for a in args[1:]):
+        return where.unknown("an argument is not known before apply")
+    separator = as_str(args[0])
+    parts: list[object] = []
+    for element in [e for a in args[1:] for e in as_list(a)]:
+        if parts:
+            parts.append(separator)
+        parts.append(to_text(element, where.snippet))
+    return join_text(parts)
+
+
+@_fn("split")
+def _split(args: list, where: Call) -> object:
+    arity(args, 2)
+    return as_str(args[1]).split(as_str(args[0])) if as_str(args[0]) else list(as_str(args[1]))
+
+
+def _regex(pattern: str) -> re.Pattern:
+    try:
+        return re.compile(pattern.replace("\\z", "\\Z"))
+    except re.error as problem:
+        raise EvalError(f"invalid regular expression: {problem}") from None
+
+
+@_fn("replace")
+def _replace(args: list, where: Call) -> object:
+    arity(args, 3)
+    text, search, replacement = (as_str(a) for a in args)
+    if len(search) > 1 and search.startswith("/") and search.endswith("/"):
+        go_groups = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
+        return _regex(search[1:-1]).sub(go_groups, text)
+    return text.replace(search, replacement)
+
+
+@_fn("regex")
+def _regex_fn(args: list, where: Call) -> object:
+    arity(args, 2)
+    match = _regex(as_str(args[0])).search(as_str(args[1]))
+    if match is None:
+        raise EvalError("regex did not match")
+    if match.groupdict():
+        return match.groupdict()
+    return list(match.groups()) if match.groups() else match.group(0)
+
+
+@_fn("regexall")
+def _regexall(args: list, where: Call) -> object:
+    arity(args, 2)
+    return [m.group(0) if not m.groups() else list(m.groups()) for m in _regex(as_str(args[0])).finditer(as_str(args[1]))]
+
+
+def _string_function(name: str, function: Callable[..., object], count: int = 1) -> None:
+    def run(args: list, where: Call) -> object:
+        arity(args, count)
+        return function(*(as_str(a) for a in args))
+
+    FUNCTIONS[name] = (run, False)
+
+
+_string_function("lower", str.lower)
+_string_function("upper", str.upper)
+_string_function("title", str.title)
+_string_function("trimspace", str.strip)
+_string_function("chomp", lambda s: s.rstrip("\r\n"))
+_string_function("strrev", lambda s: s[::-1])
+_string_function("trimprefix", lambda s, p: s[len(p) :] if p and s.startswith(p) else s, 2)
+_string_function("trimsuffix", lambda s, p: s[: -len(p)] if p and s.endswith(p) else s, 2)
+_string_function("trim", lambda s, cut: s.strip(cut), 2)
+_string_function("trimleft", lambda s, cut: s.lstrip(cut), 2)
+_string_function("trimright", lambda s, cut: s.rstrip(cut), 2)
+_string_function("startswith", lambda s, p: s.startswith(p), 2)
+_string_function("endswith", lambda s, p: s.endswith(p), 2)
+_string_function("strcontains", lambda s, p: p in s, 2)
+_string_function("basename", posixpath.basename)
+_string_function("dirname", lambda s: posixpath.dirname(s) or ".")
+_string_function("tostring", lambda s: s)
+_string_function("indent", lambda n, s: s.replace("\n", "\n" + " " * as_int(n)), 2)
+
+
+@_fn("substr")
+def _substr(args: list, where: Call) -> object:
+    arity(args, 3)
+    text, offset, length = as_str(args[0]), as_int(args[1]), as_int(args[2])
+    start = offset if offset >= 0 else max(len(text) + offset, 0)
+    return text[start:] if length < 0 else text[start : start + length]
+
+
+
+# -- numbers and conversions ---------------------------------------------------------------
+
+
+def _numbers(args: list) -> list:
+    flat = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+    return [float(as_str(a)) if isinstance(a, str) else a for a in flat]
+
+
+FUNCTIONS["max"] = (lambda args, where: max(_numbers(args)), False)
+FUNCTIONS["min"] = (lambda args, where: min(_numbers(args)), False)
+FUNCTIONS["sum"] = (lambda args, where: sum(_numbers(args)), False)
+FUNCTIONS["abs"] = (lambda args, where: abs(_numbers(args)[0]), False)
+FUNCTIONS["ceil"] = (lambda args, where: math.ceil(_numbers(args)[0]), False)
+FUNCTIONS["floor"] = (lambda args, where: math.floor(_numbers(args)[0]), False)
+
+
+@_fn("tonumber")
+def _tonumber(args: list, where: Call) -> object:
+    arity(args, 1)
+    value = args[0]
+    if value is None or (isinstance(value, (int, float)) and not isinstance(value, bool)):
+        return value
+    try:
+        number = float(as_str(value))
+    except ValueError:
+        raise EvalError(f"{value!r} is not a number") from None
+    return int(number) if number.is_integer() else number
+
+
+@_fn("tobool")
+def _tobool(args: list, where: Call) -> object:
+    arity(args, 1)
+    value = args[0]
+    if value is None or isinstance(value, bool):
+        return value
+    if value in ("true", "false"):
+        return value == "true"
+    raise EvalError(f"{value!r} is not a bool")
+
+
+def _digest(algorithm: str) -> Function:
+    def run(args: list, where: Call) -> object:
+        arity(args, 1)
+        return hashlib.new(algorithm, as_str(args[0]).encode()).hexdigest()
+
+    return run
+
+
+for _name in ("md5", "sha1", "sha256", "sha512"):
+    FUNCTIONS[_name] = (_digest(_name), False)
+FUNCTIONS["base64encode"] = (lambda args, where: base64.b64encode(as_str(args[0]).encode()).decode(), False)
+FUNCTIONS["urlencode"] = (lambda args, where: urllib.parse.quote(as_str(args[0]), safe=""), False)
+
+
+@_fn("base64decode")
+def _base64decode(args: list, where: Call) -> object:
+    arity(args, 1)
+    try:
+        return base64.b64decode(as_str(args[0]), validate=True).decode("utf-8")
+    except (ValueError, UnicodeError):
+        raise EvalError("invalid base64 text") from None
+
+
+# Results that only exist after apply or depend on the clock or randomness: always unknown.
+for _name in ("timestamp", "uuid", "uuidv5", "bcrypt", "plantimestamp"):
+    FUNCTIONS[_name] = (lambda args, where: where.unknown("only known at apply"), True)
+
+
