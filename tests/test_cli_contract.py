@@ -242,3 +242,42 @@ def test_fail_on_exit_code_is_2_even_with_findings_when_an_error_exists(tmp_path
     code = run(["scan", str(CASES / "invalid_notprincipal_tf"), "--account-id", ACCOUNT,
                 "--fail-on", "low", "--format", "json", "-o", str(out)])
     assert code == 2
+
+
+# A grant that needs both sides (trust naming the account + identity allow) cites both statements,
+# as CONTRACT.md's example grant does (identity statement and trust statement).
+@pytest.mark.parametrize("case, trust_lines, identity_lines, attachment_lines", [
+    ("trust_account_root_tf", (5, 9), (17, 21), (33, 36)),
+    ("trust_account_root_cfn", (10, 13), (23, 25), (14, 25)),
+])
+def test_two_sided_grant_cites_trust_and_identity(case: str, trust_lines: tuple[int, int],
+                                                  identity_lines: tuple[int, int],
+                                                  attachment_lines: tuple[int, int],
+                                                  tmp_path: Path) -> None:
+    _, report, _ = scan_json(tmp_path, CASES / case)
+    deploy = f"arn:aws:iam::{ACCOUNT}:role/deploy"
+    grants = {(g["principal"], g["action"], g["target"]): g for g in report["grants"]}
+    grant = grants[(ALICE, "sts:AssumeRole", deploy)]
+    lines = [s["line"] for s in grant["sources"] if s["file"] == fixture_file(case)]
+    assert len(lines) == len(grant["sources"]), grant["sources"]
+    assert any(within(line, [trust_lines]) for line in lines), (lines, "trust statement")
+    assert any(within(line, [identity_lines]) for line in lines), (lines, "identity statement")
+    allowed = [trust_lines, identity_lines, attachment_lines, (1, 11) if case.endswith("_tf")
+               else (3, 13), (25, 27) if case.endswith("_tf") else (26, 29)]
+    assert all(within(line, allowed) for line in lines), lines
+    assert len(grant["reasons"]) >= 2
+
+
+@pytest.mark.parametrize("case, line_range", [
+    ("trust_account_root_tf", (1, 11)),
+    ("trust_account_root_cfn", (3, 13)),
+])
+def test_roles_are_principals_too(case: str, line_range: tuple[int, int], tmp_path: Path) -> None:
+    _, report, _ = scan_json(tmp_path, CASES / case)
+    by_id = {principal["id"]: principal for principal in report["principals"]}
+    role = by_id[f"arn:aws:iam::{ACCOUNT}:role/deploy"]
+    assert role["type"] == "role"
+    assert role["name"] == "deploy"
+    assert role["address"] == ("aws_iam_role.deploy" if case.endswith("_tf") else "Deploy")
+    assert role["source"]["file"] == fixture_file(case)
+    assert line_range[0] <= role["source"]["line"] <= line_range[1]
