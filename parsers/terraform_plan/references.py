@@ -1,0 +1,58 @@
+"""Following a plan argument's reference when its value is not known before apply.
+
+`role = aws_iam_role.app.id` is unknown in the plan of a new role, but the configuration says it
+refers to `aws_iam_role.app`, whose `id` the HCL parser's attribute rules compute (the name). When
+an argument's expression refers to exactly one resource attribute and nothing else, its value is
+taken to be that attribute's: a join by name then finds the entity instead of dropping the
+policy, which would hide a credential path (DESIGN.md: missing a path is the worst failure).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Mapping
+
+from parsers.terraform.values import has_unknown
+from parsers.terraform_plan.addresses import is_resource_reference, module_parts
+from parsers.terraform_plan.configuration import Configuration
+
+if TYPE_CHECKING:
+    from parsers.terraform_plan.objects import PlanObject
+
+
+_DEFAULT_ATTRIBUTE = {"policy_arn": "arn", "policy_id": "id"}
+
+
+class References:
+    """Resolves single-reference arguments among the plan's managed instances."""
+
+    def __init__(self, configuration: Configuration) -> None:
+        self.configuration = configuration
+        self.objects: Mapping[str, "PlanObject"] = {}
+        self._active: set[tuple[str, str]] = set()
+
+    def target(self, address: str, argument: str) -> tuple[str, str] | None:
+        """(instance address, attribute) the argument refers to, when it is one and only one."""
+        refs = self.configuration.references(address, argument)
+        if len(refs) != 1 or not is_resource_reference(refs[0]):
+            return None
+        modules, resource = module_parts(refs[0])
+        if len(resource) not in (2, 3) or resource[0] in ("data", "module") or "[" in resource[1]:
+            return None
+        target = ".".join([*modules, resource[0], resource[1]])
+        # Terraform 0.12 lists `aws_iam_role.x` alone for `aws_iam_role.x.id`: the argument
+        # then says which attribute it takes (a name, an ARN, an id).
+        attribute = resource[2] if len(resource) == 3 else _DEFAULT_ATTRIBUTE.get(argument, "id")
+        return (target, attribute) if target in self.objects else None
+
+    def value(self, address: str, argument: str) -> object:
+        """The referenced attribute's value when it is known, else None."""
+        key = (address, argument)
+        found = self.target(address, argument)
+        if found is None or key in self._active:
+            return None
+        self._active.add(key)
+        try:
+            value = self.objects[found[0]].attr(found[1])
+        finally:
+            self._active.discard(key)
+        return None if value is None or has_unknown(value) else value
