@@ -21,6 +21,8 @@ class ParseContext:
     account_id: str | None = None
     partition: str = "aws"
     region: str | None = None
+    config_dir: Path | None = None
+    """`--config-dir`: the `.tf` configuration of a Terraform plan JSON (parsers/terraform_plan)."""
     variables: Mapping[str, str] = field(default_factory=dict)
     """Terraform `--var NAME=VALUE` values (raw strings, as `terraform plan -var` takes them)."""
     var_files: tuple[Path, ...] = ()
