@@ -205,8 +205,9 @@ def _comment(env: Mapping[str, str], inputs: Inputs, event: Mapping, body: str, 
         log.write(f"::warning::credmint: PR comment failed: {escape_data(str(problem))}\n")
 
 
-def run(env: Mapping[str, str], evaluate: Evaluate, log: TextIO = sys.stdout) -> int:
+def run(env: Mapping[str, str], evaluate: Evaluate, log: TextIO | None = None) -> int:
     """The Action: analyse, publish everywhere asked, set outputs; returns the CLI's exit status."""
+    log = log or sys.stdout
     try:
         inputs = read_inputs(env)
         event = read_event(env)

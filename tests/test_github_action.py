@@ -1,0 +1,248 @@
+"""`credmint github-action` (issue 7 §1, §4): driven with a fake GITHUB_* environment, event payload,
+output and summary files, and a local fake REST API (including a fork's 403)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from analyzer.cli import main
+from analyzer.github_action import escape_data, escape_property
+from analyzer.reports.markdown import MARKER
+from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, write_tree
+
+CM105_MESSAGE = (
+    f"{DEPLOY} trusts {PARTNER} of account 222222222222, which is not in trusted_accounts, "
+    "without sts:ExternalId or aws:PrincipalOrgID"
+)
+
+
+class FakeApi(ThreadingHTTPServer):
+    """GitHub's issue-comment endpoints, recording every request; `status` forces an answer."""
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), Handler)
+        self.requests: list[tuple[str, str, str, dict | None]] = []
+        self.comments: list[dict] = []
+        self.status: int | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: FakeApi
+    timeout = 10
+
+    def _answer(self, status: int, body: object) -> None:
+        data = json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = json.loads(self.rfile.read(length)) if length else None
+        self.server.requests.append((self.command, self.path, self.headers.get("Authorization", ""), body))
+        if self.server.status is not None:
+            self._answer(self.server.status, {"message": "Resource not accessible by integration"})
+        elif self.command == "GET":
+            self._answer(200, self.server.comments)
+        elif self.command == "POST":
+            self._answer(201, {"id": 1, **(body or {})})
+        else:
+            self._answer(200, {"id": 99, **(body or {})})
+
+    do_GET = do_POST = do_PATCH = _handle
+
+    def log_message(self, *args: object) -> None:
+        """Quiet: the test asserts on the recorded requests."""
+
+
+@pytest.fixture
+def api() -> Iterator[FakeApi]:
+    server = FakeApi()
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join(timeout=10)
+
+
+def git(repo: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+                          cwd=repo, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+@pytest.fixture
+def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> Path:
+    """A checked-out PR: the base commit trusts alice, the head adds the partner account."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q")
+    write_tree(repo / "infra", [ALICE])
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "base")
+    base = git(repo, "rev-parse", "HEAD")
+    write_tree(repo / "infra", [ALICE, PARTNER])
+    event = tmp_path / "event.json"
+    event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": "f00d"}}}))
+    monkeypatch.chdir(repo)
+    for name in list(os.environ):
+        if name.startswith(("GITHUB_", "INPUT_", "CREDMINT_")):
+            monkeypatch.delenv(name)
+    env = {
+        "GITHUB_EVENT_PATH": str(event),
+        "GITHUB_OUTPUT": str(tmp_path / "output.txt"),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "GITHUB_REPOSITORY": "octo/infra",
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_API_URL": api.url,
+        "GITHUB_SHA": "beef",
+        "INPUT_PATHS": "infra",
+        "INPUT_ACCOUNT_ID": ACCOUNT,
+        "INPUT_SARIF_FILE": str(tmp_path / "credmint.sarif"),
+        "INPUT_REPORT_JSON": str(tmp_path / "credmint.json"),
+        "INPUT_GITHUB_TOKEN": "token-123",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return tmp_path
+
+
+def outputs(workspace: Path) -> dict[str, str]:
+    lines = (workspace / "output.txt").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines)
+
+
+def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
+    workspace: Path, api: FakeApi, capsys: pytest.CaptureFixture
+) -> None:
+    assert main(["github-action"]) == 1
+    assert outputs(workspace) == {
+        "new-grants": "1",
+        "removed-grants": "0",
+        "uncertain": "1",
+        "total-grants": "4",
+        "exit-code": "1",
+        "sarif-file": str(workspace / "credmint.sarif"),
+        "report-json": str(workspace / "credmint.json"),
+    }
+    summary = (workspace / "summary.md").read_text(encoding="utf-8")
+    assert summary.startswith(MARKER + "\n")
+    assert "**1 new credential grant, 0 removed — fails fail-on: high**" in summary
+    assert "[infra/template.yaml:14](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)" in summary
+    stdout = capsys.readouterr().out.splitlines()
+    assert stdout[0] == (
+        "::error file=infra/template.yaml,line=14,"
+        "title=CM105 Cross-account trust without ExternalId or organisation condition::" + CM105_MESSAGE
+    )
+    assert stdout[-2:] == ["credmint: PR comment created", "credmint: 1 new credential grant, 0 removed — fails fail-on: high"]
+    diff = json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
+    assert [(g["principal"], g["target"]) for g in diff["added"]] == [(PARTNER, DEPLOY)]
+    sarif = json.loads((workspace / "credmint.sarif").read_text(encoding="utf-8"))
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["CM105"]
+    assert [(m, p, auth) for m, p, auth, _ in api.requests] == [
+        ("GET", "/repos/octo/infra/issues/7/comments?per_page=100&page=1", "Bearer token-123"),
+        ("POST", "/repos/octo/infra/issues/7/comments", "Bearer token-123"),
+    ]
+    body = api.requests[1][3]["body"]
+    assert body.startswith(MARKER) and len(body) < 60_000
+
+
+def test_the_comment_is_sticky(workspace: Path, api: FakeApi) -> None:
+    api.comments = [{"id": 5, "body": "another bot"}, {"id": 99, "body": f"{MARKER}\nold report"}]
+    assert main(["github-action"]) == 1
+    assert [(m, p) for m, p, _, _ in api.requests] == [
+        ("GET", "/repos/octo/infra/issues/7/comments?per_page=100&page=1"),
+        ("PATCH", "/repos/octo/infra/issues/comments/99"),
+    ]
+
+
+def test_comment_new_always_posts(workspace: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+    api.comments = [{"id": 99, "body": MARKER}]
+    monkeypatch.setenv("INPUT_COMMENT", "new")
+    assert main(["github-action"]) == 1
+    assert [(m, p) for m, p, _, _ in api.requests] == [("POST", "/repos/octo/infra/issues/7/comments")]
+
+
+def test_a_fork_token_403_is_a_warning_and_keeps_summary_and_annotations(
+    workspace: Path, api: FakeApi, capsys: pytest.CaptureFixture
+) -> None:
+    api.status = 403
+    assert main(["github-action"]) == 1
+    stdout = capsys.readouterr().out
+    assert "::warning::credmint: PR comment not written: HTTP 403 from GET" in stdout
+    assert "::error file=infra/template.yaml,line=14," in stdout
+    assert "fails fail-on: high" in (workspace / "summary.md").read_text(encoding="utf-8")
+    assert outputs(workspace)["exit-code"] == "1"
+
+
+def test_comment_off_and_diff_off_scan_without_any_request(
+    workspace: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    monkeypatch.setenv("INPUT_DIFF", "off")
+    monkeypatch.setenv("INPUT_FAIL_ON", "none")
+    assert main(["github-action"]) == 0
+    assert api.requests == []
+    assert outputs(workspace) | {"sarif-file": "", "report-json": ""} == {
+        "new-grants": "4", "removed-grants": "0", "uncertain": "1", "total-grants": "4", "exit-code": "0",
+        "sarif-file": "", "report-json": "",
+    }
+    assert "grants" in json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
+
+
+def test_annotations_are_capped_at_10_per_level_with_a_notice(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    accounts = [f"arn:aws:iam::{300000000000 + i}:root" for i in range(12)]
+    write_tree(workspace / "repo" / "infra", [ALICE, *accounts])
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    assert main(["github-action"]) == 1
+    stdout = capsys.readouterr().out.splitlines()
+    assert sum(1 for line in stdout if line.startswith("::error ")) == 10
+    assert "::notice::2 more credmint annotations not shown; see the job summary" in stdout
+
+
+def test_unusable_inputs_fail_closed_with_exit_code_2(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("INPUT_DIFF", "sometimes")
+    assert main(["github-action"]) == 2
+    assert capsys.readouterr().out.startswith("::error::credmint: input diff must be one of")
+    assert outputs(workspace) == {"exit-code": "2"}
+
+
+def test_a_base_missing_from_a_shallow_checkout_fails_closed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("INPUT_BASE_REF", "0" * 40)
+    assert main(["github-action"]) == 2
+    assert "::error::credmint: revision '0000000000000000000000000000000000000000' is not in the repository" in (
+        capsys.readouterr().out
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "data", "prop"),
+    [
+        ("a%b", "a%25b", "a%25b"),
+        ("line\nnext\r", "line%0Anext%0D", "line%0Anext%0D"),
+        ("x:y,z", "x:y,z", "x%3Ay%2Cz"),
+    ],
+)
+def test_workflow_command_escaping(raw: str, data: str, prop: str) -> None:
+    assert (escape_data(raw), escape_property(raw)) == (data, prop)
