@@ -68,6 +68,15 @@ def _account(text: str) -> str:
     return text
 
 
+def _limit(text: str) -> tuple[str, int]:
+    from parsers.limits import parse_limit
+
+    try:
+        return parse_limit(text)
+    except ValueError as problem:
+        raise argparse.ArgumentTypeError(str(problem)) from None
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--account-id", type=_account, help="the 12-digit account the templates deploy into")
@@ -87,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--baseline", type=Path, metavar="FILE", help="accepted findings (JSON)")
     common.add_argument("--update-baseline", action="store_true", help="write today's findings to --baseline")
     common.add_argument("--focus", metavar="PRINCIPAL|TARGET", help="graph formats: only chains through it")
+    common.add_argument(
+        "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
+        help="raise or lower a hostile-input bound (README: Hostile input and limits)",
+    )
     parser = _Parser(prog="credmint", description="Who can mint temporary AWS credentials for what.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     scan_command = commands.add_parser("scan", parents=[common], help="analyse templates and print the report")
@@ -164,6 +177,7 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitSta
 def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None) -> Report:
     from parsers.context import ParseContext
     from parsers.detect import load_inputs, project_root
+    from parsers.limits import Limits
     from parsers.suppressions import InlineSuppressions
 
     ctx = ParseContext(
@@ -174,6 +188,7 @@ def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, 
         parameters=dict(args.parameter),
         stack_name=args.stack_name,
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
+        limits=Limits(**dict(args.limit)),
     )
     analysis = analyze(load_inputs(paths, ctx), _managed_policies())
     suppressions = Suppressions(

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Mapping
 
 from analyzer.inventory import CURRENT_ACCOUNT, Value
+from parsers.limits import Limits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -31,6 +32,10 @@ class ParseContext:
     stack_name: str | None = None
     account_map: tuple[tuple[Path, str], ...] = ()
     """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
+    limits: Limits = field(default_factory=Limits)
+    """Bounds on hostile input (parsers/limits.py), checked in parsers.detect before parsing."""
+    refused: frozenset[Path] = frozenset()
+    """Resolved files the boundary refused (and reported): no parser may read them."""
 
     @property
     def account(self) -> Value:
@@ -57,9 +62,16 @@ class ParseContext:
             return path.as_posix()
 
     def is_inside_root(self, path: Path) -> bool:
-        """True when `path`, symlinks resolved, stays inside the project root."""
+        """True when `path`, symlinks resolved, stays inside the project root and was not refused.
+
+        Every parser asks this before reading a file, so a file `parsers.detect` refused (too big,
+        too deep, not a regular file) is skipped there without a second diagnostic.
+        """
+        resolved = path.resolve()
+        if resolved in self.refused:
+            return False
         try:
-            path.resolve().relative_to(self.root.resolve())
+            resolved.relative_to(self.root.resolve())
         except ValueError:
             return False
         return True

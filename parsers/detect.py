@@ -9,10 +9,12 @@ the other paths are still read.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
+from parsers.boundary import Budget, admit, clipped, guarded, too_many_files, utf8_problem
 from parsers.context import ParseContext
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -37,13 +39,19 @@ def project_root(paths: Sequence[Path], given: Path | None = None) -> Path:
 
 
 def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
-    """Read every input under `paths` into one inventory; never raises on bad input."""
+    """Read every input under `paths` into one inventory; never raises on bad input.
+
+    Every file passes `parsers.boundary.admit` (inside the root, a regular file, within the limits
+    of parsers/limits.py) before a parser sees it, and every parser call runs inside
+    `parsers.boundary.guarded`, so one hostile file is one error diagnostic, not a crash.
+    """
     parts: list[Inventory] = []
     terraform_dirs: list[Path] = []
     templates: list[Path] = []
     for path in paths:
         if not path.exists():
-            parts.append(_error(ctx, path, f"{path} does not exist"))
+            why = "is a broken symlink" if path.is_symlink() else "does not exist"
+            parts.append(_error(ctx, path, f"{path} {why}"))
             continue
         if not ctx.is_inside_root(path):
             parts.append(_error(ctx, path, f"{path} leads outside the project root {ctx.root}"))
@@ -58,17 +66,61 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         terraform_dirs += found_dirs
         templates += found_templates
     named = {p.resolve() for p in paths}
-    for directory in _unique(terraform_dirs):
-        parts.append(_read_terraform(directory, ctx.for_path(directory)))
-    for template in _unique(templates):
-        part = _read_template(template, ctx.for_path(template), explicit=template in named)
+    directories, templates = _unique(terraform_dirs), _unique(templates)
+    ctx, admitted = _admit(directories, templates, named, ctx, parts)
+    for directory in directories:
+        parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory))))
+    for template in admitted:
+        explicit = template.resolve() in named
+        part = guarded(ctx, template, lambda: _read_template(template, ctx.for_path(template), explicit=explicit))
         if part is not None:
             parts.append(part)
-    return merge(parts)
+    return clipped(merge(parts))
+
+
+def _admit(
+    directories: list[Path], templates: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]
+) -> tuple[ParseContext, list[Path]]:
+    """The context with the refused files, and the templates that may be parsed; refusals go to `parts`."""
+    budget = Budget()
+    refused: set[Path] = set()
+    for directory in directories:
+        for path in _terraform_files(directory):
+            ok, problem = admit(path, ctx, budget, matters=True)
+            if ok and path.suffix == ".tf":
+                problem = utf8_problem(path, ctx.relative(path))
+            if problem is not None:
+                parts.append(Inventory(diagnostics=(problem,)))
+            if not ok:
+                refused.add(path.resolve())
+    admitted: list[Path] = []
+    for template in templates:
+        matters = template.resolve() in named or template.suffix == ".template"
+        ok, problem = admit(template, ctx, budget, matters=matters)
+        if problem is not None:
+            parts.append(Inventory(diagnostics=(problem,)))
+        if ok:
+            admitted.append(template)
+        else:
+            refused.add(template.resolve())
+    over = too_many_files(budget, ctx)
+    if over is not None:
+        parts.append(Inventory(diagnostics=(over,)))
+    return replace(ctx, refused=ctx.refused | frozenset(refused)), admitted
+
+
+def _terraform_files(directory: Path) -> list[Path]:
+    """What parse_terraform reads in a root module folder: `.tf` files and the automatic tfvars."""
+    names = ("*.tf", "terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json")
+    return sorted({path for name in names for path in directory.glob(name)})
 
 
 def _unique(paths: list[Path]) -> list[Path]:
-    return sorted(dict.fromkeys(p.resolve() for p in paths))
+    """Each file once (by where it resolves), keeping the name it was found under for messages."""
+    first: dict[Path, Path] = {}
+    for path in paths:
+        first.setdefault(path.resolve(), path)
+    return [first[key] for key in sorted(first)]
 
 
 def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
@@ -83,7 +135,7 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
         if any(name.endswith(".tf") for name in files):
             terraform_dirs.append(here)
         templates += [here / n for n in sorted(files) if n.endswith(TEMPLATE_SUFFIXES)]
-    return terraform_dirs, [t for t in templates if ctx.is_inside_root(t)]
+    return terraform_dirs, templates  # a template leading outside the root is refused in _admit
 
 
 def _read_terraform(directory: Path, ctx: ParseContext) -> Inventory:
@@ -113,7 +165,8 @@ def _read_template(path: Path, ctx: ParseContext, *, explicit: bool) -> Inventor
 def _is_template_like(path: Path) -> bool:
     """A broken file found in a folder counts as an input when its text names CloudFormation."""
     try:
-        head = path.read_bytes()[:65536].decode("utf-8", "replace")
+        with path.open("rb") as handle:
+            head = handle.read(65536).decode("utf-8", "replace")
     except OSError:
         return True
     return "AWSTemplateFormatVersion" in head or "AWS::IAM::" in head or "AWS::Serverless" in head
