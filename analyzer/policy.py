@@ -16,6 +16,8 @@ from analyzer.inventory import (
     Condition,
     Effect,
     PolicyDocument,
+    Principal,
+    PrincipalKind,
     Source,
     Statement,
     Text,
@@ -45,6 +47,9 @@ def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
             effect=Effect.ALLOW,
             actions=(document.unknown,),
             resources=(document.unknown,),
+            # In a trust policy, who it names is unknown too: `{expression}` → R, uncertain
+            # (DECISIONS.md), never no grant at all. Identity policies have no Principal to read.
+            principals=(Principal(kind=PrincipalKind.AWS, value=document.unknown),),
             unknown=document.unknown,
         )
         return [Labelled(statement=stand_in, origin=origin, version=document.version)]
