@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 from functools import lru_cache
-from typing import Union
+from typing import Callable, Iterator, Union
 
 from analyzer.inventory import Text, Unknown, Value
 
@@ -62,12 +62,45 @@ def tokens(value: Value, *, wildcards: bool, fold_case: bool = False) -> tuple[T
     return tuple(out)
 
 
+class _Glob:
+    """A compiled glob with a regex-like `fullmatch`, free of catastrophic backtracking.
+
+    One regex with a `.*` per star backtracks exponentially on hostile patterns (`*a*a*a…X`). The
+    pattern is split at `*` into star-free segments, each matching a fixed number of characters
+    (`?` is one), so each can only match one way: the first at the start, the last at the end, the
+    others left to right at their leftmost place — correct for globs, at most len(pattern) ×
+    len(value) steps.
+    """
+
+    __slots__ = ("segments",)
+
+    def __init__(self, pattern: str, fold_case: bool) -> None:
+        flags = re.DOTALL | (re.IGNORECASE if fold_case else 0)
+        self.segments = tuple(
+            (re.compile("".join("." if c == "?" else re.escape(c) for c in part), flags), len(part))
+            for part in pattern.split("*")
+        )
+
+    def fullmatch(self, value: str) -> bool:
+        if len(self.segments) == 1:
+            return self.segments[0][0].fullmatch(value) is not None
+        (first, _), *middle, (last, last_width) = self.segments
+        head = first.match(value)
+        limit = len(value) - last_width
+        if head is None or limit < head.end():
+            return False
+        start = head.end()
+        for segment, _ in middle:
+            found = segment.search(value, start, limit)
+            if found is None:
+                return False
+            start = found.end()
+        return last.fullmatch(value, limit) is not None
+
+
 @lru_cache(maxsize=65536)
-def _glob_regex(pattern: str, fold_case: bool) -> "re.Pattern[str]":
-    body = "".join(
-        ".*" if char == "*" else "." if char == "?" else re.escape(char) for char in pattern
-    )
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if fold_case else 0))
+def _glob_regex(pattern: str, fold_case: bool) -> _Glob:
+    return _Glob(pattern, fold_case)
 
 
 def _is_wild(token: Token) -> bool:
@@ -80,53 +113,62 @@ def _covers(pattern: tuple[Token, ...], value: tuple[Token, ...]) -> bool:
     A wildcard or unknown part of the value must be absorbed by a `*` of the pattern, or meet
     the very same unknown in the pattern.
     """
-    memo: dict[tuple[int, int], bool] = {}
 
-    def step(i: int, j: int) -> bool:
-        key = (i, j)
-        if key in memo:
-            return memo[key]
+    def steps(i: int, j: int) -> Iterator[tuple[int, int]]:
         if i == len(pattern):
-            result = j == len(value)
-        elif pattern[i] == STAR:
-            result = step(i + 1, j) or (j < len(value) and step(i, j + 1))
+            return
+        if pattern[i] == STAR:
+            yield i + 1, j
+            if j < len(value):
+                yield i, j + 1
         elif j == len(value):
-            result = False
+            return
         elif isinstance(pattern[i], Unknown) or _is_wild(value[j]):
-            result = pattern[i] == value[j] and step(i + 1, j + 1)
+            if pattern[i] == value[j]:
+                yield i + 1, j + 1
         elif pattern[i] == ONE:
-            result = value[j] != STAR and step(i + 1, j + 1)
-        elif value[j] == ONE:
-            result = False
-        else:
-            result = pattern[i] == value[j] and step(i + 1, j + 1)
-        memo[key] = result
-        return result
+            if value[j] != STAR:
+                yield i + 1, j + 1
+        elif value[j] != ONE and pattern[i] == value[j]:
+            yield i + 1, j + 1
 
-    return step(0, 0)
+    return _reaches((len(pattern), len(value)), steps)
 
 
 def _intersects(left: tuple[Token, ...], right: tuple[Token, ...]) -> bool:
     """True when some string could be both: wildcards and unknowns on either side absorb."""
-    memo: dict[tuple[int, int], bool] = {}
 
-    def step(i: int, j: int) -> bool:
-        key = (i, j)
-        if key in memo:
-            return memo[key]
+    def steps(i: int, j: int) -> Iterator[tuple[int, int]]:
         if i < len(left) and _is_wild(left[i]):
-            result = step(i + 1, j) or (j < len(right) and step(i, j + 1))
+            yield i + 1, j
+            if j < len(right):
+                yield i, j + 1
         elif j < len(right) and _is_wild(right[j]):
-            result = step(i, j + 1) or (i < len(left) and step(i + 1, j))
-        elif i == len(left) or j == len(right):
-            result = i == len(left) and j == len(right)
-        else:
+            yield i, j + 1
+            if i < len(left):
+                yield i + 1, j
+        elif i < len(left) and j < len(right):
             a, b = left[i], right[j]
-            result = (a == ONE or b == ONE or a == b) and step(i + 1, j + 1)
-        memo[key] = result
-        return result
+            if a == ONE or b == ONE or a == b:
+                yield i + 1, j + 1
 
-    return step(0, 0)
+    return _reaches((len(left), len(right)), steps)
+
+
+def _reaches(goal: tuple[int, int], steps: "Callable[[int, int], Iterator[tuple[int, int]]]") -> bool:
+    """Whether `goal` is reachable from (0, 0): an explicit stack, not recursion, so that a hostile
+    ARN thousands of characters long cannot overflow Python's recursion limit."""
+    seen = {(0, 0)}
+    stack = [(0, 0)]
+    while stack:
+        state = stack.pop()
+        if state == goal:
+            return True
+        for following in steps(*state):
+            if following not in seen:
+                seen.add(following)
+                stack.append(following)
+    return False
 
 
 def match_tokens(pattern: tuple[Token, ...], value: tuple[Token, ...]) -> Tri:
