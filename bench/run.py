@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -53,11 +54,19 @@ class Table:
         return next((r for r in self.rows if r.label == label), None)
 
 
+MEMORY_LIMIT = [6 * 1024**3]
+"""Address-space cap of every measured process (`--memory-limit`): the machine is shared."""
+
+
+def _limit_memory() -> None:
+    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT[0], MEMORY_LIMIT[0]))
+
+
 def _run_timed(command: list[str], env: dict[str, str], timeout: float) -> tuple[Row, str]:
     """Run a command; wall from here, CPU and peak RSS of it and its children from `wait4`."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT)
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT, preexec_fn=_limit_memory)
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -75,7 +84,7 @@ def _run_timed(command: list[str], env: dict[str, str], timeout: float) -> tuple
         err.seek(0)
         stdout, stderr = out.read().decode(), err.read().decode()
     row = Row("", wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
-    if process.returncode not in (0, 1):
+    if process.returncode not in (0, 1) or "Traceback" in stderr:
         tail = stderr.strip().splitlines()[-1:] or ["no output"]
         row.note = f"exit {process.returncode}: {tail[0][:100]}"
     return row, stdout
@@ -95,7 +104,7 @@ def run_stage(label: str, stage: str, source: Path, output: Path | None, work: P
     outer, stdout = _run_timed(command, _env(cache), timeout)
     lines = [line for line in stdout.splitlines() if line.startswith("{")]
     if not lines:
-        return Row(label, note=outer.note or "no figures")
+        return Row(label, outer.wall, outer.cpu, outer.peak_mib, note=outer.note or "no figures")
     figures = json.loads(lines[-1])
     found = ", ".join(f"{k} {v:,}" for k, v in figures["counts"].items())
     return Row(label, figures["wall"], figures["cpu"], figures["peak_mib"], found)
@@ -249,7 +258,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
+    parser.add_argument("--memory-limit", type=float, default=6, help="GiB of address space per process")
     args = parser.parse_args(argv)
+    MEMORY_LIMIT[0] = int(args.memory_limit * 1024**3)
     checkov = find_checkov(args.checkov_bin) if args.checkov else None
     if args.checkov and not checkov:
         print("checkov not found: its rows are left out (pip install checkov in a venv under /tmp)\n")
