@@ -106,3 +106,26 @@ def test_case(case_dir: Path, tmp_path: Path) -> None:
             f"exit code {exit_code}, expected {expected['exit_code']}; diagnostics:\n{diagnostics}"
         )
     assert not problems, context + "\n" + "\n".join(problems)
+
+
+def test_case_folders_are_well_formed() -> None:
+    """One template per folder, and `<rule>_tf` / `<rule>_cfn` twins expect the same answer."""
+    assert CASE_DIRS, "no case folders found"
+    for case_dir in CASE_DIRS:
+        templates = [name for name in ("main.tf", "template.yaml") if (case_dir / name).is_file()]
+        assert len(templates) == 1, f"{case_dir.name}: {templates}"
+        expected_template = {"_tf": "main.tf", "_cfn": "template.yaml"}
+        for suffix, name in expected_template.items():
+            if case_dir.name.endswith(suffix):
+                assert templates == [name], case_dir.name
+    for tf_dir in (path for path in CASE_DIRS if path.name.endswith("_tf")):
+        cfn_dir = tf_dir.with_name(tf_dir.name[: -len("_tf")] + "_cfn")
+        if not cfn_dir.is_dir():
+            continue
+        tf_expected = json.loads((tf_dir / "expected.json").read_text())
+        cfn_expected = json.loads((cfn_dir / "expected.json").read_text())
+        for key in ("args", "exit_code", "paths"):
+            assert tf_expected.get(key) == cfn_expected.get(key), (tf_dir.name, key)
+        assert {_grant_key(g) for g in tf_expected["grants"]} == {
+            _grant_key(g) for g in cfn_expected["grants"]
+        }, tf_dir.name
