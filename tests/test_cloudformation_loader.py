@@ -127,9 +127,13 @@ def test_a_document_that_is_not_a_mapping_is_skipped_silently(tmp_path):
     ({"Resources": {"A": {"Type": "Alexa::ASK::Skill"}}}, True),
     ({"Resources": {"A": {"Type": "MyOrg::Service::Thing"}}}, True),
     ({"Resources": {}}, False),
+    ({"Parameters": {"P": {"Type": "String"}}, "Rules": {"R": {"Assertions": []}}}, True),
+    ({"Parameters": {"P": {"Type": "String"}}}, False),
+    ({"Rules": {}, "rules": []}, False),
     ({"Resources": {"A": {"Type": "aws_iam_role"}}}, False),
     ({"resource": {"aws_iam_role": {"a": {}}}}, False),
     ({"Resources": {"A": "x"}}, False),
+    ({"Resources": {"M": {"Rain::Module": "vpc.yml"}, "R": {"Type": "AWS::IAM::Role"}}}, True),
     (["Resources"], False),
     (None, False),
 ])

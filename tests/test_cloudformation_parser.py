@@ -262,3 +262,18 @@ def test_json_managed_policy_built_with_join(json_inventory):
             resources=(arn("role/", generated("AppRole")),)), version="2012-10-17"),
         source=J.at(26), address="AssumeApp",
     ),)
+
+
+def test_a_statement_aws_would_reject_is_left_out_with_a_warning_at_its_line(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      AssumeRolePolicyDocument:\n        Statement:\n"
+        "          - Effect: NotAllow\n            Principal: '*'\n            Action: '*'\n"
+        "          - Effect: Allow\n            Principal: '*'\n            Action: '*'\n")
+    inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
+    (role,) = inventory.roles
+    assert [s.source.line for s in role.trust_policy.statements] == [10]
+    assert inventory.diagnostics == (Diagnostic(
+        level=DiagnosticLevel.WARNING, file="template.yaml", line=7,
+        message="R: Effect must be Allow or Deny, not 'NotAllow'"),)

@@ -19,6 +19,8 @@ from parsers.context import ParseContext
 __all__ = ["read_template", "is_cloudformation", "parse_cloudformation"]
 
 _RESOURCE_TYPE_PREFIXES = ("AWS::", "Alexa::", "Custom::")
+_SECTIONS = frozenset({"AWSTemplateFormatVersion", "Description", "Metadata", "Parameters", "Rules",
+                       "Mappings", "Conditions", "Transform", "Resources", "Outputs", "Hooks"})
 
 
 def read_template(path: Path, ctx: ParseContext) -> tuple[dict | None, list[Diagnostic]]:
@@ -29,17 +31,21 @@ def read_template(path: Path, ctx: ParseContext) -> tuple[dict | None, list[Diag
 def is_cloudformation(template: object) -> bool:
     """True for a CloudFormation template, judged by content rather than file name.
 
-    Either `AWSTemplateFormatVersion` is present, or `Resources` is a non-empty mapping whose
-    every value has a `Type` like `AWS::...`, `Alexa::...`, `Custom::...` or a registry type.
+    Either `AWSTemplateFormatVersion` is present, or `Resources` is a mapping in which some
+    resource has a `Type` like `AWS::...`, `Alexa::...`, `Custom::...` or a registry type (others
+    may be Rain modules or `Fn::ForEach` loops), or every key is a template section and one is
+    `Rules` (CDK synthesizes such assertion-only templates).
     """
     if not isinstance(template, Mapping):
         return False
     if "AWSTemplateFormatVersion" in template:
         return True
+    if "Rules" in template and all(key in _SECTIONS for key in template):
+        return True
     resources = template.get("Resources")
     if not isinstance(resources, Mapping) or not resources:
         return False
-    return all(
+    return any(
         isinstance(resource, Mapping) and _is_resource_type(resource.get("Type"))
         for resource in resources.values()
     )

@@ -11,7 +11,14 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from analyzer.inventory import Diagnostic, PolicyDocument, Source, Statement, Unknown
+from analyzer.inventory import (
+    Diagnostic,
+    DiagnosticLevel,
+    PolicyDocument,
+    Source,
+    Statement,
+    Unknown,
+)
 from parsers.cloudformation.branches import alternatives, choices, has_either
 from parsers.cloudformation.functions import NO_VALUE
 from parsers.cloudformation.nodes import line_of
@@ -32,7 +39,13 @@ def read_document(
     if gate:
         document = replace(document, statements=tuple(
             replace(statement, unknown=gate[0]) for statement in document.statements))
-    return document, problems
+    return document, [_as_warning(problem) for problem in problems]
+
+
+def _as_warning(problem: Diagnostic) -> Diagnostic:
+    """A statement AWS would reject is left out, and said so as a warning: the template itself
+    was read (CONTRACT.md keeps errors, and exit status 2, for inputs that cannot be read)."""
+    return replace(problem, level=DiagnosticLevel.WARNING)
 
 
 def _conditional_document(

@@ -83,8 +83,12 @@ class InventoryBuilder:
         """Resources that exist only under a condition unknown before deployment."""
 
     def build(self, resources: Mapping[str, Any]) -> Inventory:
+        for logical_id, resource in resources.items():
+            if not type_of(resource):
+                self.warn(_line_in(resources, logical_id), f"{logical_id} has no resource Type "
+                          "(a module or a loop this tool does not expand); not analysed")
         items = [(logical_id, r) for logical_id, r in resources.items()
-                 if isinstance(r, Mapping) and self._exists(logical_id, r, resources)]
+                 if type_of(r) and self._exists(logical_id, r, resources)]
         for logical_id, resource in items:
             metadata = resource.get("Metadata")
             path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
