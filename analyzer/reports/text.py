@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from itertools import groupby
 
 from analyzer.inventory import render as render_value
@@ -9,6 +10,16 @@ from analyzer.model import Grant
 from analyzer.report import Report
 
 INDENT = "    "
+WIDTH = 80
+
+
+def _fit(line: str) -> list[str]:
+    """A long line wrapped to 80 columns under its own indentation (issue 7 §9)."""
+    if len(line) <= WIDTH:
+        return [line]
+    indent = line[: len(line) - len(line.lstrip())]
+    return textwrap.wrap(line.strip(), WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
+                         break_on_hyphens=False)
 
 
 def _condition(grant: Grant) -> list[str]:
@@ -65,9 +76,15 @@ def render(report: Report) -> str:
             out.append(f"  [{finding.severity.value}] {finding.rule} {finding.title}: {finding.message}")
             out.append(f"{INDENT}at: {finding.source}")
         out.append("")
+    if report.suppressed:
+        out.append(f"Suppressed findings ({len(report.suppressed)}):")
+        for s in report.suppressed:
+            f = s.finding
+            out.append(f"  {f.rule} {f.principal} -> {f.target}: {s.reason} ({s.origin})")
+        out.append("")
     if analysis.diagnostics:
         out.append("Diagnostics:")
         for d in analysis.diagnostics:
             out.append(f"  {d.level.value}: {d.file}:{d.line}: {d.message}")
         out.append("")
-    return "\n".join(out)
+    return "\n".join(wrapped for line in out for wrapped in _fit(line))
