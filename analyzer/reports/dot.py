@@ -11,7 +11,7 @@ from typing import Union
 from analyzer.diff import Diff
 from analyzer.model import Certainty
 from analyzer.report import Report
-from analyzer.reports.edges import ADDED, CHANGED, REMOVED, select_edges, short_label
+from analyzer.reports.edges import ADDED, CHANGED, REMOVED, error_comments, select_edges, short_label
 
 STYLES = {Certainty.DEFINITE: "bold", Certainty.CONDITIONAL: "solid", Certainty.UNCERTAIN: "dashed"}
 COLOURS = {ADDED: "forestgreen", REMOVED: "red3", CHANGED: "darkgoldenrod"}
@@ -34,5 +34,6 @@ def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
         if edge.change:
             attributes.append(f"color={COLOURS[edge.change]}")
         lines.append(f"  {quote(grant.principal)} -> {quote(grant.target)} [{', '.join(attributes)}];")
+    lines += error_comments(subject, "//").splitlines()
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -66,3 +66,15 @@ def short_label(identity: str) -> str:
     if len(parts) == 6 and parts[0] == "arn":
         return f"{parts[4]}:{parts[5]}" if parts[4] else parts[5]
     return identity
+
+
+def error_comments(subject: Union[Report, Diff], marker: str) -> str:
+    """Error diagnostics as comment lines (`%%` in Mermaid, `//` in DOT): a graph of the readable
+    inputs must not look complete when an input could not be read (CONTRACT.md)."""
+    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    lines = [
+        f"{marker} error: {d.file}:{d.line}: {' '.join(d.message.split())}"
+        for d in diagnostics
+        if d.level.value == "error"
+    ]
+    return "".join(line + "\n" for line in lines)

@@ -13,7 +13,7 @@ from typing import Union
 from analyzer.diff import Diff
 from analyzer.model import Certainty
 from analyzer.report import Report
-from analyzer.reports.edges import ADDED, CHANGED, REMOVED, Edge, select_edges, short_label
+from analyzer.reports.edges import ADDED, CHANGED, REMOVED, Edge, error_comments, select_edges, short_label
 
 ARROWS = {Certainty.DEFINITE: "==>", Certainty.CONDITIONAL: "-->", Certainty.UNCERTAIN: "-.->"}
 CHANGE_STYLES = {ADDED: "stroke:#2da44e", REMOVED: "stroke:#cf222e,stroke-dasharray:4", CHANGED: "stroke:#bf8700"}
@@ -55,4 +55,4 @@ def _flowchart(edges: list[Edge], hidden: int) -> str:
 
 
 def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
-    return render_edges(select_edges(subject, focus))
+    return render_edges(select_edges(subject, focus)) + error_comments(subject, "%%")

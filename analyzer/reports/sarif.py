@@ -16,7 +16,7 @@ from typing import Any, Iterable, Union
 
 from analyzer import __version__
 from analyzer.diff import Diff
-from analyzer.inventory import Source
+from analyzer.inventory import DiagnosticLevel, Source
 from analyzer.model import Grant
 from analyzer.report import Report
 from analyzer.rules import RULES, Finding, Rule, Severity
@@ -110,8 +110,30 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
                         "rules": [rule_descriptor(rule) for rule in RULES],
                     }
                 },
+                "invocations": [invocation(subject)],
                 "results": [result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries],
             }
+        ],
+    }
+
+
+def invocation(subject: Union[Report, Diff]) -> dict[str, Any]:
+    """Inputs that could not be read, as tool notifications: code scanning shows a failed run
+    instead of a clean one (CONTRACT.md: an unreadable input never passes silently)."""
+    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    errors = [d for d in diagnostics if d.level is DiagnosticLevel.ERROR]
+    return {
+        "executionSuccessful": not errors,
+        "toolExecutionNotifications": [
+            {
+                "level": "error",
+                "message": {"text": d.message},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": d.file},
+                    "region": {"startLine": max(d.line, 1)},
+                }}],
+            }
+            for d in errors
         ],
     }
 
