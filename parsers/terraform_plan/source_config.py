@@ -38,9 +38,8 @@ class SourceConfig:
 
 def config_directory(plan_path: Path, ctx: ParseContext) -> Path | None:
     """`--config-dir`, else the plan's own folder when it holds `.tf` files."""
-    given = getattr(ctx, "config_dir", None)
-    if given is not None:
-        return Path(given)
+    if ctx.config_dir is not None:
+        return ctx.config_dir
     folder = plan_path.parent
     return folder if any(folder.glob("*.tf")) else None
 
