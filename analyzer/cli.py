@@ -93,6 +93,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--fail-on", choices=FAIL_ON_CHOICES, default=None, help="default high")
     common.add_argument("--config", type=Path, help="settings file (default .credmint.yaml)")
     common.add_argument("--root", type=Path, help="project root: nothing outside it is read")
+    common.add_argument(
+        "--config-dir", type=Path, metavar="DIR",
+        help="the .tf files behind a plan JSON: they fill what the plan leaves unknown and give lines",
+    )
     common.add_argument("--baseline", type=Path, metavar="FILE", help="accepted findings (JSON)")
     common.add_argument("--update-baseline", action="store_true", help="write today's findings to --baseline")
     common.add_argument("--focus", metavar="PRINCIPAL|TARGET", help="graph formats: only chains through it")
@@ -187,6 +191,7 @@ def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, 
         var_files=tuple(args.var_file),
         parameters=dict(args.parameter),
         stack_name=args.stack_name,
+        config_dir=args.config_dir,
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
         limits=Limits(**dict(args.limit)),
     )
