@@ -47,10 +47,6 @@ class Diff:
     suppressed: tuple[SuppressedFinding, ...]
     diagnostics: tuple[Diagnostic, ...]
 
-    @property
-    def is_empty(self) -> bool:
-        return not (self.added or self.removed or self.changed or self.added_paths)
-
 
 def path_key(path: ChainPath) -> tuple:
     return (path.principal, path.target, path.hops)
