@@ -28,6 +28,7 @@ from analyzer.inventory import (
     PrincipalKind,
     ProviderKind,
     Role,
+    ServiceControlPolicy,
     Source,
     Statement,
     Text,
@@ -277,3 +278,19 @@ def test_a_statement_aws_would_reject_is_left_out_with_a_warning_at_its_line(tmp
     assert inventory.diagnostics == (Diagnostic(
         level=DiagnosticLevel.WARNING, file="template.yaml", line=7,
         message="R: Effect must be Allow or Deny, not 'NotAllow'"),)
+
+
+def test_service_control_policies_with_their_targets():
+    file = "fixtures/cloudformation/scp/template.yaml"
+    inventory = parse_cloudformation(ROOT / file, ParseContext(root=ROOT, account_id=ACCOUNT))
+    at = Fixture(file).at
+    assert inventory.scps == (ServiceControlPolicy(
+        name="deny-assume-admin", targets=("222222222222", "ou-abcd-11111111"), account=ACCOUNT,
+        source=at(3), address="DenyLeaving",
+        document=PolicyDocument(source=at(11), address="DenyLeaving", version="2012-10-17",
+                                statements=(Statement(
+                                    source=at(14), address="DenyLeaving", effect=Effect.DENY,
+                                    actions=("sts:AssumeRole",),
+                                    resources=("arn:aws:iam::*:role/admin",)),)),
+    ),)  # the BACKUP_POLICY is no SCP
+    assert inventory.diagnostics == ()

@@ -24,6 +24,7 @@ from analyzer.inventory import (
     PolicyDocument,
     ProviderKind,
     Role,
+    ServiceControlPolicy,
     Source,
     Unknown,
     User,
@@ -46,7 +47,7 @@ _ATTACHING_TYPES = {
     "AWS::IAM::GroupPolicy",
 }
 _IAM_TYPES = {*PRINCIPAL_TYPES, *_ATTACHING_TYPES, "AWS::IAM::OIDCProvider",
-              "AWS::IAM::SAMLProvider"}
+              "AWS::IAM::SAMLProvider", "AWS::Organizations::Policy"}
 _TARGET_LISTS = (("Users", "user"), ("Groups", "group"), ("Roles", "role"))
 _SINGLE_TARGETS = {
     "AWS::IAM::RolePolicy": ("RoleName", "role"),
@@ -79,6 +80,7 @@ class InventoryBuilder:
         self.drafts: dict[str, _Draft] = {}
         self.policies: list[ManagedPolicy] = []
         self.providers: list[IdentityProvider] = []
+        self.scps: list[ServiceControlPolicy] = []
         self.gates: dict[str, tuple[Unknown, ...]] = {}
         """Resources that exist only under a condition unknown before deployment."""
 
@@ -105,6 +107,7 @@ class InventoryBuilder:
             roles=tuple(self._finish(d, Role) for d in self.drafts.values() if d.kind == "role"),
             policies=tuple(self.policies),
             providers=tuple(self.providers),
+            scps=tuple(self.scps),
             diagnostics=tuple(self.evaluator.diagnostics + self.diagnostics),
         )
 
@@ -171,7 +174,7 @@ class InventoryBuilder:
         resource_type = type_of(resource)
         line = _line_in(resources, logical_id)
         identity = self.evaluator.identity(logical_id)
-        if identity is None:
+        if identity is None and resource_type != "AWS::Organizations::Policy":
             return
         if resource_type in PRINCIPAL_TYPES:
             self._read_principal(logical_id, resource, line)
@@ -192,12 +195,28 @@ class InventoryBuilder:
                 source=self.source(line), address=self.address(logical_id),
                 construct_path=self.construct_paths.get(logical_id),
             ))
+        elif resource_type == "AWS::Organizations::Policy":
+            self._read_scp(logical_id, resource, line)
         elif resource_type == "AWS::IAM::SAMLProvider":
             self.providers.append(IdentityProvider(
                 kind=ProviderKind.SAML, arn=identity.arn, source=self.source(line),
                 address=self.address(logical_id),
                 construct_path=self.construct_paths.get(logical_id),
             ))
+
+    def _read_scp(self, logical_id: str, resource: Mapping, line: int) -> None:
+        """An organisation policy of type SERVICE_CONTROL_POLICY and the targets it names."""
+        properties = self.properties(resource)
+        if properties.get("Type") != "SERVICE_CONTROL_POLICY":
+            return
+        self.scps.append(ServiceControlPolicy(
+            name=self.evaluator.scalar(properties.get("Name")) or logical_id,
+            document=self.document(properties.get("Content"), properties.line_of("Content"),
+                                   logical_id),
+            targets=tuple(value for value, _ in self.scalars(properties, "TargetIds")),
+            account=self.evaluator.account, source=self.source(line),
+            address=self.address(logical_id),
+        ))
 
     def _read_principal(self, logical_id: str, resource: Mapping, line: int) -> None:
         identity = self.evaluator.identity(logical_id)
@@ -298,9 +317,11 @@ class InventoryBuilder:
     def _targets(self, kind: str, name: Value, logical_id: str, line: int) -> list[_Draft]:
         """The principals of this template a resource names; a warning when it names none."""
         drafts = [d for d in self.drafts.values() if d.kind == kind and d.fields["name"] == name]
-        if not drafts:
-            self.warn(line, f"{logical_id} names {kind} {render(name)!r}, which is not defined "
-                            "in this template; its effect is not analysed")
+        if not drafts:  # as the Terraform parser says it: an INFO, the entity is elsewhere
+            self.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.INFO, file=self.file, line=line,
+                message=f"{self.address(logical_id)}: {kind} {render(name)} is not defined in "
+                        "the analysed template; not recorded"))
         return drafts
 
     def _finish(self, draft: _Draft, entity: type) -> Any:
