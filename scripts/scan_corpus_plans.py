@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer.managed import lookup  # noqa: E402
-from analyzer.walk import analyze  # noqa: E402
-from parsers.context import ParseContext  # noqa: E402
-from parsers.terraform_plan import parse_plan, parse_plan_prior_state  # noqa: E402
+from analyzer.managed import lookup
+from analyzer.walk import analyze
+from parsers.context import ParseContext
+from parsers.terraform_plan import parse_plan, parse_plan_prior_state
 
 KINDS = ("users", "groups", "roles", "policies", "providers", "scps")
 
@@ -72,12 +72,17 @@ def main(argv: list[str]) -> int:
         counts = {kind: len(getattr(inventory, kind)) for kind in KINDS}
         totals.update(counts)
         totals.update({"grants": grants, "prior roles": len(prior.roles), **levels})
-        print(f"{rel}: " + " ".join(f"{k}={v}" for k, v in counts.items() if v)
-              + f" grants={grants} prior_roles={len(prior.roles)} "
-              + " ".join(f"{k}={v}" for k, v in sorted(levels.items())))
+        print(
+            f"{rel}: "
+            + " ".join(f"{k}={v}" for k, v in counts.items() if v)
+            + f" grants={grants} prior_roles={len(prior.roles)} "
+            + " ".join(f"{k}={v}" for k, v in sorted(levels.items()))
+        )
         for diagnostic in inventory.diagnostics:
             if verbose or diagnostic.level.value == "error":
-                print(f"  {diagnostic.level.value}: {diagnostic.file}:{diagnostic.line}: {diagnostic.message}")
+                print(
+                    f"  {diagnostic.level.value}: {diagnostic.file}:{diagnostic.line}: {diagnostic.message}"
+                )
     elapsed = time.perf_counter() - started
     print(f"plans: {len(plans)}  state files: {len(states)}")
     print("entities: " + "  ".join(f"{k}: {totals[k]}" for k in KINDS))

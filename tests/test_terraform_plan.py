@@ -27,7 +27,12 @@ from analyzer.managed import lookup
 from analyzer.walk import analyze
 from parsers.context import ParseContext
 from parsers.terraform_plan import parse_plan, parse_plan_prior_state
-from parsers.terraform_plan.addresses import config_address, module_path, resource_key, split_address
+from parsers.terraform_plan.addresses import (
+    config_address,
+    module_path,
+    resource_key,
+    split_address,
+)
 from parsers.terraform_plan.document import check_format_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,7 +56,10 @@ def by_address(entities, address):
 
 
 def grant_keys(inventory) -> set[tuple[str, str, str, str]]:
-    return {(g.principal, g.action.value, g.target, g.certainty.value) for g in analyze(inventory, lookup).grants}
+    return {
+        (g.principal, g.action.value, g.target, g.certainty.value)
+        for g in analyze(inventory, lookup).grants
+    }
 
 
 def role(name: str) -> str:
@@ -82,10 +90,18 @@ def test_for_each_attachments_join_their_roles_by_name(modules):
     team1 = by_address(modules.roles, "module.team[1].aws_iam_role.this")
     readonly = "arn:aws:iam::aws:policy/ReadOnlyAccess"
     assert team0.attachments == (
-        Attachment(policy_arn=readonly, source=at(76), address='aws_iam_role_policy_attachment.readonly["team-0"]'),
+        Attachment(
+            policy_arn=readonly,
+            source=at(76),
+            address='aws_iam_role_policy_attachment.readonly["team-0"]',
+        ),
     )
     assert team1.attachments == (
-        Attachment(policy_arn=readonly, source=at(87), address='aws_iam_role_policy_attachment.readonly["team-1"]'),
+        Attachment(
+            policy_arn=readonly,
+            source=at(87),
+            address='aws_iam_role_policy_attachment.readonly["team-1"]',
+        ),
     )
 
 
@@ -98,10 +114,14 @@ def test_computed_mirrors_of_a_new_role_are_not_read_as_attachments(modules):
 
 def test_group_membership_and_group_policy(modules):
     bob = by_address(modules.users, "aws_iam_user.bob")
-    assert bob.groups == (Membership(group="devs", source=at(51), address="aws_iam_group_membership.devs"),)
+    assert bob.groups == (
+        Membership(group="devs", source=at(51), address="aws_iam_group_membership.devs"),
+    )
     devs = by_address(modules.groups, "aws_iam_group.devs")
     (policy,) = devs.inline_policies
-    assert policy.name == "assume-team-roles" and policy.address == "aws_iam_group_policy.devs_assume"
+    assert (
+        policy.name == "assume-team-roles" and policy.address == "aws_iam_group_policy.devs_assume"
+    )
     assert policy.document.statements[0].resources == (role("team-*"),)
 
 
@@ -117,7 +137,10 @@ def test_deleted_resource_is_not_planned(modules):
 def test_scp_joined_to_its_attachment_by_reference(modules):
     (scp,) = modules.scps
     assert (scp.name, scp.address, scp.targets, scp.account) == (
-        "deny-assume", "aws_organizations_policy.deny_assume", ("222222222222",), ACCOUNT,
+        "deny-assume",
+        "aws_organizations_policy.deny_assume",
+        ("222222222222",),
+        ACCOUNT,
     )
     (statement,) = scp.document.statements
     assert statement.effect is Effect.DENY and statement.actions == ("sts:AssumeRole",)
@@ -176,7 +199,9 @@ def test_format_0_1_reference_joins_an_unknown_role():
     # aws_iam_role.lambda, whose id is its name.
     (policy,) = lambda_role.inline_policies
     assert (policy.name, policy.address, policy.source) == (
-        "assume-any", "aws_iam_role_policy.lambda_assume", at(27, V01),
+        "assume-any",
+        "aws_iam_role_policy.lambda_assume",
+        at(27, V01),
     )
     assert inventory.providers == (
         IdentityProvider(
@@ -219,8 +244,18 @@ def test_unknown_attribute_is_never_read_as_null(tmp_path):
 
 @pytest.mark.parametrize(
     ("version", "accepted"),
-    [("0.1", True), ("0.2", True), ("1.0", True), ("1.2", True), ("1.3", True),
-     ("2.0", False), ("10.1", False), ("one", False), (None, False), (1.2, False)],
+    [
+        ("0.1", True),
+        ("0.2", True),
+        ("1.0", True),
+        ("1.2", True),
+        ("1.3", True),
+        ("2.0", False),
+        ("10.1", False),
+        ("one", False),
+        (None, False),
+        (1.2, False),
+    ],
 )
 def test_format_versions(version, accepted):
     assert (check_format_version(version) is None) is accepted
@@ -237,7 +272,11 @@ def test_bad_major_version_is_one_error_and_nothing_read():
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("{", "not valid JSON"), ("[]", "not an object"), ('{"planned_values": {}}', "no format_version")],
+    [
+        ("{", "not valid JSON"),
+        ("[]", "not an object"),
+        ('{"planned_values": {}}', "no format_version"),
+    ],
 )
 def test_unreadable_plans_are_error_diagnostics(tmp_path, text, message):
     path = tmp_path / "plan.json"
@@ -250,16 +289,31 @@ def test_state_file_reads_its_values(tmp_path):
     state = {
         "format_version": "1.0",
         "terraform_version": "1.5.7",
-        "values": {"root_module": {"resources": [{
-            "address": "aws_iam_user.dave", "mode": "managed", "type": "aws_iam_user", "name": "dave",
-            "values": {"name": "dave", "path": "/staff/", "arn": "arn:aws:iam::222222222222:user/staff/dave"},
-        }]}},
+        "values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_iam_user.dave",
+                        "mode": "managed",
+                        "type": "aws_iam_user",
+                        "name": "dave",
+                        "values": {
+                            "name": "dave",
+                            "path": "/staff/",
+                            "arn": "arn:aws:iam::222222222222:user/staff/dave",
+                        },
+                    }
+                ]
+            }
+        },
     }
     (tmp_path / "state.json").write_text(json.dumps(state, indent=1))
     inventory = parse_plan(tmp_path / "state.json", ParseContext(root=tmp_path))
     (dave,) = inventory.users
     assert (dave.arn, dave.path, dave.source) == (
-        "arn:aws:iam::222222222222:user/staff/dave", "/staff/", Source(file="state.json", line=8),
+        "arn:aws:iam::222222222222:user/staff/dave",
+        "/staff/",
+        Source(file="state.json", line=8),
     )
 
 
@@ -267,11 +321,20 @@ def test_state_file_reads_its_values(tmp_path):
     ("address", "parts", "modules", "key", "config"),
     [
         ("aws_iam_role.x", ["aws_iam_role", "x"], (), "aws_iam_role.x", "aws_iam_role.x"),
-        ('module.a["k.1"].module.b[0].aws_iam_role.x["y.z"]',
-         ["module", 'a["k.1"]', "module", "b[0]", "aws_iam_role", 'x["y.z"]'],
-         ("a", "b"), "aws_iam_role.x", "module.a.module.b.aws_iam_role.x"),
-        ("module.a.data.aws_iam_policy_document.d", ["module", "a", "data", "aws_iam_policy_document", "d"],
-         ("a",), "data.aws_iam_policy_document.d", "module.a.data.aws_iam_policy_document.d"),
+        (
+            'module.a["k.1"].module.b[0].aws_iam_role.x["y.z"]',
+            ["module", 'a["k.1"]', "module", "b[0]", "aws_iam_role", 'x["y.z"]'],
+            ("a", "b"),
+            "aws_iam_role.x",
+            "module.a.module.b.aws_iam_role.x",
+        ),
+        (
+            "module.a.data.aws_iam_policy_document.d",
+            ["module", "a", "data", "aws_iam_policy_document", "d"],
+            ("a",),
+            "data.aws_iam_policy_document.d",
+            "module.a.data.aws_iam_policy_document.d",
+        ),
     ],
 )
 def test_addresses(address, parts, modules, key, config):

@@ -31,8 +31,20 @@ ADMIN = f"arn:aws:iam::{ACCOUNT}:role/admin"
 
 def scan(tmp_path: Path, *argv: str) -> tuple[int, dict]:
     out = tmp_path / "report.json"
-    code = main(["scan", *argv, "--account-id", ACCOUNT, "--fail-on", "none", "--format", "json",
-                 "-o", str(out)])
+    code = main(
+        [
+            "scan",
+            *argv,
+            "--account-id",
+            ACCOUNT,
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
     return code, json.loads(out.read_text())
 
 
@@ -52,8 +64,14 @@ def layout(tmp_path: Path) -> Path:
 
 def test_plan_with_config_dir_gives_the_grants_of_the_hcl(layout, tmp_path):
     hcl_code, hcl = scan(tmp_path, str(layout / "infra"), "--root", str(layout))
-    code, plan = scan(tmp_path, str(layout / "plans" / "plan.json"), "--config-dir", str(layout / "infra"),
-                      "--root", str(layout))
+    code, plan = scan(
+        tmp_path,
+        str(layout / "plans" / "plan.json"),
+        "--config-dir",
+        str(layout / "infra"),
+        "--root",
+        str(layout),
+    )
     assert (code, hcl_code) == (0, 0)
     assert plan["grants"] == hcl["grants"]
     assert plan["paths"] == hcl["paths"]
@@ -62,8 +80,14 @@ def test_plan_with_config_dir_gives_the_grants_of_the_hcl(layout, tmp_path):
 
 
 def test_plan_with_config_dir_grants_and_lines(layout, tmp_path):
-    _, report = scan(tmp_path, str(layout / "plans" / "plan.json"), "--config-dir", str(layout / "infra"),
-                     "--root", str(layout))
+    _, report = scan(
+        tmp_path,
+        str(layout / "plans" / "plan.json"),
+        "--config-dir",
+        str(layout / "infra"),
+        "--root",
+        str(layout),
+    )
     # deploy's trust names alice's ARN (same account: no identity policy needed); admin's trust names
     # the account, and deploy's attached policy allows sts:AssumeRole on admin (SEMANTICS §1).
     assert keys(report) == {
@@ -73,7 +97,10 @@ def test_plan_with_config_dir_grants_and_lines(layout, tmp_path):
     }
     sources = {(g["principal"], g["target"]): g["sources"] for g in report["grants"]}
     assert sources[(ALICE, DEPLOY)] == [{"file": "infra/main.tf", "line": 13}]
-    assert sources[(DEPLOY, ADMIN)] == [{"file": "infra/main.tf", "line": 27}, {"file": "infra/main.tf", "line": 41}]
+    assert sources[(DEPLOY, ADMIN)] == [
+        {"file": "infra/main.tf", "line": 27},
+        {"file": "infra/main.tf", "line": 41},
+    ]
     addresses = {p["address"]: p["source"] for p in report["principals"]}
     assert addresses == {
         "aws_iam_user.alice": {"file": "infra/main.tf", "line": 4},
@@ -87,7 +114,9 @@ def test_plan_next_to_its_tf_files_uses_them(tmp_path):
     _, alone = scan(tmp_path, str(CASE / "main.tf"))
     _, plan = scan(tmp_path, str(CASE / "plan.json"))
     assert plan["grants"] == alone["grants"]
-    assert {g["sources"][0]["file"] for g in plan["grants"]} == {"fixtures/terraform_plan/unknown_trust/main.tf"}
+    assert {g["sources"][0]["file"] for g in plan["grants"]} == {
+        "fixtures/terraform_plan/unknown_trust/main.tf"
+    }
 
 
 def test_plan_alone_keeps_the_unknown_trust_visible(layout, tmp_path):
@@ -108,8 +137,14 @@ def test_plan_alone_keeps_the_unknown_trust_visible(layout, tmp_path):
 def test_config_dir_outside_the_root_is_an_error(layout, tmp_path):
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir(exist_ok=True)
-    code, report = scan(tmp_path, str(layout / "plans" / "plan.json"), "--config-dir", str(outside),
-                        "--root", str(layout))
+    code, report = scan(
+        tmp_path,
+        str(layout / "plans" / "plan.json"),
+        "--config-dir",
+        str(outside),
+        "--root",
+        str(layout),
+    )
     assert code == 2
     (error,) = [d for d in report["diagnostics"] if d["level"] == "error"]
     assert "outside the project root" in error["message"]
@@ -131,40 +166,68 @@ def test_plan_variables_feed_the_hcl(tmp_path):
     plan = {
         "format_version": "1.2",
         "variables": {"trusted": {"value": "arn:aws:iam::222222222222:root"}},
-        "planned_values": {"root_module": {"resources": [{
-            "address": "aws_iam_role.ops", "mode": "managed", "type": "aws_iam_role", "name": "ops",
-            "values": {"name": "ops", "path": "/"},
-        }]}},
-        "resource_changes": [{
-            "address": "aws_iam_role.ops", "mode": "managed", "type": "aws_iam_role", "name": "ops",
-            "change": {"actions": ["create"], "after": {"name": "ops", "path": "/"},
-                       "after_unknown": {"assume_role_policy": True, "arn": True}},
-        }],
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_iam_role.ops",
+                        "mode": "managed",
+                        "type": "aws_iam_role",
+                        "name": "ops",
+                        "values": {"name": "ops", "path": "/"},
+                    }
+                ]
+            }
+        },
+        "resource_changes": [
+            {
+                "address": "aws_iam_role.ops",
+                "mode": "managed",
+                "type": "aws_iam_role",
+                "name": "ops",
+                "change": {
+                    "actions": ["create"],
+                    "after": {"name": "ops", "path": "/"},
+                    "after_unknown": {"assume_role_policy": True, "arn": True},
+                },
+            }
+        ],
     }
     (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
     inventory = parse_plan(tmp_path / "plan.json", ParseContext(root=tmp_path, account_id=ACCOUNT))
     (ops,) = inventory.roles
     (statement,) = ops.trust_policy.statements
     assert [p.value for p in statement.principals] == ["arn:aws:iam::222222222222:root"]
-    assert (ops.source, statement.source) == (Source(file="main.tf", line=3), Source(file="main.tf", line=7))
+    assert (ops.source, statement.source) == (
+        Source(file="main.tf", line=3),
+        Source(file="main.tf", line=7),
+    )
     assert [d for d in inventory.diagnostics if d.level is DiagnosticLevel.ERROR] == []
 
 
 def test_fill_takes_hcl_values_only_where_the_plan_has_none():
     unknown = Unknown("aws_iam_policy_attachment.x.users[1]", "known after apply")
     assert fill(["bob", unknown], ["robert", "carol"]) == ["bob", "carol"]
-    assert fill({"a": unknown, "b": "plan"}, {"a": "hcl", "b": "other"}) == {"a": "hcl", "b": "plan"}
+    assert fill({"a": unknown, "b": "plan"}, {"a": "hcl", "b": "other"}) == {
+        "a": "hcl",
+        "b": "plan",
+    }
     assert fill(unknown, None) == unknown
 
 
 def test_heredoc_policy_text_gets_the_heredoc_statement_lines():
-    text = '{\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},\n' \
-           '    {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}\n  ]\n}\n'
+    text = (
+        '{\n  "Statement": [\n    {"Effect": "Allow", "Action": "s3:*", "Resource": "*"},\n'
+        '    {"Effect": "Deny", "Action": "iam:*", "Resource": "*"}\n  ]\n}\n'
+    )
     plan_text = json.dumps(json.loads(text))  # the provider normalises it
     value = with_statement_lines(plan_text, text, 10, "iam.tf")
     assert isinstance(value, Json)
     statements = value.value["Statement"]
-    assert [s.source for s in statements] == [Source(file="iam.tf", line=12), Source(file="iam.tf", line=13)]
+    assert [s.source for s in statements] == [
+        Source(file="iam.tf", line=12),
+        Source(file="iam.tf", line=13),
+    ]
     assert all(isinstance(s, LinedDict) for s in statements)
 
 

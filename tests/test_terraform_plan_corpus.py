@@ -20,10 +20,12 @@ from parsers.terraform_plan import parse_plan, parse_plan_prior_state
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
-from scan_corpus_plans import find_plans  # noqa: E402
+from scan_corpus_plans import find_plans
 
 PLANS, STATES = find_plans(CORPUS) if CORPUS.is_dir() else ([], [])
-needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+needs_corpus = pytest.mark.skipif(
+    not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}"
+)
 
 
 @needs_corpus
@@ -40,10 +42,24 @@ def test_plan_scans_without_a_crash(path: Path, tmp_path: Path, capsys):
         assert isinstance(inventory, Inventory)
         assert [i.format for i in inventory.inputs] == ["terraform-plan"]
     out = tmp_path / "report.json"
-    code = main(["scan", str(path), "--root", str(CORPUS), "--fail-on", "none", "--format", "json",
-                 "-o", str(out)])
+    code = main(
+        [
+            "scan",
+            str(path),
+            "--root",
+            str(CORPUS),
+            "--fail-on",
+            "none",
+            "--format",
+            "json",
+            "-o",
+            str(out),
+        ]
+    )
     assert "Traceback" not in capsys.readouterr().err
     report = json.loads(out.read_text())
-    assert report["inputs"] == [{"path": path.relative_to(CORPUS).as_posix(), "format": "terraform-plan"}]
+    assert report["inputs"] == [
+        {"path": path.relative_to(CORPUS).as_posix(), "format": "terraform-plan"}
+    ]
     errors = [d for d in report["diagnostics"] if d["level"] == "error"]
     assert code == (2 if errors else 0)

@@ -9,9 +9,9 @@ or the plan's own folder), unknowns are filled by the HCL parser and every addre
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Sequence
 
 from analyzer.inventory import (
     Diagnostic,
@@ -38,7 +38,7 @@ from parsers.terraform_plan.source_config import (
     plan_variables,
 )
 
-__all__ = ["parse_plan", "parse_plan_prior_state", "FORMAT"]
+__all__ = ["FORMAT", "parse_plan", "parse_plan_prior_state"]
 
 FORMAT = "terraform-plan"
 
@@ -73,7 +73,8 @@ def _parse(path: Path, ctx: ParseContext, *, prior: bool) -> Inventory:
         if record.mode == "managed"
     ]
     references.objects = {o.address: o for o in objects}
-    collected = read_instances(Instance(o.type, o.address, o) for o in objects)  # type: ignore[arg-type]
+    instances = (Instance(o.type, o.address, o) for o in objects)  # type: ignore[arg-type]
+    collected = read_instances(instances)
     scps, scp_diagnostics = read_scps(objects, references)
     diagnostics += collected.diagnostics + scp_diagnostics
     if source is not None:
@@ -133,7 +134,10 @@ def _object(
 
 
 def _with_account(
-    ctx: ParseContext, records: Sequence[PlanResource], plan: PlanFile, diagnostics: list[Diagnostic]
+    ctx: ParseContext,
+    records: Sequence[PlanResource],
+    plan: PlanFile,
+    diagnostics: list[Diagnostic],
 ) -> ParseContext:
     """The deploying account the plan shows (DECISIONS.md, "Terraform plan input")."""
     found = _plan_account(records)
@@ -141,16 +145,24 @@ def _with_account(
         return ctx
     account, where = found
     if ctx.account_id is None:
-        diagnostics.append(Diagnostic(
-            level=DiagnosticLevel.INFO, file=plan.rel, line=0,
-            message=f"account {account} taken from {where} (no --account-id given)",
-        ))
+        diagnostics.append(
+            Diagnostic(
+                level=DiagnosticLevel.INFO,
+                file=plan.rel,
+                line=0,
+                message=f"account {account} taken from {where} (no --account-id given)",
+            )
+        )
         return replace(ctx, account_id=account)
     if ctx.account_id != account:
-        diagnostics.append(Diagnostic(
-            level=DiagnosticLevel.WARNING, file=plan.rel, line=0,
-            message=f"--account-id {ctx.account_id} differs from account {account} in {where}",
-        ))
+        diagnostics.append(
+            Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                file=plan.rel,
+                line=0,
+                message=f"--account-id {ctx.account_id} differs from account {account} in {where}",
+            )
+        )
     return ctx
 
 
@@ -161,7 +173,11 @@ def _plan_account(records: Sequence[PlanResource]) -> tuple[str, str] | None:
             if isinstance(account, str) and len(account) == 12 and account.isdigit():
                 return account, f"{record.address}.account_id"
     for record in records:
-        if record.mode == "managed" and record.type in ("aws_iam_user", "aws_iam_role", "aws_iam_group"):
+        if record.mode == "managed" and record.type in (
+            "aws_iam_user",
+            "aws_iam_role",
+            "aws_iam_group",
+        ):
             match = _ACCOUNT_IN_ARN.match(str(record.values.get("arn", "")))
             if match:
                 return match.group(1), f"{record.address}.arn"

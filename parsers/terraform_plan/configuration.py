@@ -1,4 +1,4 @@
-"""The plan's `configuration`: which arguments each resource sets and what their expressions refer to.
+"""The plan's `configuration`: the arguments each resource sets, what their expressions refer to.
 
 A plan says a value is unknown but not why; the configuration's `references` name the addresses
 it comes from, so an unknown can say "known after apply (from aws_iam_user.alice.arn)". It also
@@ -8,7 +8,7 @@ reference when the value joined on (a new role's `id`) is not known before apply
 
 from __future__ import annotations
 
-from typing import Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from parsers.terraform_plan.addresses import module_path, module_prefix, resource_key
 
@@ -16,7 +16,7 @@ _LOCAL_ROOTS = ("each.", "count.", "self.", "path.", "terraform.")
 
 
 class Configuration:
-    """Resource configurations by (module path, `type.name`), read from the plan's `configuration`."""
+    """Resource configurations by (module path, `type.name`), from the plan's `configuration`."""
 
     def __init__(self, data: object) -> None:
         self.present = isinstance(data, Mapping) and isinstance(data.get("root_module"), Mapping)

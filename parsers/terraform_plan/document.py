@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel
 from parsers.context import ParseContext
 
 MAX_PLAN_BYTES = 200_000_000
-"""Larger files are not read: plans of real estates run to tens of MB, hostile input must stay cheap."""
+"""Larger files are not read: real plans run to tens of MB; hostile input must stay cheap."""
 
 SUPPORTED_MAJORS = (0, 1)
 

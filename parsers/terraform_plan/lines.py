@@ -9,7 +9,6 @@ take the HCL lines in order, so that a grant cites the line that causes it (DESI
 from __future__ import annotations
 
 import json
-from typing import Optional
 
 from analyzer.inventory import Source
 from parsers.policy_json import statement_line_offsets
@@ -18,7 +17,7 @@ from parsers.terraform.values import Json, LinedDict
 
 
 def with_statement_lines(
-    plan_text: str, hcl: object, literal_line: Optional[int], hcl_file: str
+    plan_text: str, hcl: object, literal_line: int | None, hcl_file: str
 ) -> object:
     """The plan's policy as `Json` whose statements carry HCL sources, or the text unchanged."""
     try:
@@ -40,7 +39,7 @@ def with_statement_lines(
     return Json(rendered, origin=origin)
 
 
-def _hcl_sources(hcl: object, literal_line: Optional[int], hcl_file: str) -> Optional[list]:
+def _hcl_sources(hcl: object, literal_line: int | None, hcl_file: str) -> list | None:
     """The HCL statements' sources in order (None for one without a line), or None."""
     if isinstance(hcl, str):
         if literal_line is None:
@@ -55,7 +54,7 @@ def _hcl_sources(hcl: object, literal_line: Optional[int], hcl_file: str) -> Opt
     return [s.source if isinstance(s, LinedDict) else None for s in statements]
 
 
-def _as_list(value: object) -> Optional[list]:
+def _as_list(value: object) -> list | None:
     if isinstance(value, dict):
         return [value]
     return value if isinstance(value, list) else None

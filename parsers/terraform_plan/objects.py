@@ -9,7 +9,7 @@ of the same address when there is one (issue 6 §2); lines always from that bloc
 
 from __future__ import annotations
 
-from typing import Callable, Mapping, Optional
+from collections.abc import Callable, Mapping
 
 from analyzer.inventory import Source, Text, Unknown
 from parsers.context import ParseContext
@@ -25,7 +25,9 @@ MIRRORS = {"aws_iam_role": frozenset({"inline_policy", "managed_policy_arns"})}
 `*_policy_attachment`) which are read on their own: when the author does not set them, their
 planned value (unknown for a new role) adds nothing and is not read."""
 
-JOIN_ARGUMENTS = frozenset({"role", "user", "group", "roles", "users", "groups", "policy_arn", "policy_id"})
+JOIN_ARGUMENTS = frozenset(
+    {"role", "user", "group", "roles", "users", "groups", "policy_arn", "policy_id"}
+)
 """Arguments that name another entity; when unknown, the reference they are written with decides."""
 
 Resolve = Callable[[str, str], object]
@@ -43,11 +45,11 @@ class PlanView:
         *,
         address: str,
         source: Source,
-        hcl_values: Optional[BlockView] = None,
-        hcl_block: Optional[BlockView] = None,
+        hcl_values: BlockView | None = None,
+        hcl_block: BlockView | None = None,
         configured: Callable[[str], bool] = lambda name: False,
         mirrors: frozenset[str] = frozenset(),
-        resolve: Optional[Resolve] = None,
+        resolve: Resolve | None = None,
     ) -> None:
         self.values = values
         self.address = address
@@ -84,7 +86,8 @@ class PlanView:
         hcl = self.hcl_values.get(name) if self.hcl_values is not None else None
         if name in POLICY_ARGUMENTS and isinstance(value, str) and hcl is not None:
             line = self.hcl_values.literal_line(name) if self.hcl_values is not None else None
-            return with_statement_lines(value, hcl, line, self.hcl_values.block.file.rel)  # type: ignore[union-attr]
+            rel = self.hcl_values.block.file.rel  # type: ignore[union-attr]
+            return with_statement_lines(value, hcl, line, rel)
         if has_unknown(value) and hcl is not None:
             return fill(value, hcl)
         if isinstance(value, Unknown) and name in JOIN_ARGUMENTS and self.resolve is not None:
@@ -99,14 +102,14 @@ class PlanView:
     def source_of(self, name: str) -> Source:
         return self.hcl_block.source_of(name) if self.hcl_block is not None else self.source
 
-    def literal_line(self, name: str) -> Optional[int]:
+    def literal_line(self, name: str) -> int | None:
         """The HCL line of a JSON text literal, when the plan holds that very text."""
         if self.hcl_values is None:
             return None
         value = self._plan(name)
         return self.hcl_values.literal_line(name) if value == self.hcl_values.get(name) else None
 
-    def blocks(self, type_: str) -> list["PlanView"]:
+    def blocks(self, type_: str) -> list[PlanView]:
         """Nested blocks (`inline_policy`): a list of objects in the plan, paired with the HCL
         block of the same position when the counts agree."""
         value = self._plan(type_)
@@ -123,12 +126,15 @@ class PlanView:
             return []
         paired = hcl if len(hcl) == len(value) else [None] * len(value)
         return [
-            self._nested(item if isinstance(item, Mapping) else Unknown(f"{self.address}.{type_}[{i}]"),
-                         i, block)
+            self._nested(
+                item if isinstance(item, Mapping) else Unknown(f"{self.address}.{type_}[{i}]"),
+                i,
+                block,
+            )
             for i, (item, block) in enumerate(zip(value, paired))
         ]
 
-    def _nested(self, values: Mapping | Unknown, index: int, hcl: Optional[BlockView]) -> "PlanView":
+    def _nested(self, values: Mapping | Unknown, index: int, hcl: BlockView | None) -> PlanView:
         return PlanView(
             values,
             address=self.address,
@@ -138,7 +144,7 @@ class PlanView:
 
 
 def fill(plan: object, hcl: object) -> object:
-    """The plan value with each unknown part taken from the HCL-evaluated value, where it has one."""
+    """The plan value, each unknown part taken from the HCL-evaluated value where it has one."""
     if isinstance(plan, (Unknown, Text)):
         return plan if hcl is None else hcl
     if isinstance(plan, Mapping) and isinstance(hcl, Mapping):

@@ -8,8 +8,8 @@ an unknown trust policy is never read as "no trust policy".
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Callable, Iterator, Mapping
 
 from analyzer.inventory import Unknown
 from parsers.terraform_plan.document import PlanFile
@@ -47,17 +47,33 @@ def planned_resources(plan: PlanFile, reason: Reason) -> list[PlanResource]:
         values = _after(change) if change is not None and "after" in change else raw.get("values")
         marks = change.get("after_unknown") if change is not None else None
         seen.add(address)
-        result.append(_record(raw, address, values, marks, plan.line_of(address, "planned_values"),
-                              change, reason))
+        result.append(
+            _record(
+                raw, address, values, marks, plan.line_of(address, "planned_values"), change, reason
+            )
+        )
     for address, change in changes.items():
         # Old plans can leave a created instance out of planned_values; it still exists after apply.
         actions = tuple(change.get("actions") or ())
-        if address in seen or actions in (("delete",), ("no-op",), ("read",)) or "after" not in change:
+        if (
+            address in seen
+            or actions in (("delete",), ("no-op",), ("read",))
+            or "after" not in change
+        ):
             continue
         seen.add(address)
         raw = {"mode": change.get("mode"), "type": change.get("type")}
-        result.append(_record(raw, address, _after(change), change.get("after_unknown"),
-                              plan.line_of(address, "resource_changes"), change, reason))
+        result.append(
+            _record(
+                raw,
+                address,
+                _after(change),
+                change.get("after_unknown"),
+                plan.line_of(address, "resource_changes"),
+                change,
+                reason,
+            )
+        )
     for record in state_resources(plan, "prior_state"):
         if record.mode == "data" and record.address not in seen:
             result.append(record)
@@ -65,19 +81,33 @@ def planned_resources(plan: PlanFile, reason: Reason) -> list[PlanResource]:
 
 
 def state_resources(plan: PlanFile, section: str) -> list[PlanResource]:
-    """Instances of a state representation (`prior_state`, or a state file's `values`): all known."""
+    """Instances of a state representation (`prior_state`, a state file's `values`): all known."""
     state = plan.data.get(section) if section != "values" else plan.data
     values = state.get("values") if isinstance(state, Mapping) else None
     root = values.get("root_module") if isinstance(values, Mapping) else None
     return [
-        _record(raw, raw["address"], raw.get("values"), None, plan.line_of(raw["address"], section),
-                None, lambda _a, _n: "")
+        _record(
+            raw,
+            raw["address"],
+            raw.get("values"),
+            None,
+            plan.line_of(raw["address"], section),
+            None,
+            lambda _a, _n: "",
+        )
         for raw in _module_resources(root, 0)
     ]
 
 
-def _record(raw: Mapping, address: str, values: object, marks: object, line: int,
-            change: Mapping | None, reason: Reason) -> PlanResource:
+def _record(
+    raw: Mapping,
+    address: str,
+    values: object,
+    marks: object,
+    line: int,
+    change: Mapping | None,
+    reason: Reason,
+) -> PlanResource:
     merged = overlay(values if isinstance(values, Mapping) else {}, marks, address, reason)
     actions = tuple(change.get("actions") or ()) if change is not None else ()
     return PlanResource(
@@ -90,8 +120,14 @@ def _record(raw: Mapping, address: str, values: object, marks: object, line: int
     )
 
 
-def overlay(value: object, marks: object, expression: str, reason: Reason,
-            address: str | None = None, attribute: str | None = None) -> object:
+def overlay(
+    value: object,
+    marks: object,
+    expression: str,
+    reason: Reason,
+    address: str | None = None,
+    attribute: str | None = None,
+) -> object:
     """`value` with every leaf `marks` flags `true` replaced by an `Unknown` named by its path."""
     if address is None:
         address = expression
@@ -100,15 +136,27 @@ def overlay(value: object, marks: object, expression: str, reason: Reason,
     if isinstance(marks, Mapping) and (isinstance(value, Mapping) or value is None):
         base = dict(value or {})
         for key in sorted(set(base) | {k for k, m in marks.items() if _has_true(m)}):
-            base[key] = overlay(base.get(key), marks.get(key), f"{expression}.{key}", reason,
-                                address, attribute or key)
+            base[key] = overlay(
+                base.get(key),
+                marks.get(key),
+                f"{expression}.{key}",
+                reason,
+                address,
+                attribute or key,
+            )
         return base
     if isinstance(marks, list) and (isinstance(value, list) or value is None):
         items = list(value or [])
         items += [None] * (len(marks) - len(items))
         return [
-            overlay(item, marks[i] if i < len(marks) else None, f"{expression}[{i}]", reason,
-                    address, attribute)
+            overlay(
+                item,
+                marks[i] if i < len(marks) else None,
+                f"{expression}[{i}]",
+                reason,
+                address,
+                attribute,
+            )
             for i, item in enumerate(items)
         ]
     return value
@@ -134,7 +182,11 @@ def _changes(value: object) -> dict[str, Mapping]:
     if not isinstance(value, list):
         return result
     for item in value:
-        if not isinstance(item, Mapping) or item.get("deposed") or not isinstance(item.get("address"), str):
+        if (
+            not isinstance(item, Mapping)
+            or item.get("deposed")
+            or not isinstance(item.get("address"), str)
+        ):
             continue
         change = item.get("change")
         if isinstance(change, Mapping):

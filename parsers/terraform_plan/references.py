@@ -9,7 +9,8 @@ policy, which would hide a credential path (DESIGN.md: missing a path is the wor
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from parsers.terraform.values import has_unknown
 from parsers.terraform_plan.addresses import is_resource_reference, module_parts
@@ -27,7 +28,7 @@ class References:
 
     def __init__(self, configuration: Configuration) -> None:
         self.configuration = configuration
-        self.objects: Mapping[str, "PlanObject"] = {}
+        self.objects: Mapping[str, PlanObject] = {}
         self._active: set[tuple[str, str]] = set()
 
     def target(self, address: str, argument: str) -> tuple[str, str] | None:

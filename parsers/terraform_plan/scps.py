@@ -9,7 +9,7 @@ can over-report but never hides a path (DECISIONS.md, "Service control policies"
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from analyzer.inventory import (
     Diagnostic,
@@ -40,29 +40,41 @@ def read_scps(
         policy = _policy_of(attachment, policies, references)
         if policy is None:
             source = attachment.view.source
-            diagnostics.append(Diagnostic(
-                level=DiagnosticLevel.INFO,
-                message=f"{attachment.address}: its policy is not an SCP of the analysed templates; not recorded",
-                file=source.file, line=source.line,
-            ))
+            diagnostics.append(
+                Diagnostic(
+                    level=DiagnosticLevel.INFO,
+                    message=f"{attachment.address}: its policy is not an SCP of the analysed "
+                    "templates; not recorded",
+                    file=source.file,
+                    line=source.line,
+                )
+            )
             continue
-        targets[policy.address].append(_text(attachment.view.get("target_id"), f"{attachment.address}.target_id"))
+        targets[policy.address].append(
+            _text(attachment.view.get("target_id"), f"{attachment.address}.target_id")
+        )
     result = []
     for obj in policies:
         view = obj.view
         document: PolicyDocument | None = None
         if view.has("content"):
             document, problems = read_policy(
-                view.get("content"), source=view.source_of("content"), address=obj.address,
+                view.get("content"),
+                source=view.source_of("content"),
+                address=obj.address,
                 first_line=view.literal_line("content"),
             )
             diagnostics.extend(problems)
-        result.append(ServiceControlPolicy(
-            name=attributes.iam_name(obj),  # type: ignore[arg-type]
-            document=document or PolicyDocument(source=view.source, address=obj.address),
-            source=view.source, address=obj.address, targets=tuple(targets[obj.address]),
-            account=obj.ctx.account,
-        ))
+        result.append(
+            ServiceControlPolicy(
+                name=attributes.iam_name(obj),  # type: ignore[arg-type]
+                document=document or PolicyDocument(source=view.source, address=obj.address),
+                source=view.source,
+                address=obj.address,
+                targets=tuple(targets[obj.address]),
+                account=obj.ctx.account,
+            )
+        )
     return result, diagnostics
 
 

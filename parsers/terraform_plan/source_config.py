@@ -7,8 +7,8 @@ address gets the file:line of its block. The HCL parser's own machinery is used,
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel
 from parsers.context import ParseContext
@@ -50,11 +50,15 @@ def load_source_config(
     """Evaluate the root module in `directory` with the plan's input variable values."""
     config = SourceConfig(directory, ctx.relative(directory))
     if not directory.is_dir():
-        config.diagnostics.append(_error(config.rel, f"--config-dir {config.rel} is not a directory"))
+        config.diagnostics.append(
+            _error(config.rel, f"--config-dir {config.rel} is not a directory")
+        )
         return config
     if not ctx.is_inside_root(directory):
         config.diagnostics.append(
-            _error(config.rel, f"--config-dir {directory} leads outside the project root {ctx.root}")
+            _error(
+                config.rel, f"--config-dir {directory} leads outside the project root {ctx.root}"
+            )
         )
         return config
     loader = Loader()
