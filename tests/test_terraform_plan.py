@@ -33,6 +33,7 @@ from parsers.terraform_plan.addresses import (
     resource_key,
     split_address,
 )
+from parsers.terraform_plan.configuration import Configuration
 from parsers.terraform_plan.document import check_format_version
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -342,3 +343,45 @@ def test_addresses(address, parts, modules, key, config):
     assert module_path(address) == modules
     assert resource_key(address) == key
     assert config_address(address) == config
+
+
+def test_configuration_references_keep_the_longest_of_each():
+    configuration = Configuration(
+        {
+            "root_module": {
+                "module_calls": {
+                    "a": {
+                        "module": {
+                            "resources": [
+                                {
+                                    "address": "aws_iam_role_policy.p",
+                                    "expressions": {
+                                        "role": {
+                                            "references": [
+                                                "aws_iam_role.r[0].name",
+                                                "aws_iam_role.r[0]",
+                                                "aws_iam_role.r",
+                                            ]
+                                        },
+                                        "policy": {"references": ["var.doc", "each.key"]},
+                                    },
+                                }
+                            ]
+                        }
+                    }
+                }
+            }
+        }
+    )
+    address = 'module.a["x"].aws_iam_role_policy.p'
+    assert configuration.references(address, "role") == ('module.a["x"].aws_iam_role.r[0].name',)
+    assert configuration.references(address, "policy") == ('module.a["x"].var.doc', "each.key")
+    assert configuration.is_configured(address, "name") is False
+    assert configuration.is_configured("aws_iam_role_policy.other", "name") is None
+
+
+def test_hostile_nesting_is_an_error_not_a_crash(tmp_path):
+    deep = "[" * 50_000 + "]" * 50_000
+    (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": ' + deep + "}")
+    (error,) = parse_plan(tmp_path / "plan.json", ParseContext(root=tmp_path)).diagnostics
+    assert error.level is DiagnosticLevel.ERROR

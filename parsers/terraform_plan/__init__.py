@@ -61,6 +61,24 @@ def _parse(path: Path, ctx: ParseContext, *, prior: bool) -> Inventory:
     inputs = (InputFile(path=ctx.relative(path), format=FORMAT),)
     if plan is None:
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
+    try:
+        return _read(path, plan, ctx, prior, inputs, diagnostics)
+    except RecursionError:
+        # Hostile nesting deeper than any real plan: one error, the other inputs still analysed.
+        problem = Diagnostic(
+            level=DiagnosticLevel.ERROR, file=plan.rel, line=0, message="plan is nested too deeply"
+        )
+        return Inventory(inputs=inputs, diagnostics=(*diagnostics, problem))
+
+
+def _read(
+    path: Path,
+    plan: PlanFile,
+    ctx: ParseContext,
+    prior: bool,
+    inputs: tuple[InputFile, ...],
+    diagnostics: list[Diagnostic],
+) -> Inventory:
     configuration = Configuration(plan.data.get("configuration"))
     records = _records(plan, configuration, prior)
     ctx = _with_account(ctx, records, plan, diagnostics)

@@ -50,14 +50,17 @@ class Configuration:
     def references(self, address: str, argument: str) -> tuple[str, ...]:
         """What the argument's expression refers to, as addresses in the instance's module.
 
-        Terraform lists `aws_iam_user.a.arn` and then `aws_iam_user.a`; the shorter is dropped.
+        Terraform lists `aws_iam_user.a.arn` and then `aws_iam_user.a` (and `x.r[0]`, `x.r` for
+        `x.r[0].name`); the shorter ones are dropped.
         """
         resource = self.resource(address)
         expressions = resource.get("expressions") if resource else None
         if not isinstance(expressions, Mapping):
             return ()
         found = list(dict.fromkeys(_references(expressions.get(argument))))
-        kept = [r for r in found if not any(o != r and o.startswith(r + ".") for o in found)]
+        kept = [
+            r for r in found if not any(o != r and o.startswith((r + ".", r + "[")) for o in found)
+        ]
         prefix = module_prefix(address)
         return tuple(r if r.startswith(_LOCAL_ROOTS) else prefix + r for r in kept)
 

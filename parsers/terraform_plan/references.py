@@ -37,7 +37,7 @@ class References:
         if len(refs) != 1 or not is_resource_reference(refs[0]):
             return None
         modules, resource = module_parts(refs[0])
-        if len(resource) not in (2, 3) or resource[0] in ("data", "module") or "[" in resource[1]:
+        if len(resource) not in (2, 3) or resource[0] in ("data", "module"):
             return None
         target = ".".join([*modules, resource[0], resource[1]])
         # Terraform 0.12 lists `aws_iam_role.x` alone for `aws_iam_role.x.id`: the argument
