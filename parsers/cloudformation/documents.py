@@ -31,6 +31,8 @@ def read_document(
     """The document `raw` describes; `gate` are the unknown conditions its resource exists under."""
     if isinstance(raw, str):
         document, problems = document_from_text(raw, source=source, address=address)
+        if not document.statements and any("not valid JSON" in p.message for p in problems):
+            return document, problems  # unreadable, not rejected: an error, the run fails (issue 9)
     elif not has_either(raw):
         document, problems = document_from_json(raw, source=source, address=address,
                                                 line_of=_statement_line)
