@@ -26,6 +26,9 @@ from parsers.terraform.values import EvalError
 
 MAX_DEPTH = 16
 """Module nesting bound: a module that calls itself must not recurse forever."""
+MAX_MODULE_INSTANCES = 1_000
+"""Module instances one root module may create: a module calling itself with `count = 2` would
+otherwise make 2**16 (issue 9, bounded input). Past it, calls are unanalysed and it is an error."""
 
 _META_ARGUMENTS = {"source", "version", "count", "for_each", "providers", "depends_on"}
 
@@ -55,6 +58,7 @@ class Loader:
 
     def __init__(self) -> None:
         self._files: dict[Path, ModuleFiles] = {}
+        self.instances = 0
 
     def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]
         key = directory.resolve()
@@ -81,6 +85,12 @@ class Loader:
         parent.diagnostics.extend(d for d in files.diagnostics if d not in parent.diagnostics)
 
         def make(address: str, bindings: dict) -> ModuleObject:
+            self.instances += 1
+            if self.instances > MAX_MODULE_INSTANCES:
+                if self.instances == MAX_MODULE_INSTANCES + 1:
+                    parent.report(DiagnosticLevel.ERROR, f"{address}: more than {MAX_MODULE_INSTANCES} module "
+                                  "instances; the rest are not analysed", block.file.rel, block.line)
+                return ModuleObject(address, None)
             call = BlockView(block, parent.scope.child(bindings))
 
             def inputs(variable: str) -> object:
