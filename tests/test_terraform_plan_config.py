@@ -17,7 +17,7 @@ from analyzer.cli import main
 from analyzer.inventory import DiagnosticLevel, Source, Unknown
 from parsers.context import ParseContext
 from parsers.terraform.values import Json, LinedDict
-from parsers.terraform_plan import parse_plan
+from parsers.terraform_plan import parse_plan, parse_plan_prior_state
 from parsers.terraform_plan.lines import with_statement_lines
 from parsers.terraform_plan.objects import fill
 
@@ -234,3 +234,47 @@ def test_heredoc_policy_text_gets_the_heredoc_statement_lines():
 def test_statement_counts_that_differ_keep_the_plan_text():
     plan_text = '{"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'
     assert with_statement_lines(plan_text, '{"Statement": []}', 3, "iam.tf") == plan_text
+
+
+def test_prior_state_borrows_block_lines_but_not_todays_statements(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_role" "legacy" {\n'
+        '  name = "legacy"\n'
+        "  assume_role_policy = jsonencode({\n"
+        '    Version   = "2012-10-17"\n'
+        "    Statement = [\n"
+        '      { Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "ec2.amazonaws.com" } }\n'
+        "    ]\n"
+        "  })\n"
+        "}\n"
+    )
+    before = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"AWS": "222222222222"}}
+        ],
+    }
+    legacy = {
+        "address": "aws_iam_role.legacy",
+        "mode": "managed",
+        "type": "aws_iam_role",
+        "name": "legacy",
+        "values": {"name": "legacy", "path": "/", "assume_role_policy": json.dumps(before)},
+    }
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {}},
+        "prior_state": {
+            "format_version": "1.0",
+            "values": {"root_module": {"resources": [legacy]}},
+        },
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan, indent=2))
+    prior = parse_plan_prior_state(tmp_path / "plan.json", ParseContext(root=tmp_path))
+    (role,) = prior.roles
+    (statement,) = role.trust_policy.statements
+    assert [p.value for p in statement.principals] == ["222222222222"]
+    assert (role.source, statement.source) == (
+        Source(file="main.tf", line=1),
+        Source(file="main.tf", line=3),
+    )

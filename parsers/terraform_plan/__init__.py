@@ -86,7 +86,7 @@ def _read(
     source = load_source_config(directory, ctx, plan_variables(plan.data)) if directory else None
     references = References(configuration)
     objects = [
-        _object(record, plan, ctx, configuration, source, references)
+        _object(record, plan, ctx, configuration, source, references, prior=prior)
         for record in records
         if record.mode == "managed"
     ]
@@ -129,8 +129,12 @@ def _object(
     configuration: Configuration,
     source: SourceConfig | None,
     references: References,
+    *,
+    prior: bool,
 ) -> PlanObject:
-    hcl_values = source.values_of(record.address) if source else None
+    # The prior state is all known, and its policies may differ from today's `.tf` statements:
+    # only the block lines are borrowed from the configuration, never values or statement lines.
+    hcl_values = source.values_of(record.address) if source and not prior else None
     hcl_block = source.block_of(record.address) if source else None
 
     def configured(name: str) -> bool:
