@@ -46,14 +46,22 @@ def admit(path: Path, ctx: ParseContext, budget: Budget, *, matters: bool) -> tu
     if problem == "max_files":
         budget.files_over += 1
         return False, None
-    if not matters and not _looks_like_input(path):
-        return False, None
-    return False, error(ctx.relative(path), problem, line)
+    if not matters and ctx.is_inside_root(path) and path.is_file() and not _looks_like_input(path):
+        return False, None  # only files inside the root are peeked at
+    return False, error(name_of(path, ctx), problem, line)
+
+
+def name_of(path: Path, ctx: ParseContext) -> str:
+    """The repo-relative name a file was found under: a symlink is named, not where it leads."""
+    try:
+        return (path.parent.resolve() / path.name).relative_to(ctx.root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _refusal(path: Path, ctx: ParseContext, budget: Budget) -> tuple[str | None, int]:
     limits = ctx.limits
-    rel = ctx.relative(path)
+    rel = name_of(path, ctx)
     if not ctx.is_inside_root(path):
         return f"{rel} leads outside the project root {ctx.root}; not read", 0
     try:
