@@ -22,7 +22,7 @@ from analyzer.baseline import BaselineError, read_baseline, write_baseline
 from analyzer.config import ConfigError, RunSettings, load_settings
 from analyzer.diff import Diff, diff_reports
 from analyzer.git_base import BaseRevisionError, checkout, repository_root
-from analyzer.inventory import Diagnostic, DiagnosticLevel
+from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from analyzer.report import Report
 from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
 from analyzer.suppressions import Suppressions
@@ -41,6 +41,7 @@ RENDERERS = {
 DIFF_RENDERERS = {**RENDERERS, "text": "analyzer.reports.diff_text", "json": "analyzer.reports.diff_json"}
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 HEAD_REF = "working tree"
+PRIOR_STATE = "prior-state"
 
 Subject = Union[Report, Diff]
 
@@ -145,7 +146,7 @@ def evaluate(args: argparse.Namespace) -> tuple[Subject, int]:
         return head, exit_code(head.analysis.diagnostics, head.findings, settings.fail_on)
     with ExitStack() as stack:
         base = _base_report(args, settings, stack)
-    head_ref = " ".join(args.paths) if Path(args.base).exists() else HEAD_REF
+    head_ref = _head_ref(args)
     diff = diff_reports(base, head, base_ref=args.base, head_ref=head_ref)
     return diff, exit_code(diff.diagnostics, diff.findings, settings.fail_on)
 
@@ -161,10 +162,20 @@ def _settings(args: argparse.Namespace) -> RunSettings:
     return settings
 
 
+def _head_ref(args: argparse.Namespace) -> str:
+    if args.base == PRIOR_STATE:
+        return "planned values"
+    return " ".join(args.paths) if Path(args.base).exists() else HEAD_REF
+
+
 def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitStack) -> Report:
-    """The base tree: a directory or plan given as `--base`, else a git revision's worktree."""
-    if args.base == "prior-state":
-        raise UsageError("--base prior-state needs Terraform plan input, which this build does not read yet")
+    """The base: the plans' prior state, a directory or plan given as `--base`, else a git revision."""
+    if args.base == PRIOR_STATE:
+        plans = [Path(p) for p in args.paths if Path(p).is_file() and Path(p).suffix == ".json"]
+        if not plans or len(plans) != len(args.paths):
+            raise UsageError("--base prior-state compares a Terraform plan JSON's prior state with its "
+                             "planned values: give only plan JSON files as PATH")
+        return _report(plans, args, settings, args.root, prior_state=True)
     given = Path(args.base)
     if given.exists():
         return _report([given], args, settings, None)
@@ -178,7 +189,9 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitSta
     return _report([tree / r for r in relative if (tree / r).exists()], args, settings, tree)
 
 
-def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None) -> Report:
+def _report(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *, prior_state: bool = False
+) -> Report:
     from parsers.context import ParseContext
     from parsers.detect import load_inputs, project_root
     from parsers.limits import Limits
@@ -195,7 +208,8 @@ def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, 
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
         limits=Limits(**dict(args.limit)),
     )
-    analysis = analyze(load_inputs(paths, ctx), _managed_policies())
+    inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
+    analysis = analyze(inventory, _managed_policies())
     suppressions = Suppressions(
         trusted_principals=frozenset(settings.trusted_principals),
         ignores=settings.ignores,
@@ -214,6 +228,13 @@ def _report(paths: list[Path], args: argparse.Namespace, settings: RunSettings, 
             fail_on=settings.fail_on,
         )
     return report
+
+
+def _prior_state(plans: list[Path], ctx) -> Inventory:
+    """What the plans' `prior_state` holds: the base of `--base prior-state` (issue 6 §3)."""
+    from parsers.terraform_plan import parse_plan_prior_state
+
+    return merge([parse_plan_prior_state(plan, ctx) for plan in plans])
 
 
 def _managed_policies():

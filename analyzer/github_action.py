@@ -120,11 +120,16 @@ def base_revision(inputs: Inputs, event: Mapping) -> str | None:
 
 
 def command_line(inputs: Inputs, base: str | None) -> list[str]:
+    """The CLI arguments; a prior-state diff reads only the plan, other runs the paths and the plan."""
+    if base == "prior-state" and not inputs.plan_json:
+        raise ActionError("diff: prior-state needs input plan-json")
     argv = ["diff", "--base", base] if base else ["scan"]
     for option, value in (("--account-id", inputs.account_id), ("--fail-on", inputs.fail_on),
                           ("--config", inputs.config_file), ("--baseline", inputs.baseline)):
         if value:
             argv += [option, value]
+    if base == "prior-state":
+        return [*argv, inputs.plan_json]
     return argv + list(inputs.paths) + ([inputs.plan_json] if inputs.plan_json else [])
 
 

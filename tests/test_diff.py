@@ -243,3 +243,33 @@ def test_a_shallow_clone_says_to_fetch_the_history(repo: Path, tmp_path: Path, c
     code = run(["diff", "--base", "HEAD~1", str(clone / "infra"), "--format", "json"])
     assert code == 2
     assert "shallow clone" in capsys.readouterr().err
+
+
+# --- a plan's prior state ----------------------------------------------------------------------
+
+PLAN = Path(__file__).resolve().parents[1] / "fixtures" / "terraform_plan" / "modules" / "plan.json"
+BOB = f"arn:aws:iam::{ACCOUNT}:user/bob"
+
+
+def test_prior_state_base_compares_a_plan_with_its_prior_state(tmp_path: Path) -> None:
+    code, report = run_json(["diff", "--base", "prior-state", str(PLAN)], tmp_path / "diff.json")
+    assert code == 0
+    assert (report["base"], report["head"]) == (
+        {"ref": "prior-state", "grants": 2},
+        {"ref": "planned values", "grants": 5},
+    )
+    assert [(g["principal"], g["action"], g["target"]) for g in report["added"]] == [
+        (BOB, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/team-*"),
+        (BOB, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/team-0"),
+        (BOB, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/team-1"),
+        (BOB, "sts:GetSessionToken", BOB),
+    ]
+    assert [(g["principal"], g["action"], g["target"]) for g in report["removed"]] == [
+        (f"arn:aws:iam::{ACCOUNT}:user/carol", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/legacy")
+    ]
+
+
+def test_prior_state_needs_plan_files(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_tree(tmp_path / "head", [ALICE])
+    assert run(["diff", "--base", "prior-state", str(tmp_path / "head")]) == 2
+    assert "give only plan JSON files as PATH" in capsys.readouterr().err

@@ -246,3 +246,24 @@ def test_a_base_missing_from_a_shallow_checkout_fails_closed(
 )
 def test_workflow_command_escaping(raw: str, data: str, prop: str) -> None:
     assert (escape_data(raw), escape_property(raw)) == (data, prop)
+
+
+PLAN = Path(__file__).resolve().parents[1] / "fixtures" / "terraform_plan" / "modules" / "plan.json"
+
+
+def test_prior_state_diffs_the_plan_input(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_DIFF", "prior-state")
+    monkeypatch.setenv("INPUT_PLAN_JSON", str(PLAN))
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    assert main(["github-action"]) == 0
+    assert {k: v for k, v in outputs(workspace).items() if k.endswith("grants")} == {
+        "new-grants": "4", "removed-grants": "1", "total-grants": "5",
+    }
+
+
+def test_prior_state_without_a_plan_fails_closed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("INPUT_DIFF", "prior-state")
+    assert main(["github-action"]) == 2
+    assert "::error::credmint: diff: prior-state needs input plan-json" in capsys.readouterr().out
