@@ -157,8 +157,8 @@ def _settings(args: argparse.Namespace) -> RunSettings:
     )
     for warning in settings.warnings:
         sys.stderr.write(f"credmint: warning: {warning}\n")
-    if args.update_baseline and args.baseline is None:
-        raise UsageError("--update-baseline needs --baseline FILE")
+    if args.update_baseline and (args.baseline is None or args.command != "scan"):
+        raise UsageError("--update-baseline needs scan and --baseline FILE")
     return settings
 
 

@@ -239,7 +239,7 @@ def test_baseline_accepts_todays_findings_and_only_new_ones_fail(tmp_path: Path)
 def test_update_baseline_needs_a_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     write_tree(tmp_path / "t", [ALICE])
     assert run(["scan", str(tmp_path / "t"), "--update-baseline"]) == 2
-    assert "--update-baseline needs --baseline FILE" in capsys.readouterr().err
+    assert "--update-baseline needs scan and --baseline FILE" in capsys.readouterr().err
 
 
 def test_an_unreadable_baseline_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
@@ -247,3 +247,13 @@ def test_an_unreadable_baseline_is_exit_2(tmp_path: Path, capsys: pytest.Capture
     (tmp_path / "baseline.json").write_text("{not json", encoding="utf-8")
     assert run(["scan", str(tmp_path / "t"), "--baseline", str(tmp_path / "baseline.json")]) == 2
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_update_baseline_is_for_scan_only(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    write_tree(tmp_path / "base", [ALICE])
+    write_tree(tmp_path / "head", [ALICE, PARTNER])
+    baseline = tmp_path / "baseline.json"
+    argv = ["diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"), "--baseline", str(baseline)]
+    assert run([*argv, "--update-baseline"]) == 2
+    assert "--update-baseline needs scan and --baseline FILE" in capsys.readouterr().err
+    assert not baseline.exists()
