@@ -9,7 +9,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Iterator, Sequence
 
@@ -22,18 +22,18 @@ class BaseRevisionError(Exception):
 
 
 def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        ["git", "-c", "core.hooksPath=" + _NO_HOOKS, *args],
-        cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
-    )
+    try:
+        return subprocess.run(
+            ["git", "-c", "core.hooksPath=" + _NO_HOOKS, *args],
+            cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired) as problem:
+        raise BaseRevisionError(f"cannot run git {args[0]}: {problem}") from None
 
 
 def repository_root(path: Path) -> Path:
     folder = path if path.is_dir() else path.parent
-    try:
-        done = _git(["rev-parse", "--show-toplevel"], folder.resolve())
-    except (OSError, subprocess.TimeoutExpired) as problem:
-        raise BaseRevisionError(f"cannot run git: {problem}") from None
+    done = _git(["rev-parse", "--show-toplevel"], folder.resolve())
     if done.returncode != 0:
         raise BaseRevisionError(f"{path} is not inside a git repository, so --base must be a directory")
     return Path(done.stdout.strip()).resolve()
@@ -66,6 +66,8 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
             raise BaseRevisionError(f"git worktree add failed: {added.stderr.strip()}")
         yield tree
     finally:
-        _git(["worktree", "remove", "--force", str(tree)], root)
+        with suppress(BaseRevisionError):
+            _git(["worktree", "remove", "--force", str(tree)], root)
         shutil.rmtree(holder, ignore_errors=True)
-        _git(["worktree", "prune"], root)
+        with suppress(BaseRevisionError):
+            _git(["worktree", "prune"], root)

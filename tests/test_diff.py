@@ -273,3 +273,23 @@ def test_prior_state_needs_plan_files(tmp_path: Path, capsys: pytest.CaptureFixt
     write_tree(tmp_path / "head", [ALICE])
     assert run(["diff", "--base", "prior-state", str(tmp_path / "head")]) == 2
     assert "give only plan JSON files as PATH" in capsys.readouterr().err
+
+
+def test_the_worktree_is_removed_when_the_base_analysis_fails(
+    repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzer import cli
+
+    real = cli._report
+
+    def failing(paths, args, settings, root, **kwargs):
+        if root is not None and "credmint-base-" in str(root):
+            raise RuntimeError("analysis failed")
+        return real(paths, args, settings, root, **kwargs)
+
+    before = _leftover_worktrees()
+    monkeypatch.setattr(cli, "_report", failing)
+    with pytest.raises(RuntimeError):
+        cli.main(["diff", "--base", "HEAD", str(repo / "infra"), "--format", "json"])
+    assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert _leftover_worktrees() == before
