@@ -1,4 +1,4 @@
-"""The list, map and encoding intrinsics (issue 4 §1), read off fixtures/cloudformation/functions."""
+"""List, map and encoding intrinsics (issue 4 §1), read off fixtures/cloudformation/functions."""
 
 from __future__ import annotations
 

@@ -104,6 +104,7 @@ def test_given_parameters_account_region_and_stack_name_override_defaults():
     assert trust.conditions[0].values == ("o-abc",)
     (policy,) = app.inline_policies
     assert policy.name == "prod-eu-west-1-core"
-    assert render(policy.document.statements[0].resources[0]) == "arn:aws:iam::111111111111:role/prod-*"
+    resource = policy.document.statements[0].resources[0]
+    assert render(resource) == "arn:aws:iam::111111111111:role/prod-*"
     assert worker.trust_policy.statements[0].principals[0].value == "arn:aws:iam::111111111111:root"
     assert inventory.diagnostics == ()

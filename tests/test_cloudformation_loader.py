@@ -50,8 +50,8 @@ def write(tmp_path: Path, text: str, name: str = "template.yaml") -> Path:
 
 
 def test_invalid_json_is_an_error_at_its_line(tmp_path):
-    path = write(tmp_path, '{\n  "Resources": {\n    "A": {"Type": "AWS::IAM::User"}\n    "B": 1\n}',
-                 "t.json")
+    text = '{\n  "Resources": {\n    "A": {"Type": "AWS::IAM::User"}\n    "B": 1\n}'
+    path = write(tmp_path, text, "t.json")
     template, diagnostics = read_template(path, ParseContext(root=tmp_path))
     assert template is None
     assert diagnostics == [error("t.json", 4, "invalid JSON: Expecting ',' delimiter")]
@@ -99,8 +99,9 @@ def test_unknown_tag_is_a_warning_and_an_unknown_value(tmp_path):
     template, diagnostics = read_template(path, ParseContext(root=tmp_path))
     assert template["Resources"]["M"]["Properties"]["UserName"] == Unknown(
         "!Rain::Module", "unsupported YAML tag")
-    assert diagnostics == [Diagnostic(level=DiagnosticLevel.WARNING, file="template.yaml", line=5,
-                                      message="unsupported tag !Rain::Module: its value is unknown")]
+    assert diagnostics == [Diagnostic(
+        level=DiagnosticLevel.WARNING, file="template.yaml", line=5,
+        message="unsupported tag !Rain::Module: its value is unknown")]
 
 
 def test_scalars_stay_as_written(tmp_path):
@@ -118,7 +119,8 @@ def test_json_keeps_numbers_and_booleans_as_text_and_allows_tabs(tmp_path):
 
 
 def test_a_document_that_is_not_a_mapping_is_skipped_silently(tmp_path):
-    assert read_template(write(tmp_path, "foo", "f.json"), ParseContext(root=tmp_path)) == (None, [])
+    path = write(tmp_path, "foo", "f.json")
+    assert read_template(path, ParseContext(root=tmp_path)) == (None, [])
 
 
 @pytest.mark.parametrize("template, expected", [

@@ -90,3 +90,23 @@ def test_a_stack_that_nests_itself_is_read_once(tmp_path):
     inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
     assert [d.message for d in inventory.diagnostics] == [
         "Self: nested stack template ./template.yaml includes itself; not read"]
+
+
+def test_serverless_application_with_a_local_location_is_a_nested_stack(tmp_path):
+    (tmp_path / "app").mkdir()
+    (tmp_path / "app" / "template.yaml").write_text(
+        "Resources:\n  Inner:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      RoleName: inner\n      AssumeRolePolicyDocument:\n        Statement: []\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  App:\n    Type: AWS::Serverless::Application\n    Properties:\n"
+        "      Location: app/template.yaml\n"
+        "  Store:\n    Type: AWS::Serverless::Application\n    Properties:\n"
+        "      Location:\n        ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x\n"
+        "        SemanticVersion: 1.0.0\n")
+    inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
+    assert [(role.address, role.name) for role in inventory.roles] == [("App.Inner", "inner")]
+    assert [(d.line, d.message) for d in inventory.diagnostics] == [
+        (7, "Store: nested stack template (not a string) is not a local file; its resources are "
+            "not analysed and its outputs are unknown")]

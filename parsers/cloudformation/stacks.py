@@ -37,6 +37,8 @@ MAX_NESTING = 8
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _STACK = "AWS::CloudFormation::Stack"
 _STACK_SET = "AWS::CloudFormation::StackSet"
+_TEMPLATE_KEYS = {_STACK: "TemplateURL", "AWS::Serverless::Application": "Location"}
+"""Nested stack types and the property holding their template's location."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +83,7 @@ class StackReader:
         resources = resources if isinstance(resources, Mapping) else {}
         own = self.builder.build(resources)
         for logical_id, resource in resources.items():
-            if type_of(resource) in (_STACK, _STACK_SET) and self._may_exist(resource):
+            if type_of(resource) in (*_TEMPLATE_KEYS, _STACK_SET) and self._may_exist(resource):
                 self._child(logical_id)
         children = [child.inventory for child in self._children.values()]
         return merge([own, *children, Inventory(diagnostics=tuple(self.diagnostics))])
@@ -114,10 +116,10 @@ class StackReader:
         properties = self.builder.properties(resource)
         if type_of(resource) == _STACK_SET:
             return self._stack_set(logical_id, properties, line)
-        return self._nested_stack(logical_id, properties, line)
+        return self._nested_stack(logical_id, properties, line, _TEMPLATE_KEYS[type_of(resource)])
 
-    def _nested_stack(self, logical_id: str, properties: CfnMap, line: int) -> _Child:
-        url = properties.get("TemplateURL")
+    def _nested_stack(self, logical_id: str, properties: CfnMap, line: int, key: str) -> _Child:
+        url = properties.get(key)  # a serverless application's Location may be a SAR app id
         if not isinstance(url, str) or _URL_SCHEME.match(url):
             self._warn(line, f"{logical_id}: nested stack template {_shown(url)} is not a local "
                              "file; its resources are not analysed and its outputs are unknown")
