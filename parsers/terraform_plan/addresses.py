@@ -6,12 +6,19 @@ keys. Matching the two, and a plan instance to its HCL block, needs the same add
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 _DATA = "data"
 _MODULE = "module"
 
 
 def split_address(address: str) -> list[str]:
     """Dot-separated parts, an instance key (`[0]`, `["a.b"]`) staying with the part before it."""
+    return list(_split(address))
+
+
+@lru_cache(maxsize=8192)
+def _split(address: str) -> tuple[str, ...]:
     parts: list[str] = []
     current: list[str] = []
     depth = 0
@@ -39,7 +46,7 @@ def split_address(address: str) -> list[str]:
             continue
         current.append(char)
     parts.append("".join(current))
-    return parts
+    return tuple(parts)
 
 
 def _strip_key(part: str) -> str:

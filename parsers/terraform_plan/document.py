@@ -8,6 +8,7 @@ kept (one line for Terraform's own single-line output; real lines for hand-forma
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Mapping
@@ -34,6 +35,8 @@ class PlanFile:
     text: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
     _offsets: dict[str, list[int]] | None = None
+    _sections: dict[str, int] = field(default_factory=dict)
+    _newlines: list[int] | None = None
 
     @property
     def is_state(self) -> bool:
@@ -49,9 +52,13 @@ class PlanFile:
         found = self._offsets.get(address)
         if not found:
             return 1
-        start = self.text.find(f'"{section}"')
+        if section not in self._sections:
+            self._sections[section] = self.text.find(f'"{section}"')
+        start = self._sections[section]
         offset = next((o for o in found if o > start), found[0])
-        return self.text.count("\n", 0, offset) + 1
+        if self._newlines is None:
+            self._newlines = [m.start() for m in re.finditer("\n", self.text)]
+        return bisect.bisect_left(self._newlines, offset) + 1
 
 
 def _unescape(text: str) -> str:
