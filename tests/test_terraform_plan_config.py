@@ -16,6 +16,7 @@ import pytest
 from analyzer.cli import main
 from analyzer.inventory import DiagnosticLevel, Source, Unknown
 from parsers.context import ParseContext
+from parsers.terraform import parse_terraform
 from parsers.terraform.values import Json, LinedDict
 from parsers.terraform_plan import parse_plan, parse_plan_prior_state
 from parsers.terraform_plan.lines import with_statement_lines
@@ -277,4 +278,63 @@ def test_prior_state_borrows_block_lines_but_not_todays_statements(tmp_path):
     assert (role.source, statement.source) == (
         Source(file="main.tf", line=1),
         Source(file="main.tf", line=3),
+    )
+
+
+def test_known_policy_from_a_policy_document_cites_the_data_block(tmp_path):
+    """The plan holds the rendered JSON; its statements take the `statement` blocks' lines and the
+    document the data source's address, exactly as the HCL parser reads them."""
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "trust" {\n'
+        "  statement {\n"
+        '    actions = ["sts:AssumeRole"]\n'
+        "    principals {\n"
+        '      type        = "Service"\n'
+        '      identifiers = ["ec2.amazonaws.com"]\n'
+        "    }\n"
+        "  }\n"
+        "}\n"
+        "\n"
+        'resource "aws_iam_role" "ec2" {\n'
+        '  name               = "ec2"\n'
+        "  assume_role_policy = data.aws_iam_policy_document.trust.json\n"
+        "}\n"
+    )
+    rendered = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": "sts:AssumeRole",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+            }
+        ],
+    }
+    values = {"name": "ec2", "path": "/", "assume_role_policy": json.dumps(rendered, indent=2)}
+    plan = {
+        "format_version": "1.1",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {
+                        "address": "aws_iam_role.ec2",
+                        "mode": "managed",
+                        "type": "aws_iam_role",
+                        "name": "ec2",
+                        "values": values,
+                    }
+                ]
+            }
+        },
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    context = ParseContext(root=tmp_path, account_id=ACCOUNT)
+    (role,) = parse_plan(tmp_path / "plan.json", context).roles
+    (hcl_role,) = parse_terraform(tmp_path, context).roles
+    assert role.trust_policy == hcl_role.trust_policy
+    assert role.trust_policy.address == "data.aws_iam_policy_document.trust"
+    assert role.trust_policy.statements[0].source == Source(file="main.tf", line=2)
+    assert (role.source, role.arn) == (
+        Source(file="main.tf", line=11),
+        DEPLOY.replace("deploy", "ec2"),
     )
