@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory, Unknown
+from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory, Text, Unknown
 from parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
 from parsers.cloudformation.loader import MAX_BYTES
 from parsers.context import ParseContext
@@ -178,3 +178,21 @@ def test_no_text_makes_the_reader_raise(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("fuzz") / "t.yaml"
     path.write_text(text, encoding="utf-8")
     parse_cloudformation(path, ParseContext(root=path.parent))
+
+
+def test_long_chains_of_names_and_conditions_are_bounded_not_a_crash(tmp_path):
+    import json
+
+    roles = {f"R{i}": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": {"Fn::Sub": f"${{R{i + 1}}}-x"} if i < 399 else "last",
+        "AssumeRolePolicyDocument": {"Statement": []}}} for i in range(400)}
+    conditions = {"C0": {"Fn::Equals": ["a", "a"]}}
+    conditions.update({f"C{i}": {"Fn::Not": [{"Condition": f"C{i - 1}"}]} for i in range(1, 400)})
+    roles["R0"]["Condition"] = "C399"
+    path = tmp_path / "t.json"
+    path.write_text(json.dumps({"Conditions": conditions, "Resources": roles}))
+    inventory = parse_cloudformation(path, ParseContext(root=tmp_path))
+    assert len(inventory.roles) == 400
+    assert inventory.roles[0].name == Text((Unknown("R32", "circular or too long a chain of "
+                                                     "references"), "-x" * 32))
+    assert inventory.roles[-1].name == "last"

@@ -68,6 +68,11 @@ def parse_cloudformation(path: Path, ctx: ParseContext) -> Inventory:
         diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=file, line=1,
                                       message="not a CloudFormation template: nothing read"))
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
-    inventory = StackReader(template, path, file, ctx, StackSettings()).read()
+    try:
+        inventory = StackReader(template, path, file, ctx, StackSettings()).read()
+    except RecursionError:  # a last guard: references and nesting are bounded where they recurse
+        diagnostics.append(Diagnostic(level=DiagnosticLevel.ERROR, file=file, line=0,
+                                      message="template nests references too deeply to read"))
+        return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
     return replace(inventory, inputs=inputs,
                    diagnostics=tuple(diagnostics) + inventory.diagnostics)

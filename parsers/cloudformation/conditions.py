@@ -15,6 +15,7 @@ from parsers.cloudformation.functions import is_known
 if TYPE_CHECKING:
     from parsers.cloudformation.intrinsics import Evaluator
 
+MAX_CONDITION_DEPTH = 32
 Truth = Union[bool, Unknown]
 """A condition's value; an `Unknown` names the condition that cannot be decided."""
 
@@ -41,8 +42,8 @@ class Conditions:
         if name not in self.definitions:
             self.evaluator.warn(node, f"condition {name!r} is not defined in Conditions")
             return condition_unknown(name)
-        if name in self._resolving:
-            self.evaluator.warn(node, f"condition {name!r} refers to itself")
+        if name in self._resolving or len(self._resolving) >= MAX_CONDITION_DEPTH:
+            self.evaluator.warn(node, f"condition {name!r} refers to itself or is nested too deep")
             return condition_unknown(name)
         self._resolving.add(name)
         try:

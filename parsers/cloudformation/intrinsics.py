@@ -28,6 +28,8 @@ from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 from parsers.context import ParseContext
 
 STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)")
+MAX_REFERENCE_DEPTH = 32
+"""Names built from names of other resources, this many deep, bound the evaluator's recursion."""
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
@@ -202,9 +204,11 @@ class Evaluator:
         resource_type = type_of(resource)
         if resource_type not in ARN_RESOURCE_TYPES:
             return None
-        if logical_id in self._resolving:
-            return Identity(logical_id, resource_type, self._generated_name(logical_id), "/",
-                            Unknown(f"{logical_id}.Arn", "circular reference"))
+        if logical_id in self._resolving or len(self._resolving) >= MAX_REFERENCE_DEPTH:
+            # A name that refers back to itself, or through too long a chain of other names.
+            reason = "circular or too long a chain of references"
+            return Identity(logical_id, resource_type, Unknown(logical_id, reason), "/",
+                            Unknown(f"{logical_id}.Arn", reason))
         self._resolving.add(logical_id)
         try:
             identity = self._make_identity(logical_id, resource_type, resource)
