@@ -17,11 +17,17 @@ def build_report(
     suppressions: Suppressions = Suppressions(),
     fail_on: str = "high",
 ) -> Report:
-    findings, suppressed, warnings = apply_suppressions(find_findings(analysis, rules), analysis.grants, suppressions)
+    findings, suppressed, warnings = apply_suppressions(
+        find_findings(analysis, rules), analysis.grants, suppressions
+    )
     if warnings:
         merged = dict.fromkeys([*analysis.diagnostics, *warnings])
         ordered = sorted(merged, key=lambda d: (d.file, d.line, d.level.value, d.message))
         analysis = replace(analysis, diagnostics=tuple(ordered))
     return Report(
-        analysis=analysis, account_id=rules.account_id, findings=findings, suppressed=suppressed, fail_on=fail_on
+        analysis=analysis,
+        account_id=rules.account_id,
+        findings=findings,
+        suppressed=suppressed,
+        fail_on=fail_on,
     )

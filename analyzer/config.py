@@ -22,7 +22,14 @@ from analyzer.suppressions import IgnoreEntry
 DEFAULT_FAIL_ON = "high"
 FILE_NAMES = (".credmint.yaml", ".credmint.yml")
 KEYS = frozenset(
-    {"account_id", "fail_on", "trusted_principals", "trusted_accounts", "federation_allowance", "ignore"}
+    {
+        "account_id",
+        "fail_on",
+        "trusted_principals",
+        "trusted_accounts",
+        "federation_allowance",
+        "ignore",
+    }
 )
 IGNORE_KEYS = frozenset({"rule", "principal", "action", "target", "reason"})
 
@@ -52,7 +59,7 @@ def load_settings(
     env: Mapping[str, str],
     cwd: Path,
 ) -> RunSettings:
-    """The settings of one run; `account_id`/`fail_on`/`config` are the CLI's (None when not given)."""
+    """The settings of one run; `account_id`, `fail_on` and `config` come from the CLI (or None)."""
     warnings: list[str] = []
     path = config or (Path(env["CREDMINT_CONFIG"]) if env.get("CREDMINT_CONFIG") else None)
     if path is not None and not path.is_file():
@@ -69,13 +76,18 @@ def load_settings(
     account = _account(_first(account_id, from_env["account_id"], data.get("account_id")), used)
     return RunSettings(
         account_id=account,
-        fail_on=_fail_on(_first(fail_on, from_env["fail_on"], data.get("fail_on"), DEFAULT_FAIL_ON), used),
+        fail_on=_fail_on(
+            _first(fail_on, from_env["fail_on"], data.get("fail_on"), DEFAULT_FAIL_ON), used
+        ),
         trusted_principals=tuple(_strings(trusted, "trusted_principals", used)),
-        ignores=tuple(_ignore(entry, used) for entry in _list(data.get("ignore", []), "ignore", used)),
+        ignores=tuple(
+            _ignore(entry, used) for entry in _list(data.get("ignore", []), "ignore", used)
+        ),
         rules=Settings(
             account_id=account,
             trusted_accounts=frozenset(
-                _account(a, used) for a in _list(data.get("trusted_accounts", []), "trusted_accounts", used)
+                _account(a, used)
+                for a in _list(data.get("trusted_accounts", []), "trusted_accounts", used)
             ),
             federation_allowance=tuple(
                 _strings(data.get("federation_allowance", []), "federation_allowance", used)
@@ -90,7 +102,9 @@ def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
 
-def _read_file(path: Path | None, cwd: Path, warnings: list[str]) -> tuple[Mapping[str, Any], str | None]:
+def _read_file(
+    path: Path | None, cwd: Path, warnings: list[str]
+) -> tuple[Mapping[str, Any], str | None]:
     if path is None:
         path = next((cwd / n for n in FILE_NAMES if (cwd / n).is_file()), None)
     if path is not None and path.name != "pyproject.toml":
@@ -129,7 +143,9 @@ def _mapping(data: Any, where: str) -> Mapping[str, Any]:
 def _check_keys(data: Mapping[str, Any], allowed: frozenset[str], where: str | None) -> None:
     unknown = sorted(str(k) for k in data if k not in allowed)
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}"
+        )
 
 
 def _account(value: Any, where: str | None) -> str | None:
@@ -143,7 +159,9 @@ def _account(value: Any, where: str | None) -> str | None:
 
 def _fail_on(value: Any, where: str | None) -> str:
     if value not in FAIL_ON_CHOICES:
-        raise ConfigError(f"{where or 'environment'}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}")
+        raise ConfigError(
+            f"{where or 'environment'}: fail_on must be one of {', '.join(FAIL_ON_CHOICES)}"
+        )
     return str(value)
 
 
@@ -167,7 +185,11 @@ def _ignore(entry: Any, where: str | None) -> IgnoreEntry:
     if not isinstance(entry, Mapping):
         raise ConfigError(f"{where}: each ignore entry is a rule id or a mapping")
     _check_keys(entry, IGNORE_KEYS, f"{where} ignore entry")
-    fields = {k: str(entry[k]) for k in ("rule", "principal", "action", "target") if entry.get(k) is not None}
+    fields = {
+        k: str(entry[k])
+        for k in ("rule", "principal", "action", "target")
+        if entry.get(k) is not None
+    }
     if not fields:
         raise ConfigError(f"{where}: an ignore entry needs a rule, principal, action or target")
     return IgnoreEntry(**fields, reason=str(entry.get("reason") or f"ignored in {where}"))

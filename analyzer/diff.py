@@ -115,7 +115,7 @@ def change_dict(change: GrantChange) -> dict[str, Any]:
 
 
 def diff_dict(diff: Diff) -> dict[str, Any]:
-    """The diff report of CONTRACT.md, field for field, plus the suppressed findings it introduces."""
+    """The diff report of CONTRACT.md, field for field, plus the suppressed findings it adds."""
     return {
         "schema_version": SCHEMA_VERSION,
         "base": {"ref": diff.base_ref, "grants": len(diff.base.analysis.grants)},

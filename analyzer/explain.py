@@ -49,12 +49,18 @@ class Explanation:
 def explain_chains(analysis: Analysis, principal: str, target: str | None = None) -> Explanation:
     """The chains from `principal` (to `target` when given); LookupError for an unknown name."""
     grants = analysis.grants
-    who = find_identity(principal, [g.principal for g in grants] + [p.id for p in analysis.principals])
+    who = find_identity(
+        principal, [g.principal for g in grants] + [p.id for p in analysis.principals]
+    )
     graph = build_graph(grants)
     if target is None:
-        return Explanation(principal=who, target=None, chains=tuple(_every_chain(grants, graph, who)))
+        return Explanation(
+            principal=who, target=None, chains=tuple(_every_chain(grants, graph, who))
+        )
     whom = find_identity(target, [g.target for g in grants] + list(graph.nodes))
-    return Explanation(principal=who, target=whom, chains=tuple(_chains_to(grants, graph, who, whom)))
+    return Explanation(
+        principal=who, target=whom, chains=tuple(_chains_to(grants, graph, who, whom))
+    )
 
 
 def _hop(graph: "nx.MultiDiGraph", here: str, there: str) -> Grant:
@@ -70,7 +76,9 @@ def _simple(graph: "nx.MultiDiGraph") -> "nx.DiGraph":
 
 def _every_chain(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str) -> list[Chain]:
     """Every grant the principal holds, then one shortest chain to each target reached further."""
-    chains = [Chain(principal=who, target=g.target, hops=(g,)) for g in grants if g.principal == who]
+    chains = [
+        Chain(principal=who, target=g.target, hops=(g,)) for g in grants if g.principal == who
+    ]
     if who in graph:
         for there, nodes in sorted(nx.single_source_shortest_path(_simple(graph), who).items()):
             if len(nodes) > 2:
@@ -79,13 +87,23 @@ def _every_chain(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str) 
     return chains
 
 
-def _chains_to(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str, whom: str) -> list[Chain]:
-    direct = [Chain(principal=who, target=whom, hops=(g,)) for g in grants if (g.principal, g.target) == (who, whom)]
+def _chains_to(
+    grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str, whom: str
+) -> list[Chain]:
+    direct = [
+        Chain(principal=who, target=whom, hops=(g,))
+        for g in grants
+        if (g.principal, g.target) == (who, whom)
+    ]
     if direct or who not in graph or whom not in graph or not nx.has_path(graph, who, whom):
         return direct
     routes = sorted(islice(nx.all_shortest_paths(_simple(graph), who, whom), MAX_CHAINS))
     return [
-        Chain(principal=who, target=whom, hops=tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:])))
+        Chain(
+            principal=who,
+            target=whom,
+            hops=tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:])),
+        )
         for nodes in routes
     ]
 
@@ -111,15 +129,23 @@ def render_json(explanation: Explanation) -> str:
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=True, break_on_hyphens=False)
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    )
 
 
 def _hop_lines(number: int, hop: Grant) -> list[str]:
     lines = _wrap(f"{number}. {hop.principal} -> {hop.target}", "  ")
     lines += _wrap(f"{hop.action.value}, {hop.certainty.value}", "     ")
     for c in hop.conditions:
-        lines += _wrap(f"if: {c.operator} {c.key} = {', '.join(render_value(v) for v in c.values)}", "     ")
+        lines += _wrap(
+            f"if: {c.operator} {c.key} = {', '.join(render_value(v) for v in c.values)}", "     "
+        )
     if hop.excepted:
         lines += _wrap(f"except: {', '.join(hop.excepted)}", "     ")
     for reason in hop.reasons:
@@ -132,13 +158,24 @@ def _hop_lines(number: int, hop: Grant) -> list[str]:
 def render_text(explanation: Explanation) -> str:
     if not explanation.chains:
         whom = explanation.target or "anything"
-        return "\n".join(_wrap(f"{explanation.principal} cannot mint credentials for {whom} "
-                               "in the analysed templates.", "")) + "\n"
+        return (
+            "\n".join(
+                _wrap(
+                    f"{explanation.principal} cannot mint credentials for {whom} "
+                    "in the analysed templates.",
+                    "",
+                )
+            )
+            + "\n"
+        )
     out: list[str] = []
     for chain in explanation.chains:
         hops = "1 hop" if len(chain.hops) == 1 else f"{len(chain.hops)} hops"
-        out += _wrap(f"{chain.principal} can mint credentials for {chain.target} "
-                     f"({chain.certainty.value}, {hops}):", "")
+        out += _wrap(
+            f"{chain.principal} can mint credentials for {chain.target} "
+            f"({chain.certainty.value}, {hops}):",
+            "",
+        )
         for number, hop in enumerate(chain.hops, 1):
             out += _hop_lines(number, hop)
         out.append("")

@@ -25,7 +25,11 @@ def _git(args: Sequence[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     try:
         return subprocess.run(
             ["git", "-c", "core.hooksPath=" + _NO_HOOKS, *args],
-            cwd=cwd, capture_output=True, text=True, timeout=GIT_TIMEOUT, check=False,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as problem:
         raise BaseRevisionError(f"cannot run git {args[0]}: {problem}") from None
@@ -35,14 +39,18 @@ def repository_root(path: Path) -> Path:
     folder = path if path.is_dir() else path.parent
     done = _git(["rev-parse", "--show-toplevel"], folder.resolve())
     if done.returncode != 0:
-        raise BaseRevisionError(f"{path} is not inside a git repository, so --base must be a directory")
+        raise BaseRevisionError(
+            f"{path} is not inside a git repository, so --base must be a directory"
+        )
     return Path(done.stdout.strip()).resolve()
 
 
 def _check_revision(root: Path, revision: str) -> str:
     if revision.startswith("-"):
         raise BaseRevisionError(f"{revision!r} is not a git revision")
-    found = _git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], root)
+    found = _git(
+        ["rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}"], root
+    )
     if found.returncode == 0:
         return found.stdout.strip()
     shallow = _git(["rev-parse", "--is-shallow-repository"], root).stdout.strip() == "true"
@@ -51,7 +59,9 @@ def _check_revision(root: Path, revision: str) -> str:
             f"revision {revision!r} is not in this shallow clone: fetch the full history "
             "(actions/checkout with fetch-depth: 0, or git fetch --unshallow)"
         )
-    raise BaseRevisionError(f"revision {revision!r} is not in the repository at {root} (fetch it first?)")
+    raise BaseRevisionError(
+        f"revision {revision!r} is not in the repository at {root} (fetch it first?)"
+    )
 
 
 @contextmanager

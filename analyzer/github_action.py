@@ -28,7 +28,12 @@ Subject = Union[Report, Diff]
 Evaluate = Callable[[Sequence[str]], "tuple[Subject, int]"]
 
 ANNOTATIONS_PER_LEVEL = 10
-LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "notice"}
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+}
 DIFF_MODES = ("auto", "base-ref", "prior-state", "off")
 COMMENT_MODES = ("off", "update", "new")
 EXIT_ERROR = 2
@@ -87,7 +92,9 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
     if inputs.diff not in DIFF_MODES:
         raise ActionError(f"input diff must be one of {', '.join(DIFF_MODES)}, got {inputs.diff!r}")
     if inputs.comment not in COMMENT_MODES:
-        raise ActionError(f"input comment must be one of {', '.join(COMMENT_MODES)}, got {inputs.comment!r}")
+        raise ActionError(
+            f"input comment must be one of {', '.join(COMMENT_MODES)}, got {inputs.comment!r}"
+        )
     return inputs
 
 
@@ -120,12 +127,16 @@ def base_revision(inputs: Inputs, event: Mapping) -> str | None:
 
 
 def command_line(inputs: Inputs, base: str | None) -> list[str]:
-    """The CLI arguments; a prior-state diff reads only the plan, other runs the paths and the plan."""
+    """The CLI arguments: a prior-state diff reads the plan alone, other runs the paths and plan."""
     if base == "prior-state" and not inputs.plan_json:
         raise ActionError("diff: prior-state needs input plan-json")
     argv = ["diff", "--base", base] if base else ["scan"]
-    for option, value in (("--account-id", inputs.account_id), ("--fail-on", inputs.fail_on),
-                          ("--config", inputs.config_file), ("--baseline", inputs.baseline)):
+    for option, value in (
+        ("--account-id", inputs.account_id),
+        ("--fail-on", inputs.fail_on),
+        ("--config", inputs.config_file),
+        ("--baseline", inputs.baseline),
+    ):
         if value:
             argv += [option, value]
     if base == "prior-state":
@@ -143,12 +154,25 @@ def escape_property(text: str) -> str:
 
 def annotations(subject: Subject) -> Iterator[str]:
     """Workflow commands for input errors and findings, worst first, 10 per level at most."""
-    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
-    items = [("error", d.file, d.line, "credmint: input error", d.message)
-             for d in diagnostics if d.level is DiagnosticLevel.ERROR]
+    diagnostics = (
+        subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    )
+    items = [
+        ("error", d.file, d.line, "credmint: input error", d.message)
+        for d in diagnostics
+        if d.level is DiagnosticLevel.ERROR
+    ]
     findings = sorted(subject.findings, key=lambda f: (-f.severity.rank, f.key))
-    items += [(LEVELS[f.severity], f.source.file if f.source else "", f.source.line if f.source else 0,
-               f"{f.rule} {f.title}", f.message) for f in findings]
+    items += [
+        (
+            LEVELS[f.severity],
+            f.source.file if f.source else "",
+            f.source.line if f.source else 0,
+            f"{f.rule} {f.title}",
+            f.message,
+        )
+        for f in findings
+    ]
     shown: Counter[str] = Counter()
     hidden = 0
     for level, file, line, title, message in items:
@@ -167,7 +191,11 @@ def outputs(subject: Subject, code: int, inputs: Inputs) -> dict[str, str]:
         grants: Sequence[Grant] = subject.analysis.grants
         new, removed, total, touched = len(grants), 0, len(grants), grants
     else:
-        new, removed, total = len(subject.added), len(subject.removed), len(subject.head.analysis.grants)
+        new, removed, total = (
+            len(subject.added),
+            len(subject.removed),
+            len(subject.head.analysis.grants),
+        )
         touched = [*subject.added, *(c.after for c in subject.changed)]
     return {
         "new-grants": str(new),
@@ -188,11 +216,16 @@ def _append(path: str | None, text: str) -> None:
 
 def _link_base(env: Mapping[str, str], event: Mapping) -> str | None:
     sha = str(_pull_request(event).get("head", {}).get("sha") or env.get("GITHUB_SHA", ""))
-    server, repository = env.get("GITHUB_SERVER_URL", "https://github.com"), env.get("GITHUB_REPOSITORY")
+    server, repository = (
+        env.get("GITHUB_SERVER_URL", "https://github.com"),
+        env.get("GITHUB_REPOSITORY"),
+    )
     return f"{server}/{repository}/blob/{sha}" if repository and sha else None
 
 
-def _comment(env: Mapping[str, str], inputs: Inputs, event: Mapping, body: str, log: TextIO) -> None:
+def _comment(
+    env: Mapping[str, str], inputs: Inputs, event: Mapping, body: str, log: TextIO
+) -> None:
     number = _pull_request(event).get("number")
     if inputs.comment == "off" or not isinstance(number, int):
         return
@@ -200,12 +233,18 @@ def _comment(env: Mapping[str, str], inputs: Inputs, event: Mapping, body: str, 
         log.write("::warning::credmint: no github-token or repository: PR comment skipped\n")
         return
     try:
-        api = CommentApi(env.get("GITHUB_API_URL", "https://api.github.com"), env["GITHUB_REPOSITORY"], inputs.token)
+        api = CommentApi(
+            env.get("GITHUB_API_URL", "https://api.github.com"),
+            env["GITHUB_REPOSITORY"],
+            inputs.token,
+        )
         done = api.publish(number, body, markdown.MARKER, sticky=inputs.comment == "update")
         log.write(f"credmint: PR comment {done}\n")
     except CommentRefused as problem:
-        log.write(f"::warning::credmint: PR comment not written: {escape_data(str(problem))}; "
-                  "the job summary and annotations carry the report\n")
+        log.write(
+            f"::warning::credmint: PR comment not written: {escape_data(str(problem))}; "
+            "the job summary and annotations carry the report\n"
+        )
     except CommentError as problem:
         log.write(f"::warning::credmint: PR comment failed: {escape_data(str(problem))}\n")
 
@@ -222,15 +261,28 @@ def run(env: Mapping[str, str], evaluate: Evaluate, log: TextIO | None = None) -
         _append(env.get("GITHUB_OUTPUT"), f"exit-code={EXIT_ERROR}\n")
         return EXIT_ERROR
     Path(inputs.sarif_file).write_text(sarif.render(subject), encoding="utf-8")
-    as_json = diff_json.render(subject) if isinstance(subject, Diff) else json_report.render(subject)
+    as_json = (
+        diff_json.render(subject) if isinstance(subject, Diff) else json_report.render(subject)
+    )
     Path(inputs.report_json).write_text(as_json, encoding="utf-8")
     link = _link_base(env, event)
     if inputs.summary:
-        _append(env.get("GITHUB_STEP_SUMMARY"),
-                markdown.render(subject, link_base=link, limit=markdown.SUMMARY_LIMIT))
+        _append(
+            env.get("GITHUB_STEP_SUMMARY"),
+            markdown.render(subject, link_base=link, limit=markdown.SUMMARY_LIMIT),
+        )
     if inputs.annotations:
         log.writelines(line + "\n" for line in annotations(subject))
-    _comment(env, inputs, event, markdown.render(subject, link_base=link, limit=markdown.COMMENT_LIMIT), log)
-    _append(env.get("GITHUB_OUTPUT"), "".join(f"{k}={v}\n" for k, v in outputs(subject, code, inputs).items()))
+    _comment(
+        env,
+        inputs,
+        event,
+        markdown.render(subject, link_base=link, limit=markdown.COMMENT_LIMIT),
+        log,
+    )
+    _append(
+        env.get("GITHUB_OUTPUT"),
+        "".join(f"{k}={v}\n" for k, v in outputs(subject, code, inputs).items()),
+    )
     log.write(f"credmint: {markdown.verdict(subject)}\n")
     return code

@@ -50,8 +50,10 @@ class CommentApi:
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as problem:
             if problem.code in (403, 404):
-                raise CommentRefused(f"HTTP {problem.code} from {method} {path}: the token may not comment "
-                                     "(pull requests from forks get a read-only token)") from None
+                raise CommentRefused(
+                    f"HTTP {problem.code} from {method} {path}: the token may not comment "
+                    "(pull requests from forks get a read-only token)"
+                ) from None
             raise CommentError(f"HTTP {problem.code} from {method} {path}") from None
         except (urllib.error.URLError, OSError, ValueError) as problem:
             raise CommentError(f"{method} {path} failed: {problem}") from None

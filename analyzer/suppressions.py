@@ -1,4 +1,4 @@
-"""Suppressions: findings a user accepted, kept apart and listed, never silently dropped (issue 7 §7).
+"""Suppressions: findings a user accepted, kept apart and listed, never dropped (issue 7 §7).
 
 Four sources, checked in this order: trusted principals and `ignore` entries of the settings file,
 the baseline file, and inline comments (`# credmint:ignore RULE reason="..."` in HCL,
@@ -83,7 +83,9 @@ def apply_suppressions(
     diagnostics: dict[Diagnostic, None] = {}
     for finding in findings:
         related = by_pair.get((finding.principal, finding.target), [])
-        verdict = _configured(finding, related, rules) or _inline(finding, related, rules, diagnostics)
+        verdict = _configured(finding, related, rules) or _inline(
+            finding, related, rules, diagnostics
+        )
         if verdict is None:
             kept.append(finding)
         else:
@@ -91,19 +93,28 @@ def apply_suppressions(
     return tuple(kept), tuple(suppressed), tuple(diagnostics)
 
 
-def _configured(finding: Finding, grants: Sequence[Grant], rules: Suppressions) -> SuppressedFinding | None:
+def _configured(
+    finding: Finding, grants: Sequence[Grant], rules: Suppressions
+) -> SuppressedFinding | None:
     if finding.principal in rules.trusted_principals:
         return SuppressedFinding(finding=finding, reason="trusted principal", origin="config")
     for entry in rules.ignores:
         if entry.covers(finding, grants):
-            return SuppressedFinding(finding=finding, reason=entry.reason or "ignored by config", origin="config")
+            return SuppressedFinding(
+                finding=finding, reason=entry.reason or "ignored by config", origin="config"
+            )
     if finding.key in rules.baseline:
-        return SuppressedFinding(finding=finding, reason="accepted in the baseline", origin=rules.baseline_file)
+        return SuppressedFinding(
+            finding=finding, reason="accepted in the baseline", origin=rules.baseline_file
+        )
     return None
 
 
 def _inline(
-    finding: Finding, grants: Sequence[Grant], rules: Suppressions, diagnostics: dict[Diagnostic, None]
+    finding: Finding,
+    grants: Sequence[Grant],
+    rules: Suppressions,
+    diagnostics: dict[Diagnostic, None],
 ) -> SuppressedFinding | None:
     if rules.inline is None:
         return None
@@ -112,15 +123,28 @@ def _inline(
             continue
         problem = _problem(ignore, rules.today or date.today())
         if problem:
-            diagnostics[Diagnostic(level=DiagnosticLevel.WARNING, message=problem,
-                                   file=ignore.where.file, line=ignore.where.line)] = None
+            diagnostics[
+                Diagnostic(
+                    level=DiagnosticLevel.WARNING,
+                    message=problem,
+                    file=ignore.where.file,
+                    line=ignore.where.line,
+                )
+            ] = None
             continue
-        return SuppressedFinding(finding=finding, reason=ignore.reason, origin=str(ignore.where),
-                                 expires=ignore.expires, in_source=True)
+        return SuppressedFinding(
+            finding=finding,
+            reason=ignore.reason,
+            origin=str(ignore.where),
+            expires=ignore.expires,
+            in_source=True,
+        )
     return None
 
 
-def _inline_candidates(finding: Finding, grants: Sequence[Grant], lookup: InlineLookup) -> Iterator[InlineIgnore]:
+def _inline_candidates(
+    finding: Finding, grants: Sequence[Grant], lookup: InlineLookup
+) -> Iterator[InlineIgnore]:
     """Comments above any block that makes the grant: the trust statement or the identity policy."""
     sources = [finding.source] if finding.source else []
     sources += [s for g in grants for s in g.sources]
@@ -134,13 +158,16 @@ def _inline_candidates(finding: Finding, grants: Sequence[Grant], lookup: Inline
 
 def _problem(ignore: InlineIgnore, today: date) -> str:
     if not ignore.reason.strip():
-        return f"credmint:ignore {ignore.rule} has no reason=\"...\": not applied"
+        return f'credmint:ignore {ignore.rule} has no reason="...": not applied'
     if ignore.expires is None:
         return ""
     try:
         expiry = date.fromisoformat(ignore.expires)
     except ValueError:
-        return f"credmint:ignore {ignore.rule} has an invalid expires={ignore.expires} (YYYY-MM-DD): not applied"
+        return (
+            f"credmint:ignore {ignore.rule} has an invalid expires={ignore.expires} "
+            "(YYYY-MM-DD): not applied"
+        )
     if expiry < today:
         return f"credmint:ignore {ignore.rule} expired on {ignore.expires}: not applied"
     return ""

@@ -83,7 +83,12 @@ def _directive(text: str, where: Source) -> Ignore | None:
     reason = REASON.search(rest)
     expires = EXPIRES.search(rest)
     reason_text = "" if reason is None else (reason.group("double") or reason.group("single") or "")
-    return (match.group("rule"), reason_text, None if expires is None else expires.group("date"), where)
+    return (
+        match.group("rule"),
+        reason_text,
+        None if expires is None else expires.group("date"),
+        where,
+    )
 
 
 def _template_ignores(template: Mapping[str, Any], source: Source) -> list[Ignore]:
@@ -103,7 +108,12 @@ def _template_ignores(template: Mapping[str, Any], source: Source) -> list[Ignor
         return []
     where = Source(file=source.file, line=line_of(holder))
     return [
-        (str(e["rule"]), str(e.get("reason") or ""), None if e.get("expires") is None else str(e["expires"]), where)
+        (
+            str(e["rule"]),
+            str(e.get("reason") or ""),
+            None if e.get("expires") is None else str(e["expires"]),
+            where,
+        )
         for e in entries
         if isinstance(e, Mapping) and e.get("rule")
     ]

@@ -61,7 +61,7 @@ def write_tree(
     deploy_metadata: str = "",
     padding: int = 0,
 ) -> Path:
-    """A template with alice, role/deploy (trusting `principals`) and role/admin (trusting deploy)."""
+    """A template: alice, role/deploy (trusting `principals`), role/admin (trusting deploy)."""
     folder.mkdir(parents=True, exist_ok=True)
     text = TEMPLATE.format(
         principals=", ".join(f'"{p}"' for p in principals),

@@ -29,9 +29,15 @@ resource "aws_iam_role" "open" {{
 }}
 """
 OPEN = f"arn:aws:iam::{ACCOUNT}:role/open"
+METADATA = (
+    "    Metadata:\n      credmint:\n        ignore:\n"
+    "          - {{rule: {rule}, reason: {reason}}}\n"
+)
 
 
-def settings(tmp_path: Path, *, cli: dict | None = None, env: dict | None = None, config: Path | None = None):
+def settings(
+    tmp_path: Path, *, cli: dict | None = None, env: dict | None = None, config: Path | None = None
+):
     cli = {"account_id": None, "fail_on": None, **(cli or {})}
     return load_settings(**cli, config=config, env=env or {}, cwd=tmp_path)
 
@@ -47,31 +53,44 @@ def write_config(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_any_setting(tmp_path: Path) -> None:
     loaded = settings(tmp_path)
-    assert (loaded.account_id, loaded.fail_on, loaded.trusted_principals, loaded.ignores, loaded.file) == (
-        None, "high", (), (), None
-    )
+    assert (
+        loaded.account_id,
+        loaded.fail_on,
+        loaded.trusted_principals,
+        loaded.ignores,
+        loaded.file,
+    ) == (None, "high", (), (), None)
 
 
 def test_file_then_environment_then_command_line(tmp_path: Path) -> None:
     write_config(tmp_path, 'account_id: "111111111111"\nfail_on: low\n')
     assert (settings(tmp_path).account_id, settings(tmp_path).fail_on) == ("111111111111", "low")
     env = {"CREDMINT_ACCOUNT_ID": "222222222222", "CREDMINT_FAIL_ON": "medium"}
-    assert (settings(tmp_path, env=env).account_id, settings(tmp_path, env=env).fail_on) == ("222222222222", "medium")
+    assert (settings(tmp_path, env=env).account_id, settings(tmp_path, env=env).fail_on) == (
+        "222222222222",
+        "medium",
+    )
     cli = {"account_id": "333333333333", "fail_on": "critical"}
     both = settings(tmp_path, cli=cli, env=env)
     assert (both.account_id, both.fail_on) == ("333333333333", "critical")
 
 
 def test_config_keys_for_rules_and_suppressions(tmp_path: Path) -> None:
-    write_config(tmp_path, "\n".join([
-        "trusted_accounts: ['222222222222']",
-        "federation_allowance: ['Manager*']",
-        f"trusted_principals: ['{PARTNER}']",
-        "ignore:",
-        "  - CM104",
-        f"  - {{rule: CM105, target: '{DEPLOY}', reason: auditor}}",
-        f"  - {{principal: '{ALICE}', action: 'sts:AssumeRole'}}",
-    ]) + "\n")
+    write_config(
+        tmp_path,
+        "\n".join(
+            [
+                "trusted_accounts: ['222222222222']",
+                "federation_allowance: ['Manager*']",
+                f"trusted_principals: ['{PARTNER}']",
+                "ignore:",
+                "  - CM104",
+                f"  - {{rule: CM105, target: '{DEPLOY}', reason: auditor}}",
+                f"  - {{principal: '{ALICE}', action: 'sts:AssumeRole'}}",
+            ]
+        )
+        + "\n",
+    )
     loaded = settings(tmp_path)
     assert loaded.rules.trusted_accounts == frozenset({"222222222222"})
     assert loaded.rules.federation_allowance == ("Manager*",)
@@ -86,13 +105,20 @@ def test_config_keys_for_rules_and_suppressions(tmp_path: Path) -> None:
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="tomllib is 3.11+")
 def test_pyproject_tool_credmint_table(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.credmint]\nfail_on = "medium"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.credmint]\nfail_on = "medium"\n', encoding="utf-8"
+    )
     loaded = settings(tmp_path)
-    assert (loaded.fail_on, loaded.file) == ("medium", f"{tmp_path / 'pyproject.toml'} [tool.credmint]")
+    assert (loaded.fail_on, loaded.file) == (
+        "medium",
+        f"{tmp_path / 'pyproject.toml'} [tool.credmint]",
+    )
 
 
 def test_the_yaml_file_wins_over_pyproject(tmp_path: Path) -> None:
-    (tmp_path / "pyproject.toml").write_text('[tool.credmint]\nfail_on = "medium"\n', encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.credmint]\nfail_on = "medium"\n', encoding="utf-8"
+    )
     write_config(tmp_path, "fail_on: low\n")
     assert settings(tmp_path).fail_on == "low"
 
@@ -127,11 +153,25 @@ def test_a_missing_config_file_is_exit_2(tmp_path: Path, capsys: pytest.CaptureF
 
 def scan(tmp_path: Path, *argv: str) -> tuple[int, dict]:
     out = tmp_path / "report.json"
-    code = run(["scan", str(tmp_path / "t"), "--root", str(tmp_path), "--format", "json", "-o", str(out), *argv])
+    code = run(
+        [
+            "scan",
+            str(tmp_path / "t"),
+            "--root",
+            str(tmp_path),
+            "--format",
+            "json",
+            "-o",
+            str(out),
+            *argv,
+        ]
+    )
     return code, json.loads(out.read_text(encoding="utf-8"))
 
 
-def test_the_settings_file_in_the_current_directory_applies(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_settings_file_in_the_current_directory_applies(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
     write_config(tmp_path, f'account_id: "{ACCOUNT}"\nfail_on: none\n')
     monkeypatch.chdir(tmp_path)
@@ -144,7 +184,9 @@ def test_the_settings_file_in_the_current_directory_applies(tmp_path: Path, monk
     assert scan(tmp_path, "--fail-on", "critical")[0] == 0
 
 
-def test_trusted_principals_give_suppressed_findings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_trusted_principals_give_suppressed_findings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
     write_config(tmp_path, f"trusted_principals: ['{PARTNER}']\n")
     monkeypatch.chdir(tmp_path)
@@ -156,13 +198,19 @@ def test_trusted_principals_give_suppressed_findings(tmp_path: Path, monkeypatch
     ]
 
 
-def test_an_ignored_grant_is_suppressed_with_its_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_ignored_grant_is_suppressed_with_its_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
-    write_config(tmp_path, f"ignore:\n  - {{principal: '{PARTNER}', target: '{DEPLOY}', reason: 'audit'}}\n")
+    write_config(
+        tmp_path, f"ignore:\n  - {{principal: '{PARTNER}', target: '{DEPLOY}', reason: 'audit'}}\n"
+    )
     monkeypatch.chdir(tmp_path)
     code, report = scan(tmp_path, "--account-id", ACCOUNT)
     assert code == 0
-    assert [(s["rule"], s["suppression"]["reason"]) for s in report["suppressed"]] == [("CM105", "audit")]
+    assert [(s["rule"], s["suppression"]["reason"]) for s in report["suppressed"]] == [
+        ("CM105", "audit")
+    ]
 
 
 def write_open_role(tmp_path: Path, expires: str = "") -> None:
@@ -175,9 +223,19 @@ def test_inline_hcl_suppression_above_the_block(tmp_path: Path) -> None:
     code, report = scan(tmp_path, "--account-id", ACCOUNT)
     assert code == 0
     assert report["findings"] == []
-    assert [(s["rule"], s["principal"], s["target"], s["suppression"]) for s in report["suppressed"]] == [
-        ("CM101", "*", OPEN, {"reason": "public demo role, no permissions", "origin": "t/main.tf:1",
-                              "expires": "2999-12-31"})
+    assert [
+        (s["rule"], s["principal"], s["target"], s["suppression"]) for s in report["suppressed"]
+    ] == [
+        (
+            "CM101",
+            "*",
+            OPEN,
+            {
+                "reason": "public demo role, no permissions",
+                "origin": "t/main.tf:1",
+                "expires": "2999-12-31",
+            },
+        )
     ]
 
 
@@ -187,8 +245,12 @@ def test_an_expired_inline_suppression_no_longer_applies_and_warns(tmp_path: Pat
     assert code == 1
     assert [f["rule"] for f in report["findings"]] == ["CM101"]
     assert report["suppressed"] == []
-    assert {"level": "warning", "file": "t/main.tf", "line": 1,
-            "message": "credmint:ignore CM101 expired on 2020-01-01: not applied"} in report["diagnostics"]
+    assert {
+        "level": "warning",
+        "file": "t/main.tf",
+        "line": 1,
+        "message": "credmint:ignore CM101 expired on 2020-01-01: not applied",
+    } in report["diagnostics"]
 
 
 def test_an_inline_suppression_needs_a_reason(tmp_path: Path) -> None:
@@ -197,12 +259,16 @@ def test_an_inline_suppression_needs_a_reason(tmp_path: Path) -> None:
     (tmp_path / "t" / "main.tf").write_text(text, encoding="utf-8")
     code, report = scan(tmp_path, "--account-id", ACCOUNT)
     assert code == 1
-    assert {"level": "warning", "file": "t/main.tf", "line": 1,
-            "message": 'credmint:ignore CM101 has no reason="...": not applied'} in report["diagnostics"]
+    assert {
+        "level": "warning",
+        "file": "t/main.tf",
+        "line": 1,
+        "message": 'credmint:ignore CM101 has no reason="...": not applied',
+    } in report["diagnostics"]
 
 
 def test_cloudformation_metadata_suppression(tmp_path: Path) -> None:
-    metadata = "    Metadata:\n      credmint:\n        ignore:\n          - {rule: CM105, reason: partner}\n"
+    metadata = METADATA.format(rule="CM105", reason="partner")
     write_tree(tmp_path / "t", [ALICE, PARTNER], deploy_metadata=metadata)
     code, report = scan(tmp_path, "--account-id", ACCOUNT)
     assert code == 0
@@ -212,7 +278,7 @@ def test_cloudformation_metadata_suppression(tmp_path: Path) -> None:
 
 
 def test_a_suppression_for_another_rule_does_not_apply(tmp_path: Path) -> None:
-    metadata = "    Metadata:\n      credmint:\n        ignore:\n          - {rule: CM101, reason: other}\n"
+    metadata = METADATA.format(rule="CM101", reason="other")
     write_tree(tmp_path / "t", [ALICE, PARTNER], deploy_metadata=metadata)
     code, report = scan(tmp_path, "--account-id", ACCOUNT)
     assert code == 1
@@ -222,7 +288,9 @@ def test_a_suppression_for_another_rule_does_not_apply(tmp_path: Path) -> None:
 def test_baseline_accepts_todays_findings_and_only_new_ones_fail(tmp_path: Path) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
     baseline = tmp_path / "baseline.json"
-    code, report = scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline), "--update-baseline")
+    code, report = scan(
+        tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline), "--update-baseline"
+    )
     assert code == 0
     assert json.loads(baseline.read_text(encoding="utf-8")) == {
         "schema_version": 1,
@@ -253,7 +321,14 @@ def test_update_baseline_is_for_scan_only(tmp_path: Path, capsys: pytest.Capture
     write_tree(tmp_path / "base", [ALICE])
     write_tree(tmp_path / "head", [ALICE, PARTNER])
     baseline = tmp_path / "baseline.json"
-    argv = ["diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"), "--baseline", str(baseline)]
+    argv = [
+        "diff",
+        "--base",
+        str(tmp_path / "base"),
+        str(tmp_path / "head"),
+        "--baseline",
+        str(baseline),
+    ]
     assert run([*argv, "--update-baseline"]) == 2
     assert "--update-baseline needs scan and --baseline FILE" in capsys.readouterr().err
     assert not baseline.exists()

@@ -28,7 +28,8 @@ PARTNER_FINDING = {
     "rule": "CM105",
     "severity": "high",
     "title": "Cross-account trust without ExternalId or organisation condition",
-    "message": f"{DEPLOY} trusts {PARTNER} of account 222222222222, which is not in trusted_accounts, "
+    "message": f"{DEPLOY} trusts {PARTNER} of account 222222222222, which is not in "
+    "trusted_accounts, "
     "without sts:ExternalId or aws:PrincipalOrgID",
     "principal": PARTNER,
     "target": DEPLOY,
@@ -38,7 +39,15 @@ PARTNER_FINDING = {
 
 def diff(tmp_path: Path, *extra: str) -> tuple[int, dict]:
     return run_json(
-        ["diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"), "--root", str(tmp_path), *extra],
+        [
+            "diff",
+            "--base",
+            str(tmp_path / "base"),
+            str(tmp_path / "head"),
+            "--root",
+            str(tmp_path),
+            *extra,
+        ],
         tmp_path / "diff.json",
     )
 
@@ -68,8 +77,16 @@ def test_one_more_trust_principal_is_exactly_one_added_grant(tmp_path: Path) -> 
     assert report["suppressed"] == []
     assert report["diagnostics"] == []
     assert list(report) == [
-        "schema_version", "base", "head", "added", "removed", "changed", "added_paths",
-        "findings", "suppressed", "diagnostics",
+        "schema_version",
+        "base",
+        "head",
+        "added",
+        "removed",
+        "changed",
+        "added_paths",
+        "findings",
+        "suppressed",
+        "diagnostics",
     ]
 
 
@@ -94,9 +111,13 @@ def test_identical_trees_give_empty_lists_and_exit_0(tmp_path: Path) -> None:
     write_tree(tmp_path / "head", [ALICE, PARTNER])
     code, report = diff(tmp_path)
     assert code == 0
-    assert (report["added"], report["removed"], report["changed"], report["added_paths"], report["findings"]) == (
-        [], [], [], [], []
-    )
+    assert (
+        report["added"],
+        report["removed"],
+        report["changed"],
+        report["added_paths"],
+        report["findings"],
+    ) == ([], [], [], [], [])
 
 
 def test_moved_lines_are_no_change(tmp_path: Path) -> None:
@@ -124,7 +145,10 @@ def test_a_new_condition_is_a_changed_grant_with_before_and_after(tmp_path: Path
     code, report = diff(tmp_path)
     assert code == 0
     assert report["added"] == [] and report["removed"] == []
-    assert [(c["principal"], c["action"], c["target"], c["before"], c["after"]) for c in report["changed"]] == [
+    assert [
+        (c["principal"], c["action"], c["target"], c["before"], c["after"])
+        for c in report["changed"]
+    ] == [
         (
             ALICE,
             "sts:AssumeRole",
@@ -132,7 +156,9 @@ def test_a_new_condition_is_a_changed_grant_with_before_and_after(tmp_path: Path
             {"certainty": "definite", "conditions": [], "except": []},
             {
                 "certainty": "conditional",
-                "conditions": [{"operator": "Bool", "key": "aws:MultiFactorAuthPresent", "values": ["true"]}],
+                "conditions": [
+                    {"operator": "Bool", "key": "aws:MultiFactorAuthPresent", "values": ["true"]}
+                ],
                 "except": [],
             },
         )
@@ -143,14 +169,33 @@ def test_markdown_diff_lists_exactly_the_added_grant(tmp_path: Path) -> None:
     write_tree(tmp_path / "base", [ALICE])
     write_tree(tmp_path / "head", [ALICE, PARTNER])
     out = tmp_path / "diff.md"
-    code = run(["diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"), "--root", str(tmp_path),
-                "--account-id", ACCOUNT, "--format", "markdown", "-o", str(out)])
+    code = run(
+        [
+            "diff",
+            "--base",
+            str(tmp_path / "base"),
+            str(tmp_path / "head"),
+            "--root",
+            str(tmp_path),
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            "markdown",
+            "-o",
+            str(out),
+        ]
+    )
     text = out.read_text(encoding="utf-8")
     assert code == 1
     assert "**1 new credential grant, 0 removed — fails fail-on: high**" in text
-    rows = [line for line in text.splitlines() if line.startswith("| added") or line.startswith("| removed")]
+    rows = [
+        line
+        for line in text.splitlines()
+        if line.startswith("| added") or line.startswith("| removed")
+    ]
     assert rows == [
-        f"| added | `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | head/template.yaml:14 |"
+        f"| added | `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) "
+        "| head/template.yaml:14 |"
     ]
 
 
@@ -158,8 +203,22 @@ def test_markdown_diff_of_identical_trees_says_nothing_changed(tmp_path: Path) -
     write_tree(tmp_path / "base", [ALICE])
     write_tree(tmp_path / "head", [ALICE])
     out = tmp_path / "diff.md"
-    code = run(["diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"), "--root", str(tmp_path),
-                "--account-id", ACCOUNT, "--format", "markdown", "-o", str(out)])
+    code = run(
+        [
+            "diff",
+            "--base",
+            str(tmp_path / "base"),
+            str(tmp_path / "head"),
+            "--root",
+            str(tmp_path),
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            "markdown",
+            "-o",
+            str(out),
+        ]
+    )
     text = out.read_text(encoding="utf-8")
     assert code == 0
     assert "**0 new credential grants, 0 removed — passes fail-on: high**" in text
@@ -168,11 +227,15 @@ def test_markdown_diff_of_identical_trees_says_nothing_changed(tmp_path: Path) -
 
 def test_an_unreadable_base_is_exit_2_with_its_error(tmp_path: Path) -> None:
     (tmp_path / "base").mkdir()
-    (tmp_path / "base" / "template.yaml").write_text("AWSTemplateFormatVersion: [unclosed\n", encoding="utf-8")
+    (tmp_path / "base" / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: [unclosed\n", encoding="utf-8"
+    )
     write_tree(tmp_path / "head", [ALICE])
     code, report = diff(tmp_path)
     assert code == 2
-    assert [(d["level"], d["message"].startswith("in base: ")) for d in report["diagnostics"]] == [("error", True)]
+    assert [(d["level"], d["message"].startswith("in base: ")) for d in report["diagnostics"]] == [
+        ("error", True)
+    ]
 
 
 # --- git revisions ---------------------------------------------------------------------------
@@ -181,7 +244,10 @@ def test_an_unreadable_base_is_exit_2_with_its_error(tmp_path: Path) -> None:
 def git(repo: Path, *args: str) -> str:
     done = subprocess.run(
         ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     return done.stdout.strip()
 
@@ -203,7 +269,9 @@ def _leftover_worktrees() -> list[str]:
     return sorted(p.name for p in Path(tempfile.gettempdir()).glob("credmint-base-*"))
 
 
-def test_git_revision_base_is_analysed_in_a_worktree_that_is_removed(repo: Path, tmp_path: Path) -> None:
+def test_git_revision_base_is_analysed_in_a_worktree_that_is_removed(
+    repo: Path, tmp_path: Path
+) -> None:
     before = _leftover_worktrees()
     code, report = run_json(["diff", "--base", "HEAD", str(repo / "infra")], tmp_path / "diff.json")
     assert code == 1
@@ -229,14 +297,18 @@ def test_a_path_new_in_head_has_an_empty_base(repo: Path, tmp_path: Path) -> Non
     ]
 
 
-def test_a_missing_revision_is_exit_2_with_a_clear_error(repo: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_missing_revision_is_exit_2_with_a_clear_error(
+    repo: Path, capsys: pytest.CaptureFixture
+) -> None:
     code = run(["diff", "--base", "no-such-branch", str(repo / "infra"), "--format", "json"])
     assert code == 2
     assert "revision 'no-such-branch' is not in the repository" in capsys.readouterr().err
     assert git(repo, "worktree", "list", "--porcelain").count("worktree ") == 1
 
 
-def test_a_shallow_clone_says_to_fetch_the_history(repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_a_shallow_clone_says_to_fetch_the_history(
+    repo: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     git(repo, "commit", "-qam", "second")
     clone = tmp_path / "clone"
     git(tmp_path, "clone", "-q", "--depth", "1", f"file://{repo}", str(clone))
@@ -265,7 +337,11 @@ def test_prior_state_base_compares_a_plan_with_its_prior_state(tmp_path: Path) -
         (BOB, "sts:GetSessionToken", BOB),
     ]
     assert [(g["principal"], g["action"], g["target"]) for g in report["removed"]] == [
-        (f"arn:aws:iam::{ACCOUNT}:user/carol", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/legacy")
+        (
+            f"arn:aws:iam::{ACCOUNT}:user/carol",
+            "sts:AssumeRole",
+            f"arn:aws:iam::{ACCOUNT}:role/legacy",
+        )
     ]
 
 

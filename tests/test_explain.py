@@ -15,7 +15,20 @@ MFA = [{"operator": "Bool", "key": "aws:MultiFactorAuthPresent", "values": ["tru
 
 def explain(tmp_path: Path, *argv: str, fmt: str = "json") -> tuple[int, str]:
     out = tmp_path / f"explain.{fmt}"
-    code = run(["explain", *argv, "--root", str(tmp_path), "--account-id", ACCOUNT, "--format", fmt, "-o", str(out)])
+    code = run(
+        [
+            "explain",
+            *argv,
+            "--root",
+            str(tmp_path),
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+        ]
+    )
     return code, out.read_text(encoding="utf-8") if out.exists() else ""
 
 
@@ -33,15 +46,27 @@ def test_chain_to_a_target_names_every_hop_with_its_lines_and_conditions(tmp_pat
                 "certainty": "conditional",
                 "hops": [
                     {
-                        "principal": ALICE, "action": "sts:AssumeRole", "target": DEPLOY,
-                        "certainty": "conditional", "conditions": MFA, "except": [],
-                        "reasons": ["trust policy of role/deploy allows user/alice (t/template.yaml:14)"],
+                        "principal": ALICE,
+                        "action": "sts:AssumeRole",
+                        "target": DEPLOY,
+                        "certainty": "conditional",
+                        "conditions": MFA,
+                        "except": [],
+                        "reasons": [
+                            "trust policy of role/deploy allows user/alice (t/template.yaml:14)"
+                        ],
                         "sources": [{"file": "t/template.yaml", "line": 14}],
                     },
                     {
-                        "principal": DEPLOY, "action": "sts:AssumeRole", "target": ADMIN,
-                        "certainty": "definite", "conditions": [], "except": [],
-                        "reasons": ["trust policy of role/admin allows role/deploy (t/template.yaml:28)"],
+                        "principal": DEPLOY,
+                        "action": "sts:AssumeRole",
+                        "target": ADMIN,
+                        "certainty": "definite",
+                        "conditions": [],
+                        "except": [],
+                        "reasons": [
+                            "trust policy of role/admin allows role/deploy (t/template.yaml:28)"
+                        ],
                         "sources": [{"file": "t/template.yaml", "line": 28}],
                     },
                 ],
@@ -94,18 +119,22 @@ def test_no_chain_is_said_plainly(tmp_path: Path) -> None:
         ("111111111111:role/a", "'111111111111:role/a' names no principal or target"),
     ],
 )
-def test_an_unknown_principal_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture, principal: str,
-                                         message: str) -> None:
+def test_an_unknown_principal_is_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture, principal: str, message: str
+) -> None:
     tree = write_tree(tmp_path / "t", [ALICE])
     code, _ = explain(tmp_path, principal, str(tree))
     assert code == 2
     assert message in capsys.readouterr().err
 
 
-def test_an_ambiguous_suffix_lists_the_candidates(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+def test_an_ambiguous_suffix_lists_the_candidates(
+    tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
     tree = write_tree(tmp_path / "t", [ALICE, PARTNER, "arn:aws:iam::333333333333:root"])
     code, _ = explain(tmp_path, "root", str(tree))
     assert code == 2
-    assert "'root' is ambiguous: arn:aws:iam::222222222222:root, arn:aws:iam::333333333333:root" in (
-        capsys.readouterr().err
+    assert (
+        "'root' is ambiguous: arn:aws:iam::222222222222:root, arn:aws:iam::333333333333:root"
+        in (capsys.readouterr().err)
     )

@@ -1,5 +1,5 @@
-"""`credmint github-action` (issue 7 §1, §4): driven with a fake GITHUB_* environment, event payload,
-output and summary files, and a local fake REST API (including a fork's 403)."""
+"""`credmint github-action` (issue 7 §1, §4): driven with a fake GITHUB_* environment, event
+payload, output and summary files, and a local fake REST API (including a fork's 403)."""
 
 from __future__ import annotations
 
@@ -53,7 +53,9 @@ class Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length)) if length else None
-        self.server.requests.append((self.command, self.path, self.headers.get("Authorization", ""), body))
+        self.server.requests.append(
+            (self.command, self.path, self.headers.get("Authorization", ""), body)
+        )
         if self.server.status is not None:
             self._answer(self.server.status, {"message": "Resource not accessible by integration"})
         elif self.command == "GET":
@@ -72,7 +74,9 @@ class Handler(BaseHTTPRequestHandler):
 @pytest.fixture
 def api() -> Iterator[FakeApi]:
     server = FakeApi()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+    )
     thread.start()
     yield server
     server.shutdown()
@@ -81,8 +85,13 @@ def api() -> Iterator[FakeApi]:
 
 
 def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-                          cwd=repo, capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout.strip()
 
 
@@ -98,7 +107,9 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> 
     base = git(repo, "rev-parse", "HEAD")
     write_tree(repo / "infra", [ALICE, PARTNER])
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": "f00d"}}}))
+    event.write_text(
+        json.dumps({"pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": "f00d"}}})
+    )
     monkeypatch.chdir(repo)
     for name in list(os.environ):
         if name.startswith(("GITHUB_", "INPUT_", "CREDMINT_")):
@@ -143,13 +154,20 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
     summary = (workspace / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith(MARKER + "\n")
     assert "**1 new credential grant, 0 removed — fails fail-on: high**" in summary
-    assert "[infra/template.yaml:14](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)" in summary
+    assert (
+        "[infra/template.yaml:14](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)"
+        in summary
+    )
     stdout = capsys.readouterr().out.splitlines()
     assert stdout[0] == (
         "::error file=infra/template.yaml,line=14,"
-        "title=CM105 Cross-account trust without ExternalId or organisation condition::" + CM105_MESSAGE
+        "title=CM105 Cross-account trust without ExternalId or organisation condition::"
+        + CM105_MESSAGE
     )
-    assert stdout[-2:] == ["credmint: PR comment created", "credmint: 1 new credential grant, 0 removed — fails fail-on: high"]
+    assert stdout[-2:] == [
+        "credmint: PR comment created",
+        "credmint: 1 new credential grant, 0 removed — fails fail-on: high",
+    ]
     diff = json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
     assert [(g["principal"], g["target"]) for g in diff["added"]] == [(PARTNER, DEPLOY)]
     sarif = json.loads((workspace / "credmint.sarif").read_text(encoding="utf-8"))
@@ -171,11 +189,15 @@ def test_the_comment_is_sticky(workspace: Path, api: FakeApi) -> None:
     ]
 
 
-def test_comment_new_always_posts(workspace: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_comment_new_always_posts(
+    workspace: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
+) -> None:
     api.comments = [{"id": 99, "body": MARKER}]
     monkeypatch.setenv("INPUT_COMMENT", "new")
     assert main(["github-action"]) == 1
-    assert [(m, p) for m, p, _, _ in api.requests] == [("POST", "/repos/octo/infra/issues/7/comments")]
+    assert [(m, p) for m, p, _, _ in api.requests] == [
+        ("POST", "/repos/octo/infra/issues/7/comments")
+    ]
 
 
 def test_a_fork_token_403_is_a_warning_and_keeps_summary_and_annotations(
@@ -199,8 +221,13 @@ def test_comment_off_and_diff_off_scan_without_any_request(
     assert main(["github-action"]) == 0
     assert api.requests == []
     assert outputs(workspace) | {"sarif-file": "", "report-json": ""} == {
-        "new-grants": "4", "removed-grants": "0", "uncertain": "1", "total-grants": "4", "exit-code": "0",
-        "sarif-file": "", "report-json": "",
+        "new-grants": "4",
+        "removed-grants": "0",
+        "uncertain": "1",
+        "total-grants": "4",
+        "exit-code": "0",
+        "sarif-file": "",
+        "report-json": "",
     }
     assert "grants" in json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
 
@@ -231,7 +258,7 @@ def test_a_base_missing_from_a_shallow_checkout_fails_closed(
 ) -> None:
     monkeypatch.setenv("INPUT_BASE_REF", "0" * 40)
     assert main(["github-action"]) == 2
-    assert "::error::credmint: revision '0000000000000000000000000000000000000000' is not in the repository" in (
+    assert f"::error::credmint: revision '{'0' * 40}' is not in the repository" in (
         capsys.readouterr().out
     )
 
@@ -257,7 +284,9 @@ def test_prior_state_diffs_the_plan_input(workspace: Path, monkeypatch: pytest.M
     monkeypatch.setenv("INPUT_COMMENT", "off")
     assert main(["github-action"]) == 0
     assert {k: v for k, v in outputs(workspace).items() if k.endswith("grants")} == {
-        "new-grants": "4", "removed-grants": "1", "total-grants": "5",
+        "new-grants": "4",
+        "removed-grants": "1",
+        "total-grants": "5",
     }
 
 

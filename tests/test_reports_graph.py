@@ -43,8 +43,23 @@ digraph credmint {
 def render(tmp_path: Path, fmt: str, *extra: str) -> tuple[int, str]:
     tree = write_tree(tmp_path / "t", [ALICE, PARTNER])
     out = tmp_path / f"graph.{fmt}"
-    code = run(["scan", str(tree), "--root", str(tmp_path), "--account-id", ACCOUNT, "--fail-on", "none",
-                "--format", fmt, "-o", str(out), *extra])
+    code = run(
+        [
+            "scan",
+            str(tree),
+            "--root",
+            str(tmp_path),
+            "--account-id",
+            ACCOUNT,
+            "--fail-on",
+            "none",
+            "--format",
+            fmt,
+            "-o",
+            str(out),
+            *extra,
+        ]
+    )
     return code, out.read_text(encoding="utf-8")
 
 
@@ -59,7 +74,9 @@ def test_dot_whole_graph(tmp_path: Path) -> None:
 def test_focus_on_a_principal_keeps_what_it_reaches(tmp_path: Path) -> None:
     code, text = render(tmp_path, "mermaid", "--focus", "user/alice")
     assert code == 0
-    assert text == """\
+    assert (
+        text
+        == """\
 flowchart LR
   n0["111111111111:role/admin"]
   n1["111111111111:role/deploy"]
@@ -67,6 +84,7 @@ flowchart LR
   n1 ==>|"AssumeRole · definite"| n0
   n2 ==>|"AssumeRole · definite"| n1
 """
+    )
 
 
 def test_focus_on_a_target_keeps_what_reaches_it(tmp_path: Path) -> None:
@@ -81,7 +99,9 @@ def test_focus_on_a_target_keeps_what_reaches_it(tmp_path: Path) -> None:
 
 def test_focus_on_nothing_known_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
     tree = write_tree(tmp_path / "t", [ALICE])
-    code = run(["scan", str(tree), "--root", str(tmp_path), "--format", "dot", "--focus", "role/nobody"])
+    code = run(
+        ["scan", str(tree), "--root", str(tmp_path), "--format", "dot", "--focus", "role/nobody"]
+    )
     assert code == 2
     assert "'role/nobody' names no principal or target" in capsys.readouterr().err
 
@@ -94,7 +114,11 @@ def test_focus_needs_a_graph_format(tmp_path: Path, capsys: pytest.CaptureFixtur
 
 @pytest.mark.parametrize(
     ("raw", "escaped"),
-    [('role/"x"', "role/#quot;x#quot;"), ("a<b>&c", "a#lt;b#gt;#amp;c"), ("{var.x}|#", "{var.x}#124;#35;")],
+    [
+        ('role/"x"', "role/#quot;x#quot;"),
+        ("a<b>&c", "a#lt;b#gt;#amp;c"),
+        ("{var.x}|#", "{var.x}#124;#35;"),
+    ],
 )
 def test_mermaid_labels_are_entity_escaped(raw: str, escaped: str) -> None:
     assert escape(raw) == escaped

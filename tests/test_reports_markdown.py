@@ -19,7 +19,9 @@ IGNORE_PARTNER = """\
 
 
 def analyse(tmp_path: Path, *argv: str):
-    subject, _ = evaluate(build_parser().parse_args([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT]))
+    subject, _ = evaluate(
+        build_parser().parse_args([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT])
+    )
     return subject
 
 
@@ -34,14 +36,19 @@ def test_scan_markdown_has_marker_verdict_table_and_graph(tmp_path: Path) -> Non
     assert lines[0] == "<!-- credmint-report -->"
     assert "**4 credential grants, 1 finding — fails fail-on: high**" in lines
     assert "| who | can mint for | how | certainty | severity | file:line |" in lines
-    assert f"| `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | t/template.yaml:14 |" in lines
+    assert (
+        f"| `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | t/template.yaml:14 |"
+        in lines
+    )
     assert "<details><summary>Graph of the grants (3 edges)</summary>" in lines
     assert "```mermaid" in lines and "</details>" in lines
 
 
 def test_file_lines_link_to_the_blob_when_a_link_base_is_given(tmp_path: Path) -> None:
     write_tree(tmp_path / "t", [ALICE])
-    text = markdown.render(analyse(tmp_path, "scan", str(tmp_path / "t")), link_base="https://github.com/o/r/blob/abc")
+    text = markdown.render(
+        analyse(tmp_path, "scan", str(tmp_path / "t")), link_base="https://github.com/o/r/blob/abc"
+    )
     assert "[t/template.yaml:14](https://github.com/o/r/blob/abc/t/template.yaml#L14)" in text
 
 
@@ -59,14 +66,19 @@ def test_diff_verdict_counts_changes(tmp_path: Path) -> None:
     diff = analyse(tmp_path, "diff", "--base", str(tmp_path / "base"), str(tmp_path / "head"))
     text = markdown.render(diff)
     assert "**1 new credential grant, 0 removed, 1 changed — fails fail-on: high**" in text
-    assert f"| changed | `{ALICE}` | `{DEPLOY}` | AssumeRole | conditional → definite | — | head/template.yaml:14 |" in text
+    assert (
+        f"| changed | `{ALICE}` | `{DEPLOY}` | AssumeRole | conditional → definite | — "
+        "| head/template.yaml:14 |" in text
+    )
     assert "#### New role chains" in text
     assert "<details><summary>Graph of the changed grants (2 edges)</summary>" in text
 
 
 def test_input_errors_fail_the_verdict(tmp_path: Path) -> None:
     (tmp_path / "t").mkdir()
-    (tmp_path / "t" / "template.yaml").write_text("AWSTemplateFormatVersion: [unclosed\n", encoding="utf-8")
+    (tmp_path / "t" / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: [unclosed\n", encoding="utf-8"
+    )
     text = markdown.render(analyse(tmp_path, "scan", str(tmp_path / "t")))
     assert "**0 credential grants, 0 findings — fails: 1 input error**" in text
 
@@ -83,7 +95,9 @@ def test_a_large_report_is_trimmed_below_the_comment_limit(tmp_path: Path) -> No
 
 def test_the_summary_keeps_a_capped_mermaid_graph(tmp_path: Path) -> None:
     write_tree(tmp_path / "t", many_accounts(600))
-    summary = markdown.render(analyse(tmp_path, "scan", str(tmp_path / "t")), limit=markdown.SUMMARY_LIMIT)
+    summary = markdown.render(
+        analyse(tmp_path, "scan", str(tmp_path / "t")), limit=markdown.SUMMARY_LIMIT
+    )
     assert len(summary.encode("utf-8")) < 1024 * 1024
     graph = summary.split("```mermaid\n", 1)[1].split("```", 1)[0]
     edges = [line for line in graph.splitlines() if "|" in line and "-" in line]
@@ -97,6 +111,17 @@ def test_markdown_is_byte_identical_across_runs(tmp_path: Path) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
     outs = []
     for name in ("a.md", "b.md"):
-        run(["scan", str(tmp_path / "t"), "--root", str(tmp_path), "--format", "markdown", "-o", str(tmp_path / name)])
+        run(
+            [
+                "scan",
+                str(tmp_path / "t"),
+                "--root",
+                str(tmp_path),
+                "--format",
+                "markdown",
+                "-o",
+                str(tmp_path / name),
+            ]
+        )
         outs.append((tmp_path / name).read_bytes())
     assert outs[0] == outs[1]

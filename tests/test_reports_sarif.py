@@ -15,7 +15,9 @@ from analyzer.reports.sarif import result_for
 from analyzer.rules import RULES, Finding, Severity
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, run, write_tree
 
-SCHEMA = json.loads((Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+SCHEMA = json.loads(
+    (Path(__file__).parent / "data" / "sarif-schema-2.1.0.json").read_text(encoding="utf-8")
+)
 SEVERITIES = {"critical": "9.5", "high": "8.0", "medium": "5.5", "low": "3.0"}
 IGNORE_PARTNER = """\
     Metadata:
@@ -27,7 +29,19 @@ IGNORE_PARTNER = """\
 
 def sarif(tmp_path: Path, *argv: str) -> tuple[int, dict, str]:
     out = tmp_path / "credmint.sarif"
-    code = run([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT, "--format", "sarif", "-o", str(out)])
+    code = run(
+        [
+            *argv,
+            "--root",
+            str(tmp_path),
+            "--account-id",
+            ACCOUNT,
+            "--format",
+            "sarif",
+            "-o",
+            str(out),
+        ]
+    )
     text = out.read_text(encoding="utf-8")
     return code, json.loads(text), text
 
@@ -46,7 +60,12 @@ def test_scan_sarif_validates_and_locates_the_finding(tmp_path: Path) -> None:
     assert run_["tool"]["driver"]["rules"][result["ruleIndex"]]["id"] == "CM105"
     assert result["level"] == "error"
     assert result["locations"] == [
-        {"physicalLocation": {"artifactLocation": {"uri": "t/template.yaml"}, "region": {"startLine": 14}}}
+        {
+            "physicalLocation": {
+                "artifactLocation": {"uri": "t/template.yaml"},
+                "region": {"startLine": 14},
+            }
+        }
     ]
     assert result["relatedLocations"] == []
     assert result["properties"] == {"severity": "high", "principal": PARTNER, "target": DEPLOY}
@@ -72,7 +91,9 @@ def test_suppressed_findings_stay_as_suppressed_results(tmp_path: Path) -> None:
     assert code == 0
     (result,) = log["runs"][0]["results"]
     assert result["ruleId"] == "CM105"
-    assert result["suppressions"] == [{"kind": "inSource", "status": "accepted", "justification": "partner audit role"}]
+    assert result["suppressions"] == [
+        {"kind": "inSource", "status": "accepted", "justification": "partner audit role"}
+    ]
 
 
 def test_diff_sarif_holds_only_introduced_findings(tmp_path: Path) -> None:
@@ -88,23 +109,49 @@ def test_diff_sarif_holds_only_introduced_findings(tmp_path: Path) -> None:
 
 def test_sarif_is_byte_identical_across_runs(tmp_path: Path) -> None:
     write_tree(tmp_path / "t", [ALICE, PARTNER])
-    assert sarif(tmp_path, "scan", str(tmp_path / "t"))[2] == sarif(tmp_path, "scan", str(tmp_path / "t"))[2]
+    assert (
+        sarif(tmp_path, "scan", str(tmp_path / "t"))[2]
+        == sarif(tmp_path, "scan", str(tmp_path / "t"))[2]
+    )
 
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
 def test_related_locations_are_the_grants_other_sources(rule) -> None:
     trust, policy = Source(file="infra/iam.tf", line=21), Source(file="infra/iam.tf", line=40)
-    grant = Grant(principal=ALICE, principal_type=PrincipalType.USER, action=Action.ASSUME_ROLE, target=DEPLOY,
-                  certainty=Certainty.DEFINITE, sources=(trust, policy, trust))
-    finding = Finding(rule=rule.id, severity=Severity.LOW, title=rule.title, message="m", principal=ALICE,
-                      target=DEPLOY, source=trust)
+    grant = Grant(
+        principal=ALICE,
+        principal_type=PrincipalType.USER,
+        action=Action.ASSUME_ROLE,
+        target=DEPLOY,
+        certainty=Certainty.DEFINITE,
+        sources=(trust, policy, trust),
+    )
+    finding = Finding(
+        rule=rule.id,
+        severity=Severity.LOW,
+        title=rule.title,
+        message="m",
+        principal=ALICE,
+        target=DEPLOY,
+        source=trust,
+    )
     result = result_for(finding, [grant], None)
     assert result["level"] == "note"
     assert result["locations"][0]["physicalLocation"]["region"] == {"startLine": 21}
     assert result["relatedLocations"] == [
-        {"id": 1, "physicalLocation": {"artifactLocation": {"uri": "infra/iam.tf"}, "region": {"startLine": 40}},
-         "message": {"text": "also involved"}}
+        {
+            "id": 1,
+            "physicalLocation": {
+                "artifactLocation": {"uri": "infra/iam.tf"},
+                "region": {"startLine": 40},
+            },
+            "message": {"text": "also involved"},
+        }
     ]
     jsonschema.validate(
-        {"version": "2.1.0", "runs": [{"tool": {"driver": {"name": "credmint"}}, "results": [result]}]}, SCHEMA
+        {
+            "version": "2.1.0",
+            "runs": [{"tool": {"driver": {"name": "credmint"}}, "results": [result]}],
+        },
+        SCHEMA,
     )

@@ -13,11 +13,15 @@ from analyzer.cli import build_parser, evaluate
 from analyzer.reports import diff_text, text
 from cfn_trees import ACCOUNT, ALICE, PARTNER, write_tree
 
-IGNORE_PARTNER = "    Metadata:\n      credmint:\n        ignore:\n          - {rule: CM105, reason: partner audit}\n"
+IGNORE_PARTNER = (
+    "    Metadata:\n      credmint:\n        ignore:\n          - {rule: CM105, reason: x}\n"
+)
 
 
 def analyse(tmp_path: Path, *argv: str):
-    return evaluate(build_parser().parse_args([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT]))[0]
+    return evaluate(
+        build_parser().parse_args([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT])
+    )[0]
 
 
 def test_scan_text_fits_80_columns_and_lists_suppressed_findings(tmp_path: Path) -> None:

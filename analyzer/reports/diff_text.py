@@ -15,8 +15,14 @@ GREEN, RED, YELLOW, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[0m"
 
 
 def _wrap(text: str, indent: str) -> list[str]:
-    return textwrap.wrap(text, WIDTH, initial_indent=indent, subsequent_indent=indent + "  ",
-                         break_long_words=True, break_on_hyphens=False) or [indent]
+    return textwrap.wrap(
+        text,
+        WIDTH,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent]
 
 
 def _paint(lines: list[str], colour: str, color: bool) -> list[str]:
@@ -26,12 +32,15 @@ def _paint(lines: list[str], colour: str, color: bool) -> list[str]:
 def _grant(mark: str, grant: Grant, detail: str) -> list[str]:
     lines = _wrap(f"{mark} {grant.principal}", "")
     lines += _wrap(f"{grant.action.value} -> {grant.target} ({detail})", "    ")
-    lines += _wrap("at: " + ", ".join(str(s) for s in grant.sources), "    ") if grant.sources else []
+    lines += (
+        _wrap("at: " + ", ".join(str(s) for s in grant.sources), "    ") if grant.sources else []
+    )
     return lines
 
 
 def verdict(diff: Diff) -> str:
-    return f"credmint diff: {len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
+    counts = f"{len(diff.added)} added, {len(diff.removed)} removed, {len(diff.changed)} changed"
+    return f"credmint diff: {counts}"
 
 
 def render(diff: Diff, *, color: bool = False) -> str:
@@ -54,7 +63,9 @@ def render(diff: Diff, *, color: bool = False) -> str:
     if diff.suppressed:
         out += ["", f"Suppressed findings: {len(diff.suppressed)}"]
         for s in diff.suppressed:
-            out += _wrap(f"{s.finding.rule} {s.finding.principal} -> {s.finding.target}: {s.reason}", "  ")
+            out += _wrap(
+                f"{s.finding.rule} {s.finding.principal} -> {s.finding.target}: {s.reason}", "  "
+            )
     if diff.diagnostics:
         out += ["", "Diagnostics:"]
         for d in diff.diagnostics:

@@ -11,7 +11,14 @@ from typing import Union
 from analyzer.diff import Diff
 from analyzer.model import Certainty
 from analyzer.report import Report
-from analyzer.reports.edges import ADDED, CHANGED, REMOVED, error_comments, select_edges, short_label
+from analyzer.reports.edges import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    error_comments,
+    select_edges,
+    short_label,
+)
 
 STYLES = {Certainty.DEFINITE: "bold", Certainty.CONDITIONAL: "solid", Certainty.UNCERTAIN: "dashed"}
 COLOURS = {ADDED: "forestgreen", REMOVED: "red3", CHANGED: "darkgoldenrod"}
@@ -29,11 +36,15 @@ def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
     lines += [f"  {quote(n)} [label={quote(short_label(n))}];" for n in nodes]
     for edge in edges:
         grant = edge.grant
-        label = f"{grant.action.value}\n{grant.certainty.value}" + (f"\n{edge.change}" if edge.change else "")
+        label = f"{grant.action.value}\n{grant.certainty.value}" + (
+            f"\n{edge.change}" if edge.change else ""
+        )
         attributes = [f"label={quote(label)}", f"style={STYLES[grant.certainty]}"]
         if edge.change:
             attributes.append(f"color={COLOURS[edge.change]}")
-        lines.append(f"  {quote(grant.principal)} -> {quote(grant.target)} [{', '.join(attributes)}];")
+        lines.append(
+            f"  {quote(grant.principal)} -> {quote(grant.target)} [{', '.join(attributes)}];"
+        )
     lines += error_comments(subject, "//").splitlines()
     lines.append("}")
     return "\n".join(lines) + "\n"

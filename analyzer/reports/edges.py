@@ -55,8 +55,10 @@ def _through(edges: list[Edge], focus: str) -> list[Edge]:
     after = nx.descendants(graph, node) | {node}
     before = nx.ancestors(graph, node) | {node}
     return [
-        e for e in edges
-        if {e.grant.principal, e.grant.target} <= after or {e.grant.principal, e.grant.target} <= before
+        e
+        for e in edges
+        if {e.grant.principal, e.grant.target} <= after
+        or {e.grant.principal, e.grant.target} <= before
     ]
 
 
@@ -71,7 +73,9 @@ def short_label(identity: str) -> str:
 def error_comments(subject: Union[Report, Diff], marker: str) -> str:
     """Error diagnostics as comment lines (`%%` in Mermaid, `//` in DOT): a graph of the readable
     inputs must not look complete when an input could not be read (CONTRACT.md)."""
-    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    diagnostics = (
+        subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    )
     lines = [
         f"{marker} error: {d.file}:{d.line}: {' '.join(d.message.split())}"
         for d in diagnostics

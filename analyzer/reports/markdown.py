@@ -52,7 +52,9 @@ def _where(source: Source, link_base: str | None) -> str:
 
 def _gate(subject: Subject) -> str:
     report = subject if isinstance(subject, Report) else subject.head
-    diagnostics = report.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    diagnostics = (
+        report.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    )
     errors = sum(1 for d in diagnostics if d.level is DiagnosticLevel.ERROR)
     if errors:
         return f"fails: {_plural(errors, 'input error')}"
@@ -67,7 +69,9 @@ def verdict(subject: Subject) -> str:
         grants = len(subject.analysis.grants)
         head = f"{_plural(grants, 'credential grant')}, {_plural(len(subject.findings), 'finding')}"
     else:
-        head = f"{_plural(len(subject.added), 'new credential grant')}, {len(subject.removed)} removed"
+        head = (
+            f"{_plural(len(subject.added), 'new credential grant')}, {len(subject.removed)} removed"
+        )
         if subject.changed:
             head += f", {len(subject.changed)} changed"
     return f"{head} — {_gate(subject)}"
@@ -81,26 +85,43 @@ def _severity(grant: Grant, findings: Sequence[Finding]) -> str:
     return f"{worst.severity.value} ({', '.join(sorted({f.rule for f in mine}))})"
 
 
-def _row(change: str | None, grant: Grant, certainty: str, findings: Sequence[Finding], link: str | None) -> str:
+def _row(
+    change: str | None, grant: Grant, certainty: str, findings: Sequence[Finding], link: str | None
+) -> str:
     sources = ", ".join(_where(s, link) for s in grant.sources[:SOURCES_PER_ROW])
     if len(grant.sources) > SOURCES_PER_ROW:
         sources += f" (+{len(grant.sources) - SOURCES_PER_ROW})"
-    cells = [_code(grant.principal), _code(grant.target), grant.action.value.removeprefix("sts:"),
-             certainty, _severity(grant, findings), sources or "—"]
+    cells = [
+        _code(grant.principal),
+        _code(grant.target),
+        grant.action.value.removeprefix("sts:"),
+        certainty,
+        _severity(grant, findings),
+        sources or "—",
+    ]
     return "| " + " | ".join(([change] if change else []) + cells) + " |"
 
 
 def _rows(subject: Subject, link: str | None) -> tuple[list[str], list[str]]:
     columns = ["who", "can mint for", "how", "certainty", "severity", "file:line"]
     if isinstance(subject, Report):
-        rows = [_row(None, g, g.certainty.value, subject.findings, link) for g in subject.analysis.grants]
+        rows = [
+            _row(None, g, g.certainty.value, subject.findings, link)
+            for g in subject.analysis.grants
+        ]
         return columns, rows
     findings = subject.findings
     rows = [_row("added", g, g.certainty.value, findings, link) for g in subject.added]
     # A removed grant's lines are the base's: a link to the head's blob would point elsewhere.
     rows += [_row("removed", g, g.certainty.value, findings, None) for g in subject.removed]
     rows += [
-        _row("changed", c.after, f"{c.before.certainty.value} → {c.after.certainty.value}", findings, link)
+        _row(
+            "changed",
+            c.after,
+            f"{c.before.certainty.value} → {c.after.certainty.value}",
+            findings,
+            link,
+        )
         for c in subject.changed
     ]
     return ["change", *columns], rows
@@ -127,21 +148,35 @@ def _graph(subject: Subject) -> list[str]:
         return []
     title = "Graph of the changed grants" if isinstance(subject, Diff) else "Graph of the grants"
     chart = render_edges(edges, max_edges=MERMAID_MAX_EDGES, max_chars=MERMAID_MAX_CHARS)
-    return ["", f"<details><summary>{title} ({_plural(len(edges), 'edge')})</summary>", "",
-            "```mermaid", chart.rstrip("\n"), "```", "", "</details>"]
+    return [
+        "",
+        f"<details><summary>{title} ({_plural(len(edges), 'edge')})</summary>",
+        "",
+        "```mermaid",
+        chart.rstrip("\n"),
+        "```",
+        "",
+        "</details>",
+    ]
 
 
 def _document(subject: Subject, link: str | None, cap: int | None, with_graph: bool) -> str:
     columns, rows = _rows(subject, link)
     out = [MARKER, "### credmint: who can mint AWS credentials", "", f"**{verdict(subject)}**"]
     if isinstance(subject, Diff):
-        out += ["", f"Base `{subject.base_ref}` ({_plural(len(subject.base.analysis.grants), 'grant')}), "
-                    f"head `{subject.head_ref}` ({_plural(len(subject.head.analysis.grants), 'grant')})."]
+        out += [
+            "",
+            f"Base `{subject.base_ref}` ({_plural(len(subject.base.analysis.grants), 'grant')}), "
+            f"head `{subject.head_ref}` ({_plural(len(subject.head.analysis.grants), 'grant')}).",
+        ]
     if rows:
         table = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *rows]
         out += ["", *_capped(table, None if cap is None else cap + 2, "grants")]
     if isinstance(subject, Diff):
-        chains = [f"- {_code(' → '.join([p.principal, *(h.target for h in p.hops)]))}" for p in subject.added_paths]
+        chains = [
+            f"- {_code(' → '.join([p.principal, *(h.target for h in p.hops)]))}"
+            for p in subject.added_paths
+        ]
         out += _section("New role chains", chains, cap, "chains")
     title = "Findings this change introduces" if isinstance(subject, Diff) else "Findings"
     out += _section(title, [_finding_line(f, link) for f in subject.findings], cap, "findings")
@@ -150,9 +185,15 @@ def _document(subject: Subject, link: str | None, cap: int | None, with_graph: b
         f"{_cell(s.reason)} ({_cell(s.origin)}{', expires ' + s.expires if s.expires else ''})"
         for s in subject.suppressed
     ]
-    out += _section(f"Suppressed findings ({len(suppressed)})", suppressed, cap, "suppressed findings")
-    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
-    notes = [f"- {d.level.value}: {_cell(f'{d.file}:{d.line}')}: {_cell(d.message)}" for d in diagnostics]
+    out += _section(
+        f"Suppressed findings ({len(suppressed)})", suppressed, cap, "suppressed findings"
+    )
+    diagnostics = (
+        subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    )
+    notes = [
+        f"- {d.level.value}: {_cell(f'{d.file}:{d.line}')}: {_cell(d.message)}" for d in diagnostics
+    ]
     out += _section("Diagnostics", notes, cap, "diagnostics")
     if with_graph:
         out += _graph(subject)

@@ -13,10 +13,22 @@ from typing import Union
 from analyzer.diff import Diff
 from analyzer.model import Certainty
 from analyzer.report import Report
-from analyzer.reports.edges import ADDED, CHANGED, REMOVED, Edge, error_comments, select_edges, short_label
+from analyzer.reports.edges import (
+    ADDED,
+    CHANGED,
+    REMOVED,
+    Edge,
+    error_comments,
+    select_edges,
+    short_label,
+)
 
 ARROWS = {Certainty.DEFINITE: "==>", Certainty.CONDITIONAL: "-->", Certainty.UNCERTAIN: "-.->"}
-CHANGE_STYLES = {ADDED: "stroke:#2da44e", REMOVED: "stroke:#cf222e,stroke-dasharray:4", CHANGED: "stroke:#bf8700"}
+CHANGE_STYLES = {
+    ADDED: "stroke:#2da44e",
+    REMOVED: "stroke:#cf222e,stroke-dasharray:4",
+    CHANGED: "stroke:#bf8700",
+}
 ESCAPES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;"}
 
 
@@ -30,8 +42,10 @@ def _edge_label(edge: Edge) -> str:
     return f"{edge.change} · {label}" if edge.change else label
 
 
-def render_edges(edges: list[Edge], *, max_edges: int | None = None, max_chars: int | None = None) -> str:
-    """The flowchart of `edges`, cut to the first `max_edges` and to under `max_chars` characters."""
+def render_edges(
+    edges: list[Edge], *, max_edges: int | None = None, max_chars: int | None = None
+) -> str:
+    """The flowchart of `edges`, cut to the first `max_edges` and under `max_chars` characters."""
     shown = edges if max_edges is None else edges[:max_edges]
     while True:
         text = _flowchart(shown, hidden=len(edges) - len(shown))
@@ -47,7 +61,10 @@ def _flowchart(edges: list[Edge], hidden: int) -> str:
     lines += [f'  {ids[n]}["{escape(short_label(n))}"]' for n in nodes]
     for edge in edges:
         arrow = ARROWS[edge.grant.certainty]
-        lines.append(f'  {ids[edge.grant.principal]} {arrow}|"{escape(_edge_label(edge))}"| {ids[edge.grant.target]}')
+        lines.append(
+            f'  {ids[edge.grant.principal]} {arrow}|"{escape(_edge_label(edge))}"| '
+            f"{ids[edge.grant.target]}"
+        )
     lines += [f"  linkStyle {i} {CHANGE_STYLES[e.change]}" for i, e in enumerate(edges) if e.change]
     if hidden:
         lines.append(f'  more["{hidden} more edges not shown"]')

@@ -24,8 +24,18 @@ from analyzer.suppressions import SuppressedFinding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/credmint/credmint"
-SECURITY_SEVERITY = {Severity.CRITICAL: "9.5", Severity.HIGH: "8.0", Severity.MEDIUM: "5.5", Severity.LOW: "3.0"}
-LEVELS = {Severity.CRITICAL: "error", Severity.HIGH: "error", Severity.MEDIUM: "warning", Severity.LOW: "note"}
+SECURITY_SEVERITY = {
+    Severity.CRITICAL: "9.5",
+    Severity.HIGH: "8.0",
+    Severity.MEDIUM: "5.5",
+    Severity.LOW: "3.0",
+}
+LEVELS = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "note",
+}
 
 
 def _rule_name(rule: Rule) -> str:
@@ -38,7 +48,10 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
         "name": _rule_name(rule),
         "shortDescription": {"text": rule.title},
         "fullDescription": {"text": rule.rationale},
-        "help": {"text": f"{rule.rationale} Fix: {rule.fix}", "markdown": f"{rule.rationale}\n\n**Fix:** {rule.fix}"},
+        "help": {
+            "text": f"{rule.rationale} Fix: {rule.fix}",
+            "markdown": f"{rule.rationale}\n\n**Fix:** {rule.fix}",
+        },
         "defaultConfiguration": {"level": LEVELS[rule.severity]},
         "properties": {
             "security-severity": SECURITY_SEVERITY[rule.severity],
@@ -48,7 +61,9 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
-def _location(source: Source, message: str | None = None, index: int | None = None) -> dict[str, Any]:
+def _location(
+    source: Source, message: str | None = None, index: int | None = None
+) -> dict[str, Any]:
     location: dict[str, Any] = {}
     if index is not None:
         location["id"] = index
@@ -65,7 +80,9 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256("|".join(finding.key).encode("utf-8")).hexdigest()[:32]
 
 
-def result_for(finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None) -> dict[str, Any]:
+def result_for(
+    finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None
+) -> dict[str, Any]:
     rule_index = next(i for i, rule in enumerate(RULES) if rule.id == finding.rule)
     related = [s for g in grants for s in g.sources if s != finding.source]
     result: dict[str, Any] = {
@@ -74,7 +91,9 @@ def result_for(finding: Finding, grants: Iterable[Grant], suppression: Suppresse
         "level": LEVELS[finding.severity],
         "message": {"text": f"{finding.title}: {finding.message}"},
         "locations": [_location(finding.source)] if finding.source else [],
-        "relatedLocations": [_location(s, "also involved", i) for i, s in enumerate(dict.fromkeys(related), 1)],
+        "relatedLocations": [
+            _location(s, "also involved", i) for i, s in enumerate(dict.fromkeys(related), 1)
+        ],
         "partialFingerprints": {"credmintFinding/v1": _fingerprint(finding)},
         "properties": {
             "severity": finding.severity.value,
@@ -84,7 +103,9 @@ def result_for(finding: Finding, grants: Iterable[Grant], suppression: Suppresse
     }
     if suppression is not None:
         kind = "inSource" if suppression.in_source else "external"
-        result["suppressions"] = [{"kind": kind, "status": "accepted", "justification": suppression.reason}]
+        result["suppressions"] = [
+            {"kind": kind, "status": "accepted", "justification": suppression.reason}
+        ]
     return result
 
 
@@ -111,7 +132,9 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
                     }
                 },
                 "invocations": [invocation(subject)],
-                "results": [result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries],
+                "results": [
+                    result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries
+                ],
             }
         ],
     }
@@ -120,7 +143,9 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
 def invocation(subject: Union[Report, Diff]) -> dict[str, Any]:
     """Inputs that could not be read, as tool notifications: code scanning shows a failed run
     instead of a clean one (CONTRACT.md: an unreadable input never passes silently)."""
-    diagnostics = subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    diagnostics = (
+        subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
+    )
     errors = [d for d in diagnostics if d.level is DiagnosticLevel.ERROR]
     return {
         "executionSuccessful": not errors,
@@ -128,10 +153,14 @@ def invocation(subject: Union[Report, Diff]) -> dict[str, Any]:
             {
                 "level": "error",
                 "message": {"text": d.message},
-                "locations": [{"physicalLocation": {
-                    "artifactLocation": {"uri": d.file},
-                    "region": {"startLine": max(d.line, 1)},
-                }}],
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": d.file},
+                            "region": {"startLine": max(d.line, 1)},
+                        }
+                    }
+                ],
             }
             for d in errors
         ],
