@@ -21,6 +21,7 @@ from analyzer.inventory import (
     Membership,
     ProviderKind,
     Source,
+    Text,
     Unknown,
 )
 from analyzer.managed import lookup
@@ -385,3 +386,59 @@ def test_hostile_nesting_is_an_error_not_a_crash(tmp_path):
     (tmp_path / "plan.json").write_text('{"format_version": "1.2", "planned_values": ' + deep + "}")
     (error,) = parse_plan(tmp_path / "plan.json", ParseContext(root=tmp_path)).diagnostics
     assert error.level is DiagnosticLevel.ERROR
+
+
+def one_resource_plan(tmp_path: Path, type_: str, after: dict, after_unknown: dict) -> Path:
+    address = f"{type_}.x"
+    change = {"actions": ["create"], "after": after, "after_unknown": after_unknown}
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {
+            "root_module": {
+                "resources": [
+                    {"address": address, "mode": "managed", "type": type_, "values": after}
+                ]
+            }
+        },
+        "resource_changes": [
+            {"address": address, "mode": "managed", "type": type_, "change": change}
+        ],
+        "configuration": {
+            "root_module": {
+                "resources": [
+                    {"address": address, "type": type_, "expressions": {k: {} for k in after}}
+                ]
+            }
+        },
+    }
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    return tmp_path / "plan.json"
+
+
+def test_name_prefix_gives_a_name_pattern(tmp_path):
+    path = one_resource_plan(
+        tmp_path,
+        "aws_iam_user",
+        {"name_prefix": "ci-", "path": "/"},
+        {"name": True, "arn": True},
+    )
+    (ci,) = parse_plan(path, ParseContext(root=tmp_path, account_id=ACCOUNT)).users
+    assert ci.name == Text(("ci-", Unknown("aws_iam_user.x.name", "name_prefix: generated suffix")))
+
+
+def test_configured_inline_policy_unknown_at_plan_time_stays_unknown(tmp_path):
+    trust = '{"Statement":[{"Action":"sts:AssumeRole","Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}]}'
+    path = one_resource_plan(
+        tmp_path,
+        "aws_iam_role",
+        {"name": "app", "path": "/", "assume_role_policy": trust, "inline_policy": None},
+        {"inline_policy": True, "managed_policy_arns": True, "arn": True},
+    )
+    (app,) = parse_plan(path, ParseContext(root=tmp_path, account_id=ACCOUNT)).roles
+    # The author sets inline_policy (the configuration names it): unknown, never empty.
+    (policy,) = app.inline_policies
+    assert policy.name == Unknown("aws_iam_role.x.inline_policy.name", "known after apply")
+    assert policy.document.unknown == Unknown(
+        "aws_iam_role.x.inline_policy.policy", "known after apply"
+    )
+    assert app.attachments == ()  # managed_policy_arns is not set by the author
