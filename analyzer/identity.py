@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Iterator, Sequence
 
 from analyzer.callers import Caller
@@ -118,12 +119,13 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
     if caller.type is not PrincipalType.USER:
         return
     action = Action.GET_FEDERATION_TOKEN.value
+    allows, carved = _not_resource_as_carve_outs(caller, action, partition)
     allowed: dict[str, bool] = {}
-    for item in _allowing(caller.identity, action, Effect.ALLOW):
+    for item in _allowing(allows, action, Effect.ALLOW):
         for resource in _resource_patterns(item, caller):
             for name, maybe in name_patterns(resource, caller.account, partition):
                 allowed[name] = allowed.get(name, True) and maybe
-    denied: dict[str, Labelled] = {}
+    denied: dict[str, Labelled] = dict(carved)
     for item in _allowing([*caller.identity, *(caller.boundary or ())], action, Effect.DENY):
         for resource in _resource_patterns(item, caller):
             for name, _ in name_patterns(resource, caller.account, partition):
@@ -132,7 +134,7 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
         target = federated_user_arn(caller.account, name, partition)
         request = Request(action=action, resource=target, context=caller.context)
         subject = f"sts:GetFederationToken on federated-user/{name}"
-        support = evaluate_set(_allows_only(caller.identity), request, subject=subject)
+        support = evaluate_set(allows, request, subject=subject)
         if support is None:
             continue
         if caller.boundary is not None:
@@ -152,7 +154,7 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
                 excepted.append(federated_user_arn(caller.account, denied_name, partition))
                 support = support & Support(
                     certainty=support.certainty,
-                    reasons=(f"{item.origin} denies {denied_name} ({item.statement.source})",),
+                    reasons=(f"{item.origin} {_carves(item)} {denied_name} ({item.statement.source})",),
                     sources=(item.statement.source,),
                 )
         if removed:
@@ -171,6 +173,33 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
             reasons=support.reasons,
             sources=support.sources,
         )
+
+
+def _not_resource_as_carve_outs(
+    caller: Caller, action: str, partition: str
+) -> tuple[list[Labelled], dict[str, Labelled]]:
+    """Allow statements with NotResource read as `*` minus the names they list (SEMANTICS.md §6).
+
+    Returns the caller's Allow statements so rewritten, and the names carved out, each with the
+    statement that carves it, to be listed in `except` like a Deny's.
+    """
+    allows: list[Labelled] = []
+    carved: dict[str, Labelled] = {}
+    for item in _allows_only(caller.identity):
+        statement = item.statement
+        if not statement.is_not_resource or action_truth(statement, action) is Tri.NO:
+            allows.append(item)
+            continue
+        for resource in _resources(item, caller):
+            for name, _ in name_patterns(resource, caller.account, partition):
+                carved.setdefault(name, item)
+        everything = replace(statement, resources=("*",), is_not_resource=False)
+        allows.append(replace(item, statement=everything))
+    return allows, carved
+
+
+def _carves(item: Labelled) -> str:
+    return "denies" if item.statement.effect is Effect.DENY else "leaves out (NotResource)"
 
 
 def _widest(allowed: dict[str, bool]) -> list[str]:
