@@ -103,10 +103,37 @@ def test_serverless_application_with_a_local_location_is_a_nested_stack(tmp_path
         "  App:\n    Type: AWS::Serverless::Application\n    Properties:\n"
         "      Location: app/template.yaml\n"
         "  Store:\n    Type: AWS::Serverless::Application\n    Properties:\n"
-        "      Location:\n        ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x\n"
+        "      Location:\n"
+        "        ApplicationId: arn:aws:serverlessrepo:us-east-1:1:applications/x\n"
         "        SemanticVersion: 1.0.0\n")
     inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
     assert [(role.address, role.name) for role in inventory.roles] == [("App.Inner", "inner")]
     assert [(d.line, d.message) for d in inventory.diagnostics] == [
         (7, "Store: nested stack template (not a string) is not a local file; its resources are "
             "not analysed and its outputs are unknown")]
+
+
+def test_stack_set_template_body_in_a_json_file_keeps_the_line_of_its_string(tmp_path):
+    import json
+
+    body = json.dumps({"Resources": {"R": {"Type": "AWS::IAM::Role", "Properties": {
+        "RoleName": "r", "AssumeRolePolicyDocument": {"Statement": []}}}}}, indent=1)
+    template = tmp_path / "template.json"
+    template.write_text('{"Resources": {\n "Set": {"Type": "AWS::CloudFormation::StackSet",\n'
+                        f'  "Properties": {{"TemplateBody": {json.dumps(body)}}}}}}}}}\n')
+    (role,) = parse_cloudformation(template, ParseContext(root=tmp_path)).roles
+    assert (role.address, role.source.line) == ("Set.R", 3)
+
+
+def test_cdk_nested_stack_points_at_its_synthesized_template(tmp_path):
+    template = tmp_path / "Parent.template.json"
+    template.write_text(
+        '{"Resources": {"NestedStackResource": {"Type": "AWS::CloudFormation::Stack",\n'
+        ' "Properties": {"TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::Region"},'
+        ' ".amazonaws.com/cdk-assets/abc.json"]]}},\n'
+        ' "Metadata": {"aws:asset:path": "ParentNested1A2B.nested.template.json"}}}}\n')
+    inventory = parse_cloudformation(template, ParseContext(root=tmp_path))
+    assert [(d.line, d.message) for d in inventory.diagnostics] == [
+        (1, "NestedStackResource: CDK nested stack ParentNested1A2B.nested.template.json: read "
+            "as a template of its own, without the parameters passed here; its outputs are "
+            "unknown")]

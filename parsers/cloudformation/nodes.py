@@ -7,7 +7,7 @@ They stay `dict`/`list` subclasses, so code that only reads data needs to know n
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 
 class CfnMap(dict):
@@ -60,16 +60,16 @@ def type_of(resource: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def shift_lines(node: object, offset: int) -> None:
-    """Move every position in a loaded tree down by `offset` lines (a template embedded in a
-    string of another file starts where the string does)."""
+def relocate_lines(node: object, place: Callable[[int], int]) -> None:
+    """Give every position in a loaded tree the line `place` maps it to (a template embedded in
+    a string of another file is written where the string is)."""
     if isinstance(node, CfnMap):
-        node.line += offset
-        node.key_lines = {key: line + offset for key, line in node.key_lines.items()}
+        node.line = place(node.line)
+        node.key_lines = {key: place(line) for key, line in node.key_lines.items()}
         for value in node.values():
-            shift_lines(value, offset)
+            relocate_lines(value, place)
     elif isinstance(node, CfnList):
-        node.line += offset
-        node.item_lines = [line + offset for line in node.item_lines]
+        node.line = place(node.line)
+        node.item_lines = [place(line) for line in node.item_lines]
         for item in node:
-            shift_lines(item, offset)
+            relocate_lines(item, place)

@@ -28,13 +28,14 @@ from analyzer.inventory import (
 from parsers.cloudformation.errors import TemplateError
 from parsers.cloudformation.intrinsics import Evaluator
 from parsers.cloudformation.loader import load_text, read
-from parsers.cloudformation.nodes import CfnMap, shift_lines, type_of
+from parsers.cloudformation.nodes import CfnMap, relocate_lines, type_of
 from parsers.cloudformation.resources import InventoryBuilder
 from parsers.cloudformation.sam import with_sam_roles
 from parsers.context import ParseContext
 
 MAX_NESTING = 8
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
+_BLOCK_SCALAR = re.compile(r"""TemplateBody["']?\s*:\s*[|>]""")
 _STACK = "AWS::CloudFormation::Stack"
 _STACK_SET = "AWS::CloudFormation::StackSet"
 _TEMPLATE_KEYS = {_STACK: "TemplateURL", "AWS::Serverless::Application": "Location"}
@@ -121,8 +122,12 @@ class StackReader:
     def _nested_stack(self, logical_id: str, properties: CfnMap, line: int, key: str) -> _Child:
         url = properties.get(key)  # a serverless application's Location may be a SAR app id
         if not isinstance(url, str) or _URL_SCHEME.match(url):
-            self._warn(line, f"{logical_id}: nested stack template {_shown(url)} is not a local "
-                             "file; its resources are not analysed and its outputs are unknown")
+            asset = _cdk_asset(self.template["Resources"][logical_id])
+            self._warn(line, f"{logical_id}: CDK nested stack {asset}: read as a template of its "
+                             "own, without the parameters passed here; its outputs are unknown"
+                       if asset else
+                       f"{logical_id}: nested stack template {_shown(url)} is not a local "
+                       "file; its resources are not analysed and its outputs are unknown")
             return _Child()
         child_path = self.path.parent / url
         if not self.ctx.is_inside_root(child_path):
@@ -154,21 +159,27 @@ class StackReader:
             self._warn(line, f"{logical_id}: stack set template is not written in the template; "
                              "its resources are not analysed")
             return _Child()
+        # A block scalar's first line is the line after its key; a quoted string is all on the
+        # key's line (JSON escapes its newlines).
+        key_line = properties.line_of("TemplateBody")
+        is_block = _is_block_scalar(self.path, key_line)
+
+        def place(body_line: int) -> int:
+            return key_line + body_line if is_block else key_line
+
         try:
             template, warnings = load_text(body)
         except TemplateError as problem:
-            body_line = properties.line_of("TemplateBody")
             self.diagnostics.append(Diagnostic(
-                level=DiagnosticLevel.ERROR, file=self.file, line=body_line + problem.line,
+                level=DiagnosticLevel.ERROR, file=self.file, line=place(problem.line),
                 message=f"{logical_id}: TemplateBody: {problem.message}"))
             return _Child()
         if not isinstance(template, CfnMap):
             self._warn(line, f"{logical_id}: TemplateBody is not a template")
             return _Child()
-        # A block scalar's first line is the line after its key; a one-line string is the key's.
-        shift_lines(template, properties.line_of("TemplateBody") - (0 if "\n" in body else 1))
+        relocate_lines(template, place)
         for warning_line, message in warnings:
-            self._warn(warning_line + properties.line_of("TemplateBody"), message)
+            self._warn(place(warning_line), message)
         instances = Unknown(f"{logical_id}.account", "each account the stack set deploys to")
         return self._read_template(logical_id, template, self.path, self.file, StackSettings(
             parameter_values=_stack_set_parameters(properties.get("Parameters")),
@@ -190,6 +201,23 @@ class StackReader:
     def _warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=self.file,
                                            line=line, message=message))
+
+
+def _is_block_scalar(path: Path, line: int) -> bool:
+    """Whether the value on `line` of `path` is a YAML block scalar (`TemplateBody: |`)."""
+    try:
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return False
+    return 0 < line <= len(lines) and _BLOCK_SCALAR.search(lines[line - 1]) is not None
+
+
+def _cdk_asset(resource: Mapping) -> str | None:
+    """The file a CDK nested stack's template is synthesized to (`aws:asset:path`). CDK points
+    `TemplateURL` at S3; the file itself sits in cdk.out and is scanned like any template."""
+    metadata = resource.get("Metadata")
+    asset = metadata.get("aws:asset:path") if isinstance(metadata, Mapping) else None
+    return asset if isinstance(asset, str) else None
 
 
 def _stack_set_parameters(parameters: Any) -> dict[str, Any]:
