@@ -86,7 +86,8 @@ class InventoryBuilder:
 
     def build(self, resources: Mapping[str, Any]) -> Inventory:
         for logical_id, resource in resources.items():
-            if not type_of(resource):
+            tagged = isinstance(resource, Mapping) and isinstance(resource.get("Type"), Unknown)
+            if not type_of(resource) and not tagged:  # an unknown tag is warned of once, loading
                 self.warn(_line_in(resources, logical_id), f"{logical_id} has no resource Type "
                           "(a module or a loop this tool does not expand); not analysed")
         items = [(logical_id, r) for logical_id, r in resources.items()
