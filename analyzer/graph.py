@@ -26,20 +26,28 @@ def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
 
 def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
     """For each principal and each target it reaches through two or more grants, one shortest chain."""
+    hops = _edge_hops(graph)
     simple = nx.DiGraph()
     simple.add_nodes_from(sorted(graph.nodes))
-    for source, target in sorted(set(graph.edges())):
-        simple.add_edge(source, target)
+    simple.add_edges_from(sorted(hops))
     for source in sorted(simple.nodes):
         if simple.out_degree(source) == 0:
             continue
         for target, nodes in sorted(nx.single_source_shortest_path(simple, source).items()):
             if len(nodes) < 3:
                 continue
-            yield ChainPath(principal=source, target=target, hops=tuple(_hops(graph, nodes)))
+            chain = tuple(hops[pair] for pair in zip(nodes, nodes[1:]))
+            yield ChainPath(principal=source, target=target, hops=chain)
 
 
-def _hops(graph: "nx.MultiDiGraph", nodes: list[str]) -> Iterator[Hop]:
-    for here, there in zip(nodes, nodes[1:]):
-        action = min(graph[here][there])
-        yield Hop(principal=here, action=Action(action), target=there)
+def _edge_hops(graph: "nx.MultiDiGraph") -> dict[tuple[str, str], Hop]:
+    """One hop per connected pair, by the least action name; paths share these frozen hops."""
+    least: dict[tuple[str, str], str] = {}
+    for here, there, action in graph.edges(keys=True):
+        held = least.get((here, there))
+        if held is None or action < held:
+            least[(here, there)] = action
+    return {
+        (here, there): Hop(principal=here, action=Action(action), target=there)
+        for (here, there), action in least.items()
+    }

@@ -72,18 +72,19 @@ class _Glob:
     len(value) steps.
     """
 
-    __slots__ = ("segments",)
+    __slots__ = ("segments", "whole")
 
     def __init__(self, pattern: str, fold_case: bool) -> None:
         flags = re.DOTALL | (re.IGNORECASE if fold_case else 0)
-        self.segments = tuple(
-            (re.compile("".join("." if c == "?" else re.escape(c) for c in part), flags), len(part))
-            for part in pattern.split("*")
-        )
+        parts = ["".join("." if c == "?" else re.escape(c) for c in part) for part in pattern.split("*")]
+        self.segments = tuple((re.compile(part, flags), len(segment)) for part, segment in
+                              zip(parts, pattern.split("*")))
+        # With at most one star a regex cannot backtrack catastrophically, and `re` runs in C.
+        self.whole = re.compile(".*".join(parts), flags) if len(parts) <= 2 else None
 
     def fullmatch(self, value: str) -> bool:
-        if len(self.segments) == 1:
-            return self.segments[0][0].fullmatch(value) is not None
+        if self.whole is not None:
+            return self.whole.fullmatch(value) is not None
         (first, _), *middle, (last, last_width) = self.segments
         head = first.match(value)
         limit = len(value) - last_width
@@ -207,6 +208,14 @@ def _has_wildcard(value: str) -> bool:
 
 def match_action(pattern: Value, action: str) -> Tri:
     """Action matching is case-insensitive with `*` and `?` (SEMANTICS.md §6)."""
+    if isinstance(pattern, str):
+        return _match_known_action(pattern, action)
+    return match_glob(pattern, action, fold_case=True)
+
+
+@lru_cache(maxsize=65536)
+def _match_known_action(pattern: str, action: str) -> Tri:
+    """Few distinct (pattern, action) pairs recur millions of times (managed policies' long lists)."""
     return match_glob(pattern, action, fold_case=True)
 
 
@@ -235,13 +244,19 @@ def match_resource(pattern: Value, resource: Value) -> Tri:
     if pattern == "*":
         return Tri.YES
     if isinstance(pattern, str) and isinstance(resource, str) and not _has_wildcard(resource):
-        if pattern.count(":") >= 5:
-            return _match_arn_literal(pattern, resource)
-        return _short_pattern(pattern, resource)
+        return _match_known_resource(pattern, resource)
     pattern_parts, resource_parts = split_arn(pattern), split_arn(resource)
     if pattern_parts is None or resource_parts is None:
         return _short_pattern(pattern, resource)
     return tri_all([match_tokens(p, r) for p, r in zip(pattern_parts, resource_parts)])
+
+
+@lru_cache(maxsize=131072)
+def _match_known_resource(pattern: str, resource: str) -> Tri:
+    """Known pattern, known ARN: groups share policies, so the same pair comes back per member."""
+    if pattern.count(":") >= 5:
+        return _match_arn_literal(pattern, resource)
+    return _short_pattern(pattern, resource)
 
 
 def _short_pattern(pattern: Value, resource: Value) -> Tri:

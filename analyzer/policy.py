@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Iterable, Sequence
 
 from analyzer.conditions import CallerContext, evaluate, negate
@@ -143,8 +144,20 @@ def _unknown_parts(statement: Statement) -> str:
 
 def action_truth(statement: Statement, action: str) -> Tri:
     """Does the statement's Action (or NotAction) cover `action`?"""
-    hit = tri_any([match_action(pattern, action) for pattern in statement.actions])
+    hit = _actions_hit(statement.actions, action)
     return ~hit if statement.is_not_action else hit
+
+
+@lru_cache(maxsize=16384)
+def _actions_hit(actions: tuple[Value, ...], action: str) -> Tri:
+    """Cached per action list: an AWS managed policy's hundreds of patterns are shared by every
+    caller it is attached to, and asked about the same few STS actions each time."""
+    hit = Tri.NO
+    for pattern in actions:
+        hit = max(hit, match_action(pattern, action))
+        if hit is Tri.YES:
+            break
+    return hit
 
 
 def _resource_truth(item: Labelled, request: Request) -> Tri:
