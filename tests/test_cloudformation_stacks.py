@@ -137,3 +137,22 @@ def test_cdk_nested_stack_points_at_its_synthesized_template(tmp_path):
         (1, "NestedStackResource: CDK nested stack ParentNested1A2B.nested.template.json: read "
             "as a template of its own, without the parameters passed here; its outputs are "
             "unknown")]
+
+
+def test_a_nested_stack_under_an_unknown_condition_makes_its_statements_uncertain(tmp_path):
+    (tmp_path / "child.yaml").write_text(
+        "Resources:\n  Inner:\n    Type: AWS::IAM::Role\n    Properties:\n"
+        "      RoleName: inner\n      AssumeRolePolicyDocument:\n        Statement:\n"
+        "          - Effect: Allow\n            Principal: {Service: ec2.amazonaws.com}\n"
+        "            Action: sts:AssumeRole\n")
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Parameters:\n  Enabled:\n    Type: String\n"
+        "Conditions:\n  IsEnabled: !Equals [!Ref Enabled, 'yes']\n"
+        "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Condition: IsEnabled\n"
+        "    Properties:\n      TemplateURL: child.yaml\n")
+    (role,) = parse_cloudformation(template, ParseContext(root=tmp_path)).roles
+    assert role.trust_policy.statements[0].unknown == Unknown(
+        "Condition IsEnabled", "a CloudFormation condition not known before deployment")
+    given = ParseContext(root=tmp_path, parameters={"Enabled": "no"})
+    assert parse_cloudformation(template, given).roles == ()

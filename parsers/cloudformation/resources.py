@@ -70,11 +70,14 @@ class _Draft:
 class InventoryBuilder:
     """Reads the IAM resources of one template, evaluated by one `Evaluator`."""
 
-    def __init__(self, evaluator: Evaluator, file: str, prefix: str = "") -> None:
-        """`prefix` goes before logical ids in addresses (`Nested.Role` in a nested stack)."""
+    def __init__(self, evaluator: Evaluator, file: str, prefix: str = "",
+                 gate: tuple[Unknown, ...] = ()) -> None:
+        """`prefix` goes before logical ids in addresses (`Nested.Role` in a nested stack);
+        `gate` is the unknown condition a whole nested stack exists under."""
         self.evaluator = evaluator
         self.file = file
         self.prefix = prefix
+        self.gate = gate
         self.construct_paths: dict[str, str] = {}
         self.diagnostics: list[Diagnostic] = []
         self.drafts: dict[str, _Draft] = {}
@@ -85,19 +88,14 @@ class InventoryBuilder:
         """Resources that exist only under a condition unknown before deployment."""
 
     def build(self, resources: Mapping[str, Any]) -> Inventory:
-        for logical_id, resource in resources.items():
-            tagged = isinstance(resource, Mapping) and isinstance(resource.get("Type"), Unknown)
-            if not type_of(resource) and not tagged:  # an unknown tag is warned of once, loading
-                self.warn(_line_in(resources, logical_id), f"{logical_id} has no resource Type "
-                          "(a module or a loop this tool does not expand); not analysed")
         items = [(logical_id, r) for logical_id, r in resources.items()
-                 if type_of(r) and self._exists(logical_id, r, resources)]
+                 if self._is_resource(logical_id, r, resources)
+                 and self._exists(logical_id, r, resources)]
         for logical_id, resource in items:
             metadata = resource.get("Metadata")
             path = metadata.get("aws:cdk:path") if isinstance(metadata, Mapping) else None
             if isinstance(path, str):
                 self.construct_paths[logical_id] = path
-        for logical_id, resource in items:
             self._read_entity(logical_id, resource, resources)
         for logical_id, resource in items:
             if type_of(resource) in _ATTACHING_TYPES:
@@ -111,6 +109,15 @@ class InventoryBuilder:
             scps=tuple(self.scps),
             diagnostics=tuple(self.evaluator.diagnostics + self.diagnostics),
         )
+
+    def _is_resource(self, logical_id: str, resource: object, resources: Mapping) -> bool:
+        if type_of(resource):
+            return True
+        # An unknown tag (`Type: !Rain::Module ...`) was warned of once, while loading.
+        if not (isinstance(resource, Mapping) and isinstance(resource.get("Type"), Unknown)):
+            self.warn(_line_in(resources, logical_id), f"{logical_id} has no resource Type "
+                      "(a module or a loop this tool does not expand); not analysed")
+        return False
 
     def _exists(self, logical_id: str, resource: Mapping, resources: Mapping) -> bool:
         """False for a resource whose `Condition` is false; notes one that is unknown."""
@@ -149,7 +156,7 @@ class InventoryBuilder:
     def document(self, raw: Any, line: int, logical_id: str) -> PolicyDocument:
         """A policy document property, gated by its resource's unknown condition if any."""
         document, problems = read_document(raw, self.source(line), self.address(logical_id),
-                                           self.gates.get(logical_id, ()))
+                                           (*self.gates.get(logical_id, ()), *self.gate))
         self.diagnostics.extend(problems)
         return document
 

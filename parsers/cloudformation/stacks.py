@@ -51,6 +51,8 @@ class StackSettings:
     stack_name: Value | None = None
     prefix: str = ""
     ancestors: tuple[Path, ...] = ()
+    gate: tuple[Unknown, ...] = ()
+    """The unknown conditions the stack exists under (its parent's `Condition`)."""
 
 
 @dataclass
@@ -74,7 +76,7 @@ class StackReader:
             self.template, ctx, file, parameter_values=settings.parameter_values,
             account=settings.account, stack_name=settings.stack_name)
         self.evaluator.nested_output = self._output
-        self.builder = InventoryBuilder(self.evaluator, file, settings.prefix)
+        self.builder = InventoryBuilder(self.evaluator, file, settings.prefix, settings.gate)
         self.diagnostics: list[Diagnostic] = []
         self._children: dict[str, _Child] = {}
 
@@ -193,6 +195,7 @@ class StackReader:
             parameter_values=settings.parameter_values, account=settings.account,
             stack_name=settings.stack_name, prefix=f"{self.settings.prefix}{logical_id}.",
             ancestors=(*self.settings.ancestors, self.path.resolve()),
+            gate=(*self.builder.gates.get(logical_id, ()), *self.settings.gate),
         ))
         outputs = template.get("Outputs")
         return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {},
