@@ -115,18 +115,25 @@ def stage_walk(inventory_file: Path) -> tuple[Any, dict[str, float]]:
 
 
 def stage_report(analysis_file: Path) -> tuple[Any, dict[str, float]]:
-    """Rules and the JSON rendering, as `credmint scan --format json` does them."""
-    from analyzer.report import Report
+    """Rules, suppressions and the JSON rendering, as `credmint scan --format json` does them."""
     from analyzer.reports.json_report import render
-    from analyzer.rules import find_findings
 
     analysis = pickle.loads(analysis_file.read_bytes())
+    try:
+        from analyzer.assemble import build_report
+        from analyzer.rules import Settings
+    except ImportError:  # before the rule settings existed
+        from analyzer.report import Report
+        from analyzer.rules import find_findings
 
-    def run() -> str:
-        report = Report(analysis=analysis, account_id=ACCOUNT_ID, findings=find_findings(analysis))
-        return render(report)
+        def build() -> Any:
+            return Report(analysis=analysis, account_id=ACCOUNT_ID, findings=find_findings(analysis))
+    else:
 
-    return measure(run)
+        def build() -> Any:
+            return build_report(analysis, rules=Settings(account_id=ACCOUNT_ID))
+
+    return measure(lambda: render(build()))
 
 
 STAGES: dict[str, Callable[[Path], tuple[Any, dict[str, float]]]] = {
