@@ -19,6 +19,19 @@ __all__ = ["parse_terraform", "find_root_modules"]
 
 def parse_terraform(directory: Path, ctx: ParseContext) -> Inventory:
     """The inventory of one root module; never raises on bad input (diagnostics instead)."""
+    try:
+        return _parse(directory, ctx)
+    except RecursionError:
+        problem = "input nested too deeply to analyse"
+    except Exception as error:  # noqa: BLE001 - a parser bug must fail closed, not crash the run
+        problem = f"internal error while analysing ({type(error).__name__}: {error})"
+    return Inventory(
+        inputs=(InputFile(path=ctx.relative(directory), format="terraform"),),
+        diagnostics=(Diagnostic(level=DiagnosticLevel.ERROR, message=problem, file=ctx.relative(directory)),),
+    )
+
+
+def _parse(directory: Path, ctx: ParseContext) -> Inventory:
     loader = Loader()
     files = loader.files(directory, ctx)
     diagnostics: list[Diagnostic] = list(files.diagnostics)

@@ -16,7 +16,7 @@ from analyzer.inventory import DiagnosticLevel, Source, Text, Unknown
 from parsers.terraform import templates
 from parsers.terraform.hcl import SourceFile, name_of, subtrees, unescape
 from parsers.terraform.operators import binary, equal, items, number, truth
-from parsers.terraform.scope import MAX_ITEMS, Call, Namespace, Scope
+from parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, ExpressionTooLarge, Namespace, Scope
 from parsers.terraform.values import (
     EvalError,
     LinedDict,
@@ -29,14 +29,26 @@ from parsers.terraform.values import (
 
 def evaluate(node: Tree, file: SourceFile, scope: Scope) -> object:
     """The value of an expression; never raises (problems become a warning and an `Unknown`)."""
+    budget = scope.context.budget
+    budget.enter()
     try:
         return _Run(file, scope).ev(node)
+    except ExpressionTooLarge as problem:
+        scope.context.report(DiagnosticLevel.ERROR, f"expression too large: {problem}", file.rel, file.line(node))
+        return Unknown(file.snippet(node), str(problem))
+    except BudgetExhausted as problem:
+        if not budget.reported:
+            budget.reported = True
+            scope.context.report(DiagnosticLevel.ERROR, str(problem), file.rel, file.line(node))
+        return Unknown(file.snippet(node), str(problem))
     except EvalError as problem:
         return _failed(node, file, scope, str(problem))
     except templates.UnknownTemplate as problem:
         return Unknown(file.snippet(node), f"template condition {problem} not known")
     except RecursionError:
         return _failed(node, file, scope, "expression nested too deeply")
+    finally:
+        budget.leave()
 
 
 def _failed(node: Tree, file: SourceFile, scope: Scope, message: str) -> Unknown:
@@ -55,6 +67,7 @@ class _Run:
         self.scope = scope
 
     def ev(self, node: Tree | Token) -> object:
+        self.scope.context.budget.spend()
         if isinstance(node, Token):
             raise EvalError(f"unexpected token {node!s}")
         handler = _HANDLERS.get(node.data)

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Callable, Mapping
 from analyzer.inventory import DiagnosticLevel, Unknown
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.hcl import Block
+from parsers.terraform.scope import BudgetExhausted
 from parsers.terraform.values import is_unknown
 
 if TYPE_CHECKING:
@@ -37,7 +38,10 @@ def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[st
         except (TypeError, ValueError):
             module.warn(f"{base}: count is not a number", view.source_of("count"))
             return []
-        return [make(f"{base}[{i}]", {"count": {"index": i}}) for i in range(min(number, MAX_INSTANCES))]
+        number = min(number, MAX_INSTANCES)
+        if not _afford(module, number, block):
+            return []
+        return [make(f"{base}[{i}]", {"count": {"index": i}}) for i in range(number)]
     if view.has("for_each"):
         collection = view.get("for_each")
         if is_unknown(collection):
@@ -56,11 +60,26 @@ def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[st
         else:
             module.warn(f"{base}: for_each needs a map or a set of strings", view.source_of("for_each"))
             return {}
+        pairs = pairs[:MAX_INSTANCES]
+        if not _afford(module, len(pairs), block):
+            return {}
         return {
             key: make(f"{base}[{json.dumps(key)}]", {"each": {"key": key, "value": value}})
-            for key, value in pairs[:MAX_INSTANCES]
+            for key, value in pairs
         }
     return make(base, {})
+
+
+def _afford(module: "ModuleInstance", instances: int, block: Block) -> bool:
+    """Charge the run's budget for the instances; when spent, one error and no more instances."""
+    try:
+        module.budget.spend(instances)
+    except BudgetExhausted as problem:
+        if not module.budget.reported:
+            module.budget.reported = True
+            module.report(DiagnosticLevel.ERROR, str(problem), block.file.rel, block.line)
+        return False
+    return True
 
 
 def instances_of(value: object, kind: type) -> list:

@@ -15,6 +15,9 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
+MAX_SNIPPET = 160
+"""Longest expression text kept to name an unknown value or quoted in a diagnostic."""
+
 MAX_FILE_BYTES = 5_000_000
 """Larger files are not parsed: templates are small, and hostile input must stay cheap."""
 
@@ -36,7 +39,11 @@ class SourceFile:
         meta = node.meta
         if getattr(meta, "empty", True):
             return ""
-        return " ".join(self.text[meta.start_pos : meta.end_pos].split())
+        end = min(meta.end_pos, meta.start_pos + 4 * MAX_SNIPPET)
+        text = " ".join(self.text[meta.start_pos : end].split())
+        if meta.end_pos - meta.start_pos > 4 * MAX_SNIPPET or len(text) > MAX_SNIPPET:
+            return text[: MAX_SNIPPET - 1] + "…"
+        return text
 
     def line(self, node: Tree | Token) -> int:
         if isinstance(node, Token):

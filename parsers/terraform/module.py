@@ -17,12 +17,12 @@ from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.evaluator import evaluate
-from parsers.terraform.scope import Call, Namespace, Scope
+from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
-from parsers.terraform.types import convert, parse_type
+from parsers.terraform.types import TypeSpec, convert, parse_type
 from parsers.terraform.values import EvalError
 
 _IN_PROGRESS = object()
@@ -48,9 +48,13 @@ def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
     """Parse every `*.tf` file of a directory; an unreadable or invalid file is an error diagnostic."""
     module = ModuleFiles(directory=directory, rel=ctx.relative(directory))
     for path in sorted(directory.glob("*.tf")):
-        rel = ctx.relative(path)
         if not ctx.is_inside_root(path):
+            module.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.WARNING, file=(Path(module.rel) / path.name).as_posix(), line=0,
+                message="leads outside the project root (symlink); not read",
+            ))
             continue
+        rel = ctx.relative(path)
         try:
             file = read_file(path, rel)
         except ParseFailure as problem:
@@ -201,6 +205,7 @@ class ModuleInstance:
         depth: int = 0,
         loader: Optional[Callable[["ModuleInstance", str, Block], object]] = None,
         root_directory: Optional[Path] = None,
+        budget: Optional[Budget] = None,
     ) -> None:
         self.files = files
         self.ctx = ctx
@@ -210,6 +215,7 @@ class ModuleInstance:
         self.depth = depth
         self.loader = loader
         self.root_directory = root_directory or files.directory
+        self.budget = budget or Budget()
         self.scope = Scope(self)
         self._variables: dict[str, object] = {}
         self._locals: dict[str, object] = {}
@@ -276,19 +282,18 @@ class ModuleInstance:
                 value = BlockView(block, self.constants()).get("default")
             else:
                 value = Unknown(f"var.{name}", f"variable {name} has no default and no value (--var)")
-        type_attribute = block.attributes.get("type")
-        if type_attribute is not None:
-            scope = self.constants()
-            spec = parse_type(type_attribute.expression, lambda node: evaluate(node, block.file, scope))
-            value = convert(value, spec)
+        if "type" in block.attributes:
+            value = convert(value, self.variable_type(name))
         self._variables[name] = value
         return value
 
-    def variable_type(self, name: str) -> str:
+    def variable_type(self, name: str) -> TypeSpec:
+        """The variable's type constraint (`any` when it has none)."""
         block = self.files.variables.get(name)
         if block is None or "type" not in block.attributes:
             return "any"
-        return block.file.snippet(block.attributes["type"].expression).strip('"')
+        scope = self.constants()
+        return parse_type(block.attributes["type"].expression, lambda node: evaluate(node, block.file, scope))
 
     def local(self, name: str) -> object:
         cached = self._locals.get(name, MISSING)
@@ -374,8 +379,12 @@ class _NoReferences:
     def call(self, name: str, args: list[object], where: Call) -> object:
         return self.module.call(name, args, where)
 
+    @property
+    def budget(self) -> Budget:
+        return self.module.budget
 
-def parse_value(raw: str, type_: str, module: ModuleInstance) -> object:
+
+def parse_value(raw: str, type_: TypeSpec, module: ModuleInstance) -> object:
     """A `--var` value: the raw string for string variables, else parsed as an HCL expression."""
     if type_ == "string" or (type_ == "any" and not raw.lstrip().startswith(("[", "{"))):
         return raw

@@ -107,6 +107,7 @@ class Loader:
                 depth=parent.depth + 1,
                 loader=self,
                 root_directory=parent.root_directory,
+                budget=parent.budget,
             )
             return ModuleObject(address, child)
 
