@@ -28,6 +28,7 @@ from analyzer.inventory import (
 from parsers.cloudformation.errors import TemplateError
 from parsers.cloudformation.intrinsics import Evaluator
 from parsers.cloudformation.loader import load_text, read
+from parsers.cloudformation.loops import expand, has_loops
 from parsers.cloudformation.nodes import CfnMap, relocate_lines, type_of
 from parsers.cloudformation.resources import InventoryBuilder
 from parsers.cloudformation.sam import with_sam_roles
@@ -67,17 +68,17 @@ class StackReader:
 
     def __init__(self, template: Mapping, path: Path, file: str, ctx: ParseContext,
                  settings: StackSettings) -> None:
-        self.template = with_sam_roles(template)
         self.path = path
         self.file = file
         self.ctx = ctx
         self.settings = settings
+        self.diagnostics: list[Diagnostic] = []
+        self.template = with_sam_roles(self._without_loops(template))
         self.evaluator = Evaluator(
             self.template, ctx, file, parameter_values=settings.parameter_values,
             account=settings.account, stack_name=settings.stack_name)
         self.evaluator.nested_output = self._output
         self.builder = InventoryBuilder(self.evaluator, file, settings.prefix, settings.gate)
-        self.diagnostics: list[Diagnostic] = []
         self._children: dict[str, _Child] = {}
 
     def read(self) -> Inventory:
@@ -90,6 +91,25 @@ class StackReader:
                 self._child(logical_id)
         children = [child.inventory for child in self._children.values()]
         return merge([own, *children, Inventory(diagnostics=tuple(self.diagnostics))])
+
+    def _without_loops(self, template: Mapping) -> Mapping:
+        """The template with its `Fn::ForEach` resources expanded (LanguageExtensions)."""
+        resources = template.get("Resources")
+        if not (isinstance(template, CfnMap) and isinstance(resources, CfnMap)
+                and has_loops(resources)):
+            return template
+        evaluator = Evaluator(template, self.ctx, self.file,
+                              parameter_values=self.settings.parameter_values,
+                              account=self.settings.account, stack_name=self.settings.stack_name)
+
+        def collection(node: Any) -> list[str] | None:
+            items = evaluator.evaluate(node)
+            is_known = isinstance(items, list) and all(isinstance(i, str) for i in items)
+            return list(items) if is_known else None
+
+        result = template.derive(template.items())
+        result["Resources"] = expand(resources, collection, self._warn)
+        return result
 
     def _may_exist(self, resource: Mapping) -> bool:
         if "Condition" not in resource:
