@@ -16,6 +16,9 @@ from parsers.terraform.resources import read_instances
 
 __all__ = ["parse_terraform", "find_root_modules"]
 
+_SKIPPED = frozenset({"node_modules", "__pycache__"})
+"""Folders never searched for root modules (besides hidden ones such as `.terraform`, `.git`)."""
+
 
 def parse_terraform(directory: Path, ctx: ParseContext) -> Inventory:
     """The inventory of one root module; never raises on bad input (diagnostics instead)."""
@@ -90,7 +93,9 @@ def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
     for path in paths:
         candidates = [path] if path.is_file() else sorted(path.rglob("*.tf"))
         for candidate in candidates:
-            if candidate.suffix == ".tf" and ctx.is_inside_root(candidate) and ".terraform" not in candidate.parts:
+            inside = candidate.relative_to(path).parts[:-1] if candidate != path else ()
+            hidden = any(part.startswith(".") or part in _SKIPPED for part in inside)
+            if candidate.suffix == ".tf" and not hidden and ctx.is_inside_root(candidate):
                 folders.add(candidate.parent.resolve())
     called: set[Path] = set()
     for folder in folders:

@@ -49,6 +49,8 @@ def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
     module = ModuleFiles(directory=directory, rel=ctx.relative(directory))
     for path in sorted(directory.glob("*.tf")):
         if not ctx.is_inside_root(path):
+            if path.resolve() in ctx.refused:
+                continue  # refused (and reported) at the boundary by parsers.detect
             module.diagnostics.append(Diagnostic(
                 level=DiagnosticLevel.WARNING, file=(Path(module.rel) / path.name).as_posix(), line=0,
                 message="leads outside the project root (symlink); not read",
