@@ -84,7 +84,7 @@ class Evaluator:
                 evaluated = self.evaluate(value)
                 if evaluated is not NO_VALUE:
                     result[key] = evaluated
-                    result.key_lines[key] = line_of_key(node, key)
+                    result.key_lines[key] = _line_of_key(node, key)
             return result
         if isinstance(node, list):
             result_list = CfnList(line_of(node))
@@ -290,7 +290,7 @@ class Evaluator:
         if truth is False:
             return self.evaluate(argument[2])
         when_true, when_false = self.evaluate(argument[1]), self.evaluate(argument[2])
-        if when_true == when_false and when_true is not NO_VALUE:
+        if when_true == when_false:  # either way the same value: the condition does not matter
             return when_true
         return Either(truth, when_true, when_false)
 
@@ -313,7 +313,7 @@ def _mapping(value: object) -> Mapping:
     return value if isinstance(value, Mapping) else {}
 
 
-def line_of_key(node: Mapping, key: str) -> int:
+def _line_of_key(node: Mapping, key: str) -> int:
     return node.line_of(key) if isinstance(node, CfnMap) else 0
 
 

@@ -181,8 +181,11 @@ class InventoryBuilder:
     def _read_entity(self, logical_id: str, resource: Mapping, resources: Mapping) -> None:
         resource_type = type_of(resource)
         line = _line_in(resources, logical_id)
+        if resource_type == "AWS::Organizations::Policy":
+            self._read_scp(logical_id, resource, line)
+            return
         identity = self.evaluator.identity(logical_id)
-        if identity is None and resource_type != "AWS::Organizations::Policy":
+        if identity is None:
             return
         if resource_type in PRINCIPAL_TYPES:
             self._read_principal(logical_id, resource, line)
@@ -203,8 +206,6 @@ class InventoryBuilder:
                 source=self.source(line), address=self.address(logical_id),
                 construct_path=self.construct_paths.get(logical_id),
             ))
-        elif resource_type == "AWS::Organizations::Policy":
-            self._read_scp(logical_id, resource, line)
         elif resource_type == "AWS::IAM::SAMLProvider":
             self.providers.append(IdentityProvider(
                 kind=ProviderKind.SAML, arn=identity.arn, source=self.source(line),
@@ -323,7 +324,7 @@ class InventoryBuilder:
         ]
 
     def _targets(self, kind: str, name: Value, logical_id: str, line: int) -> list[_Draft]:
-        """The principals of this template a resource names; a warning when it names none."""
+        """The principals of this template a resource names; an INFO when it names none."""
         drafts = [d for d in self.drafts.values() if d.kind == kind and d.fields["name"] == name]
         if not drafts:  # as the Terraform parser says it: an INFO, the entity is elsewhere
             self.diagnostics.append(Diagnostic(
