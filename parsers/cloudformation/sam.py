@@ -81,9 +81,7 @@ def with_sam_roles(template: Mapping) -> Mapping:
         expanded[logical_id] = resource
         expanded.key_lines[logical_id] = resources.line_of(logical_id)
         role_id = f"{logical_id}Role"
-        if type_of(resource) not in _SERVICES:
-            continue
-        if role_id in resources:
+        if type_of(resource) not in _SERVICES or role_id in resources:
             continue
         role = _role(logical_id, resource, globals_, resources.line_of(logical_id), conditions)
         if role is not None:
