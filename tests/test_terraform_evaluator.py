@@ -181,3 +181,15 @@ def test_optional_object_attributes_default_to_null(tmp_path: Path) -> None:
         '  default = { one = { actions = ["a"] } }\n}\n'
     )
     assert value_of(tmp_path, "var.s", prelude) == {"one": {"actions": ["a"], "effect": "Allow"}}
+
+
+def test_undecided_conditional_skips_a_side_terraform_would_reject(tmp_path: Path) -> None:
+    prelude = 'variable "v" {}\nvariable "l" {\n  default = []\n}'
+    assert value_of(tmp_path, 'var.v ? var.l[0] : "fallback"', prelude) == "fallback"
+
+
+def test_try_does_not_hide_a_hostile_expression(tmp_path: Path) -> None:
+    instance = module(tmp_path, 'locals {\n  x = try([for a in range(10000) : [for b in range(10000) : b]], "small")\n}\n')
+    value = instance.local("x")
+    assert isinstance(value, Unknown) and "steps" in value.reason
+    assert [d.level for d in instance.diagnostics] == [DiagnosticLevel.ERROR]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 from analyzer.inventory import Text, Unknown, Value, concat
-from parsers.terraform.values import is_unknown, to_text
+from parsers.terraform.values import EvalError, is_unknown, to_text
 
 if TYPE_CHECKING:
     from parsers.terraform.module import ResourceObject
@@ -74,7 +74,7 @@ def _text(value: object, expression: str) -> Value:
         return Unknown(expression, "not set")
     try:
         text = to_text(value, expression)
-    except Exception:  # a list or map where a string belongs: Terraform would reject it
+    except EvalError:  # a list or map where a string belongs: Terraform would reject it
         return Unknown(expression, "not a string")
     return text  # type: ignore[return-value]
 

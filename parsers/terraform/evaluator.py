@@ -219,11 +219,24 @@ class _Run:
         condition, then, otherwise = subtrees(node)
         decided = truth(self.ev(condition))
         if decided is None:
-            first, second = self.ev(then), self.ev(otherwise)
-            if first == second:
+            # Either side may be taken; one that Terraform would reject is simply not the one taken.
+            first, second = self.either(then), self.either(otherwise)
+            if first is _REJECTED and second is _REJECTED:
+                raise EvalError("neither result of the conditional can be evaluated")
+            if first == second or second is _REJECTED:
                 return first
+            if first is _REJECTED:
+                return second
             return self.unknown(node, f"condition `{self.file.snippet(condition)}` not known")
         return self.ev(then if decided else otherwise)
+
+    def either(self, node: Tree) -> object:
+        try:
+            return self.ev(node)
+        except (BudgetExhausted, ExpressionTooLarge):
+            raise
+        except EvalError:
+            return _REJECTED
 
     def unary_op(self, node: Tree) -> object:
         operator = str(node.children[0]).strip()
@@ -285,6 +298,8 @@ class _Run:
         for arg in arg_nodes:
             try:
                 value = _Run(self.file, self.scope).ev(arg)
+            except (BudgetExhausted, ExpressionTooLarge):
+                raise
             except EvalError:
                 if name == "can":
                     return False
@@ -360,6 +375,10 @@ class _Run:
             else:
                 scopes.append(self.scope.child({names[0]: value}))
         return scopes
+
+
+_REJECTED = object()
+"""A branch of an undecided conditional that Terraform would reject if it were taken."""
 
 
 def _is_lone_interpolation(node: Tree) -> bool:

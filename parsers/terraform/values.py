@@ -41,7 +41,7 @@ class Json:
         return isinstance(other, Json) and other.value == self.value
 
     def __hash__(self) -> int:
-        return hash(encode(self.value))
+        return hash(repr(self.value))
 
     def __repr__(self) -> str:
         return f"Json({self.value!r})"
