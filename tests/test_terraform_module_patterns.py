@@ -10,8 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
-
 from analyzer.cli import main
 from analyzer.inventory import Text, Unknown
 from parsers.context import ParseContext
@@ -60,7 +58,7 @@ def scan(tmp_path: Path) -> tuple[int, set[tuple]]:
 
 def test_grants(tmp_path: Path) -> None:
     code, grants = scan(tmp_path)
-    grants = {g for g in grants if "deployer" not in g[2]}  # see the test below
+    grants = {g for g in grants if "deployer" not in g[2]}  # the next test
     admin = f"arn:aws:iam::{ACCOUNT}:role/admin"
     alice = f"arn:aws:iam::{ACCOUNT}:user/alice"
     assert grants == {
@@ -79,7 +77,6 @@ def test_grants(tmp_path: Path) -> None:
     assert code == 0
 
 
-@pytest.mark.xfail(strict=True, reason="analyzer: DECISIONS.md makes a name_prefix target uncertain; it reports definite")
 def test_service_grant_to_a_name_prefix_role_is_uncertain(tmp_path: Path) -> None:
     deployer = f"arn:aws:iam::{ACCOUNT}:role/deployer-{{module.deployer.aws_iam_role.this[0].name}}"
     _, grants = scan(tmp_path)

@@ -296,3 +296,27 @@ def test_broken_file_is_an_error_with_its_line_and_other_files_are_read() -> Non
 def test_missing_directory_never_raises(tmp_path: Path) -> None:
     inventory = parse_terraform(tmp_path / "absent", ParseContext(root=tmp_path))
     assert inventory.users == () and inventory.diagnostics == ()
+
+
+def test_policies_from_a_local_heredoc_a_file_and_a_template_keep_their_lines() -> None:
+    inventory = parse("policy_files")
+    file = "fixtures/terraform/policy_files/"
+    roles = {r.address: r.trust_policy for r in inventory.roles}
+    local = roles["aws_iam_role.from_local"]
+    assert (local.source, [s.source for s in local.statements]) == (
+        at(3, file + "main.tf"), [at(5, file + "main.tf")]
+    )
+    from_file = roles["aws_iam_role.from_file"]
+    assert (from_file.source, [s.source for s in from_file.statements]) == (
+        at(1, file + "trust.json"), [at(4, file + "trust.json")]
+    )
+    assert from_file.statements[0].principals == (Principal(kind=AWS, value="arn:aws:iam::222222222222:root"),)
+    # %{for} adds lines: statements point at the argument, not at lines of the rendered text
+    template = roles["aws_iam_role.from_template"]
+    assert [(s.source, s.actions, s.effect) for s in template.statements] == [
+        (at(23, file + "main.tf"), ("sts:AssumeRole",), Effect.ALLOW),
+        (at(23, file + "main.tf"), ("sts:TagSession",), Effect.ALLOW),
+        (at(23, file + "main.tf"), ("*",), Effect.DENY),
+    ]
+    assert template.statements[0].principals == (Principal(kind=SERVICE, value="lambda.amazonaws.com"),)
+    assert inventory.diagnostics == ()

@@ -64,6 +64,8 @@ class BlockView:
         while node.data == "expr_term" and len(subtrees(node)) == 1:
             node = subtrees(node)[0]
         if node.data in ("heredoc_template", "heredoc_template_trim"):
+            if "%{" in str(node.children[0]).replace("%%{", ""):
+                return None  # directives add or drop lines: the text's lines are not the file's
             return self.block.file.line(node) + 1
         if node.data == "string":
             return self.block.file.line(node)

@@ -20,6 +20,7 @@ from parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, Expression
 from parsers.terraform.values import (
     EvalError,
     LinedDict,
+    LinedStr,
     has_unknown,
     is_unknown,
     join_text,
@@ -98,7 +99,11 @@ class _Run:
 
     def heredoc(self, node: Tree) -> object:
         token = node.children[0]
-        return self.template(templates.from_heredoc(str(token), self.file, self.file.line(token)))
+        nodes = templates.from_heredoc(str(token), self.file, self.file.line(token))
+        value = self.template(nodes)
+        if isinstance(value, str) and templates.keeps_lines(nodes):
+            return LinedStr(value, Source(file=self.file.rel, line=self.file.line(token) + 1))
+        return value
 
     def template(self, nodes: list[templates.Node]) -> object:
         if len(nodes) == 1 and isinstance(nodes[0], templates.Interp):
@@ -429,6 +434,9 @@ def render_template(text: str, rel: str, variables: dict, scope: Scope, where: C
     file = SourceFile(rel=rel, text=text, tree=Tree("start", []))
     try:
         nodes = templates.from_text(text, file, 1)
-        return _Run(file, scope.child(variables)).template(nodes)
+        value = _Run(file, scope.child(variables)).template(nodes)
+        if isinstance(value, str) and templates.keeps_lines(nodes):
+            return LinedStr(value, Source(file=rel, line=1))
+        return value
     except templates.UnknownTemplate as problem:
         return where.unknown(f"template condition {problem} not known")

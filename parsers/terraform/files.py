@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Callable
 
 from parsers.terraform.evaluator import render_template
 from parsers.terraform.scope import Call
-from parsers.terraform.values import EvalError, is_unknown
+from analyzer.inventory import Source
+from parsers.terraform.values import EvalError, LinedStr, is_unknown
 
 if TYPE_CHECKING:
     from parsers.terraform.module import ModuleInstance
@@ -32,7 +33,7 @@ def _file(module: "ModuleInstance", args: list[object], where: Call) -> object:
         return where.unknown("file path not known before apply")
     path = _file_path(module, args)
     try:
-        return path.read_text(encoding="utf-8")
+        return LinedStr(path.read_text(encoding="utf-8"), Source(file=module.ctx.relative(path), line=1))
     except (OSError, UnicodeError) as problem:
         raise EvalError(f"cannot read {args[0]}: {problem}") from None
 

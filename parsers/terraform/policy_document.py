@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from analyzer.inventory import Diagnostic, DiagnosticLevel, PolicyDocument, Source, Text, Unknown, concat
 from parsers.policy_json import document_from_json, lines_in_text
 from parsers.terraform.blocks import BlockView
-from parsers.terraform.values import Json, LinedDict, to_text
+from parsers.terraform.values import Json, LinedDict, LinedStr, to_text
 
 if TYPE_CHECKING:
     from parsers.terraform.module import ResourceObject
@@ -166,6 +166,9 @@ def read_policy(
                 line=source.line,
             )
         ]
+    if isinstance(value, LinedStr) and first_line is None:
+        # Written elsewhere (a local's heredoc, a file): the document is there, statements by line.
+        source, first_line = value.source, value.source.line
     if isinstance(value, (str, Text)):
         data, problem = _decode_text(value)
         if problem is not None:

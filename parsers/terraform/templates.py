@@ -225,6 +225,12 @@ def _nest(flat: list[Union[str, _Flat]]) -> list[Node]:
     return root
 
 
+def keeps_lines(nodes: list[Node]) -> bool:
+    """True when the rendered text has the template's lines (no `%{if}`/`%{for}` to add or drop
+    any), so a line of the result is a line of the source."""
+    return not any(isinstance(node, (IfNode, ForNode)) for node in nodes)
+
+
 Evaluate = Callable[[Tree, SourceFile, dict], object]
 """Evaluate an expression with extra bindings (the template's for-loop names)."""
 

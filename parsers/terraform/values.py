@@ -24,6 +24,18 @@ class LinedDict(dict):
         self.source = source
 
 
+class LinedStr(str):
+    """Text that remembers where its first line is written: a heredoc, or a file read by `file()`
+    or `templatefile()`, so that JSON statements inside it get their own lines."""
+
+    __slots__ = ("source",)
+
+    def __new__(cls, text: str, source: Source) -> "LinedStr":
+        made = super().__new__(cls, text)
+        made.source = source
+        return made
+
+
 class Json:
     """Encoded JSON whose structure is kept: `jsonencode(x)` or a policy document's `json`.
 
