@@ -211,7 +211,7 @@ def test_providers(basic) -> None:
 
 def test_name_prefix_and_attributes_known_only_after_apply(basic) -> None:
     role = by_address(basic.roles, "aws_iam_role.unique")
-    generated = Unknown("aws_iam_role.unique.name", "name_prefix: generated suffix")
+    generated = Unknown("aws_iam_role.unique.name", "name_prefix: generated suffix", generated=True)
     assert role.name == Text(("gen-", generated))
     assert role.arn == Text(("arn:aws:iam::", CURRENT_ACCOUNT, ":role/gen-", generated))
     (statement,) = role.trust_policy.statements
