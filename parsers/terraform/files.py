@@ -25,6 +25,8 @@ def _file_path(module: "ModuleInstance", args: list[object]) -> Path:
         raise EvalError(f"{args[0]} is outside the project root; not read")
     if not path.is_file():
         raise EvalError(f"no file {args[0]}")
+    if path.stat().st_size > module.ctx.limits.max_file_bytes:  # hostile input (parsers/limits.py)
+        raise EvalError(f"{args[0]} is larger than {module.ctx.limits.max_file_bytes} bytes; not read")
     return path
 
 
