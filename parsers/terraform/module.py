@@ -21,6 +21,7 @@ from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
+from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
 from parsers.terraform.types import TypeSpec, convert, parse_type
 from parsers.terraform.values import EvalError
@@ -41,6 +42,8 @@ class ModuleFiles:
     data: dict[tuple[str, str], Block] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
+    providers: list[Block] = field(default_factory=list)
+    """`provider "aws"` blocks."""
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
@@ -86,6 +89,8 @@ def _collect(module: ModuleFiles, block: Block) -> None:
         module.modules[labels[0]] = block
     elif block.type == "output" and len(labels) == 1:
         module.outputs[labels[0]] = block
+    elif block.type == "provider" and labels == ("aws",):
+        module.providers.append(block)
 
 
 def _relative_to(directory: Path, root_directory: Path) -> str:
@@ -110,7 +115,8 @@ class ResourceObject(Namespace):
 
     @property
     def ctx(self) -> ParseContext:
-        return self.module.ctx
+        """The run's context, with the account of the provider configuration this instance uses."""
+        return self.module.context_for(provider_key(self.view.block))
 
     def config(self, name: str) -> object:
         """A configured argument's value (None when not set)."""
@@ -208,6 +214,7 @@ class ModuleInstance:
         loader: Optional[Callable[["ModuleInstance", str, Block], object]] = None,
         root_directory: Optional[Path] = None,
         budget: Optional[Budget] = None,
+        providers: Optional[Mapping[str, Callable[[], ParseContext]]] = None,
     ) -> None:
         self.files = files
         self.ctx = ctx
@@ -218,6 +225,9 @@ class ModuleInstance:
         self.loader = loader
         self.root_directory = root_directory or files.directory
         self.budget = budget or Budget()
+        self._passed = dict(providers or {})
+        """Configurations the caller passes, resolved only when asked (they may depend on outputs)."""
+        self._configurations: Optional[dict[str, ParseContext]] = None
         self.scope = Scope(self)
         self._variables: dict[str, object] = {}
         self._locals: dict[str, object] = {}
@@ -262,6 +272,19 @@ class ModuleInstance:
             )
             return where.unknown(f"function {name}() not supported")
         return value
+
+    def context_for(self, key: str) -> ParseContext:
+        """The context of a provider configuration (`aws`, `aws.ALIAS`): passed in or declared here."""
+        if self._configurations is None:
+            self._configurations = {}  # while the blocks evaluate, their references see the passed ones
+            self._configurations = own_configurations(self, self.files.providers)
+        if key in self._configurations:
+            return self._configurations[key]
+        if key in self._passed:
+            return self._passed[key]()
+        if key != DEFAULT:
+            return self.context_for(DEFAULT)
+        return self.ctx
 
     def constants(self) -> Scope:
         """A scope for constants (variable defaults, tfvars, `--var`): functions but no references."""

@@ -22,6 +22,7 @@ from parsers.terraform.module import (
     load_directory,
 )
 from parsers.terraform.expansion import expand, instances_of
+from parsers.terraform.providers import passed_configurations
 from parsers.terraform.values import EvalError
 
 MAX_DEPTH = 16
@@ -108,6 +109,7 @@ class Loader:
                 loader=self,
                 root_directory=parent.root_directory,
                 budget=parent.budget,
+                providers=passed_configurations(parent, block),
             )
             return ModuleObject(address, child)
 
