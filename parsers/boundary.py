@@ -117,7 +117,7 @@ def deep_line(data: bytes, limit: int) -> int:
 
 
 def utf8_problem(path: Path, rel: str) -> Diagnostic | None:
-    """An error when a `.tf` file is not UTF-8 (Terraform rejects it; python-hcl2 would not notice)."""
+    """An error when a `.tf` or `.tfvars` file is not UTF-8 (Terraform rejects it; python-hcl2 would not notice)."""
     try:
         data = path.read_bytes()
         data.decode("utf-8")

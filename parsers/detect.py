@@ -87,7 +87,7 @@ def _admit(
     for directory in directories:
         for path in _terraform_files(directory):
             ok, problem = admit(path, ctx, budget, matters=True)
-            if ok and path.suffix == ".tf":
+            if ok and path.suffix in (".tf", ".tfvars"):
                 problem = utf8_problem(path, ctx.relative(path))
             if problem is not None:
                 parts.append(Inventory(diagnostics=(problem,)))
