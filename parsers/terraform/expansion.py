@@ -38,6 +38,9 @@ def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[st
         except (TypeError, ValueError):
             module.warn(f"{base}: count is not a number", view.source_of("count"))
             return []
+        if number > MAX_INSTANCES:  # fail closed: instances past the bound are never analysed (issue 9)
+            module.report(DiagnosticLevel.ERROR, f"{base}: count {number} is more than {MAX_INSTANCES}; only "
+                          f"the first {MAX_INSTANCES} instances are analysed", block.file.rel, view.line_of("count"))
         number = min(number, MAX_INSTANCES)
         if not _afford(module, number, block):
             return []
@@ -60,6 +63,10 @@ def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[st
         else:
             module.warn(f"{base}: for_each needs a map or a set of strings", view.source_of("for_each"))
             return {}
+        if len(pairs) > MAX_INSTANCES:  # fail closed, as for count
+            module.report(DiagnosticLevel.ERROR, f"{base}: for_each has {len(pairs)} elements, more than "
+                          f"{MAX_INSTANCES}; only the first {MAX_INSTANCES} are analysed", block.file.rel,
+                          view.line_of("for_each"))
         pairs = pairs[:MAX_INSTANCES]
         if not _afford(module, len(pairs), block):
             return {}
