@@ -320,3 +320,21 @@ def test_policies_from_a_local_heredoc_a_file_and_a_template_keep_their_lines() 
     ]
     assert template.statements[0].principals == (Principal(kind=SERVICE, value="lambda.amazonaws.com"),)
     assert inventory.diagnostics == ()
+
+
+def test_data_sources_known_before_apply_and_not(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy" "read_only" {\n  arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}\n'
+        'data "aws_region" "here" {}\n'
+        'data "aws_iam_role" "existing" {\n  name = "existing"\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "r-${data.aws_region.here.name}"\n'
+        '  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",'
+        ' Principal = { AWS = data.aws_iam_role.existing.arn } }] })\n'
+        '  managed_policy_arns = [data.aws_iam_policy.read_only.arn]\n}\n'
+    )
+    (role,) = parse_terraform(tmp_path, ParseContext(root=tmp_path, region="eu-west-1")).roles
+    assert role.name == "r-eu-west-1"
+    assert [a.policy_arn for a in role.attachments] == ["arn:aws:iam::aws:policy/ReadOnlyAccess"]
+    assert role.trust_policy.statements[0].principals == (
+        Principal(kind=AWS, value=Unknown("data.aws_iam_role.existing.arn", "known only after apply")),
+    )
