@@ -17,12 +17,12 @@ from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.evaluator import evaluate
-from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
-from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
+from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.types import TypeSpec, convert, parse_type
 from parsers.terraform.values import EvalError
 
@@ -215,12 +215,15 @@ class ModuleInstance:
         root_directory: Optional[Path] = None,
         budget: Optional[Budget] = None,
         providers: Optional[Mapping[str, Callable[[], ParseContext]]] = None,
+        reported: Optional[set[Diagnostic]] = None,
     ) -> None:
         self.files = files
         self.ctx = ctx
         self.prefix = prefix
         self.inputs = inputs
         self.diagnostics = diagnostics if diagnostics is not None else []
+        self.reported = reported if reported is not None else set(self.diagnostics)
+        """What `report` has added to `diagnostics` (shared with called modules): each once."""
         self.depth = depth
         self.loader = loader
         self.root_directory = root_directory or files.directory
@@ -256,7 +259,8 @@ class ModuleInstance:
 
     def report(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None:
         diagnostic = Diagnostic(level=level, message=message, file=file, line=line)
-        if diagnostic not in self.diagnostics:
+        if diagnostic not in self.reported:
+            self.reported.add(diagnostic)
             self.diagnostics.append(diagnostic)
 
     def call(self, name: str, args: list[object], where: Call) -> object:

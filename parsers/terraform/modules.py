@@ -83,7 +83,8 @@ class Loader:
             )
             return expand(parent, block, base, lambda address, bindings: ModuleObject(address, None))
         files = self.files(directory, parent.ctx)
-        parent.diagnostics.extend(d for d in files.diagnostics if d not in parent.diagnostics)
+        for diagnostic in files.diagnostics:
+            parent.report(diagnostic.level, diagnostic.message, diagnostic.file, diagnostic.line)
 
         def make(address: str, bindings: dict) -> ModuleObject:
             self.instances += 1
@@ -110,6 +111,7 @@ class Loader:
                 root_directory=parent.root_directory,
                 budget=parent.budget,
                 providers=passed_configurations(parent, block),
+                reported=parent.reported,
             )
             return ModuleObject(address, child)
 
