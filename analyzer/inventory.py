@@ -33,6 +33,10 @@ class Unknown:
 
     expression: str
     reason: str = ""
+    generated: bool = False
+    """A name part that AWS or the deployment itself fixes (a `name_prefix` suffix, CloudFormation's
+    random suffix, the stack's region or name): the entity exists whatever it is, so it makes a grant
+    uncertain only where a decision depends on it."""
 
     def __str__(self) -> str:
         return "{" + self.expression + "}"

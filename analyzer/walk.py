@@ -7,12 +7,12 @@ One function per mechanism, listed in `MECHANISMS`; the graph and its shortest p
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Mapping
 
 from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
 from analyzer.candidates import CallerIndex
-from analyzer.inventory import Diagnostic, Inventory
-from analyzer.model import ChainPath, Grant, ReportPrincipal
+from analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, Inventory, Value, unknowns_in
+from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
 from analyzer.passrole import ServicePath, service_paths
 from analyzer.identity import federation_grants, outside_role_grants, session_token_grants
@@ -27,6 +27,8 @@ class World:
     index: CallerIndex
     roles: tuple[TrustedRole, ...]
     role_arns: frozenset[str]
+    arns: Mapping[str, Value]
+    """Each caller's identity → its ARN as a value, unknown parts kept."""
 
 
 Mechanism = Callable[[World], Iterator[Grant]]
@@ -77,9 +79,15 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
     callers = tuple(build_callers(inventory, index))
     roles = tuple(t for t in (trusted_role(r) for r in inventory.roles) if t is not None)
     world = World(
-        callers=callers, index=CallerIndex(callers), roles=roles, role_arns=frozenset(t.id for t in roles)
+        callers=callers,
+        index=CallerIndex(callers),
+        roles=roles,
+        role_arns=frozenset(t.id for t in roles),
+        arns={c.id: c.entity.arn for c in callers},
     )
-    grants = merge_grants(g for mechanism in MECHANISMS for g in mechanism(world))
+    grants = merge_grants(
+        unknown_names_are_uncertain(g, world) for mechanism in MECHANISMS for g in mechanism(world)
+    )
     diagnostics = [*inventory.diagnostics, *index.diagnostics]
     for target in roles:
         diagnostics += invalid_principals(target)
@@ -93,6 +101,27 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         service_paths=tuple(service_paths(grants, callers)),
         diagnostics=tuple(sorted(set(diagnostics), key=_diagnostic_order)),
     )
+
+
+def unknown_names_are_uncertain(grant: Grant, world: World) -> Grant:
+    """A grant naming a user or role whose ARN is partly unknown before apply (a variable without a
+    value, an attribute known after apply) is `uncertain`, its reasons naming each unknown.
+
+    No doubt comes from the deploying account's symbol (it is the account, whatever its id) nor
+    from a generated name part (`name_prefix`, CloudFormation's suffix): those entities exist
+    whatever the name, and matching already makes uncertain the decisions that depend on it."""
+    if grant.action is Action.GET_SESSION_TOKEN:
+        return grant  # every user may, whatever its name (SEMANTICS.md §3)
+    parts = [
+        part
+        for identity in (grant.principal, grant.target)
+        for part in unknowns_in(world.arns.get(identity, ""))
+        if part != CURRENT_ACCOUNT and not part.generated
+    ]
+    if not parts:
+        return grant
+    doubts = tuple(dict.fromkeys(f"{p} is unknown before apply" + (f" ({p.reason})" if p.reason else "") for p in parts))
+    return replace(grant, certainty=Certainty.UNCERTAIN, reasons=grant.reasons + doubts)
 
 
 def _diagnostic_order(diagnostic: Diagnostic) -> tuple:

@@ -63,8 +63,8 @@ def test_parameter_without_default_is_unknown():
 def test_sub_list_form_with_unknown_pseudo_parameters():
     (policy,) = parse().roles[0].inline_policies
     assert policy.name == Text((
-        "dev-", Unknown("AWS::Region", "the region the stack deploys into"), "-",
-        Unknown("AWS::StackName", "the stack name (--stack-name)"),
+        "dev-", Unknown("AWS::Region", "the region the stack deploys into", generated=True), "-",
+        Unknown("AWS::StackName", "the stack name (--stack-name)", generated=True),
     ))
     assert policy.source == Source(file=FILE, line=27)
     assert policy.document.source == Source(file=FILE, line=30)

@@ -42,8 +42,8 @@ def test_nested_stack_is_read_with_the_parameters_its_parent_passes():
     # a nested stack is named PARENT-LogicalId-SUFFIX, and its unnamed resources after it
     assert unnamed.address == "Network.Unnamed"
     assert unnamed.name == Text((
-        "main-Network-", Unknown("Network.suffix", "random suffix of a nested stack name"),
-        "-Unnamed-", Unknown("Unnamed.suffix", "random suffix of a name CloudFormation generates"),
+        "main-Network-", Unknown("Network.suffix", "random suffix of a nested stack name", generated=True),
+        "-Unnamed-", Unknown("Unnamed.suffix", "random suffix of a name CloudFormation generates", generated=True),
     ))
 
 

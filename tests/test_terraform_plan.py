@@ -423,7 +423,7 @@ def test_name_prefix_gives_a_name_pattern(tmp_path):
         {"name": True, "arn": True},
     )
     (ci,) = parse_plan(path, ParseContext(root=tmp_path, account_id=ACCOUNT)).users
-    assert ci.name == Text(("ci-", Unknown("aws_iam_user.x.name", "name_prefix: generated suffix")))
+    assert ci.name == Text(("ci-", Unknown("aws_iam_user.x.name", "name_prefix: generated suffix", generated=True)))
 
 
 def test_configured_inline_policy_unknown_at_plan_time_stays_unknown(tmp_path):

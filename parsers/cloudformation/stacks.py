@@ -172,7 +172,7 @@ class StackReader:
             account=self.evaluator.account,
             stack_name=concat(self.evaluator.reference("AWS::StackName", None),
                               f"-{logical_id}-", Unknown(f"{logical_id}.suffix",
-                                                         "random suffix of a nested stack name")),
+                                                         "random suffix of a nested stack name", generated=True)),
         ))
 
     def _stack_set(self, logical_id: str, properties: CfnMap, line: int) -> _Child:
