@@ -87,3 +87,25 @@ def test_module_explosion_stops_with_an_error(tmp_path: Path) -> None:
     inventory = scan(tmp_path)
     assert "good" in [u.name for u in inventory.users]
     assert "error" in levels(inventory)
+
+
+def test_functions_given_arguments_terraform_rejects_are_warnings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_user" "u" {\n  name = "${range(1, 5, 0)}-${max()}-${abs("a")}"\n}\n' + GOOD
+    )
+    inventory = scan(tmp_path)
+    assert [u.name for u in inventory.users][1] == "good"
+    assert levels(inventory) == ["warning"] and "range(): invalid arguments" in inventory.diagnostics[0].message
+
+
+def test_policy_document_keys_that_are_not_strings(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "d" {\n  statement {\n    actions = ["sts:AssumeRole"]\n'
+        '    principals {\n      type        = ["AWS"]\n      identifiers = ["*"]\n    }\n'
+        '    condition {\n      test     = null\n      variable = {}\n      values   = ["x"]\n    }\n  }\n}\n'
+        'resource "aws_iam_role" "r" {\n  name               = "r"\n'
+        '  assume_role_policy = data.aws_iam_policy_document.d.json\n}\n'
+    )
+    (role,) = scan(tmp_path).roles
+    (statement,) = role.trust_policy.statements
+    assert statement.unknown is not None and statement.principals == ()

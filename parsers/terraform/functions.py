@@ -12,7 +12,7 @@ from __future__ import annotations
 from parsers.terraform import collection_functions, string_functions
 from parsers.terraform.scope import Call
 from parsers.terraform.function_args import Table
-from parsers.terraform.values import has_unknown
+from parsers.terraform.values import EvalError, has_unknown
 
 FUNCTIONS: Table = {**string_functions.FUNCTIONS, **collection_functions.FUNCTIONS}
 
@@ -28,4 +28,8 @@ def call_function(name: str, args: list, where: Call) -> object:
     function, lenient = entry
     if not lenient and any(has_unknown(arg) for arg in args):
         return where.unknown("an argument is not known before apply")
-    return function(args, where)
+    try:
+        return function(args, where)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, ZeroDivisionError) as problem:
+        # Arguments of a shape Terraform rejects (`range(1, 5, 0)`, `max()`): an error it would give.
+        raise EvalError(f"{name}(): invalid arguments ({problem})") from None

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Optional
 from analyzer.inventory import Diagnostic, DiagnosticLevel, PolicyDocument, Source, Text, Unknown, concat
 from parsers.policy_json import document_from_json, lines_in_text
 from parsers.terraform.blocks import BlockView
-from parsers.terraform.values import Json, LinedDict, LinedStr, to_text
+from parsers.terraform.values import EvalError, Json, LinedDict, LinedStr, to_text
 
 if TYPE_CHECKING:
     from parsers.terraform.module import ResourceObject
@@ -107,7 +107,7 @@ def _statement(block: BlockView) -> LinedDict:
         del statement["NotPrincipal"]  # from a `dynamic` block over unknown values, as above
     conditions: dict = {}
     for condition in block.blocks("condition"):
-        test, variable = condition.get("test"), condition.get("variable")
+        test, variable = _name(condition, "test"), _name(condition, "variable")
         values = condition.get("values")
         bucket = conditions.setdefault(test, {})
         previous = bucket.get(variable, [])
@@ -121,13 +121,23 @@ def _principals(blocks: list[BlockView]) -> object:
     """`{type: [identifiers]}`; a `*` type with `*` identifiers is `"*"`; empty blocks dropped."""
     principals: dict = {}
     for block in blocks:
-        kind, identifiers = block.get("type"), block.get("identifiers")
+        kind, identifiers = _name(block, "type"), block.get("identifiers")
         if identifiers is None or identifiers == []:
             continue  # the provider leaves out principals with no identifiers
         if kind == "*" and identifiers in ("*", ["*"]):
             return "*"
         principals[kind] = principals.get(kind, []) + _as_list(identifiers)
     return principals or None
+
+
+def _name(block: BlockView, argument: str) -> object:
+    """A string argument used as a JSON key (a principal type, a condition operator or key)."""
+    value = block.get(argument)
+    try:
+        return value if isinstance(value, (str, Unknown, Text)) else to_text(value, argument)
+    except EvalError:  # null, a list or a map: Terraform rejects the block
+        return Unknown(f"{block.block.file.snippet(block.block.attributes[argument].expression)}"
+                       if argument in block.block.attributes else argument, f"{argument} is not a string")
 
 
 def _as_list(value: object) -> list:
