@@ -49,7 +49,8 @@ STACK = Unknown("AWS::StackName", "the stack name (--stack-name)", generated=Tru
 
 def generated(logical_id: str) -> Text:
     """CloudFormation's generated name, `STACK-LogicalId-SUFFIX` (issue 4 §3)."""
-    suffix = Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates", generated=True)
+    suffix = Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates",
+                     generated=True)
     return Text((STACK, f"-{logical_id}-", suffix))
 
 
@@ -209,7 +210,8 @@ def test_stack_name_makes_generated_names_concrete_up_to_the_suffix():
     ctx = ParseContext(root=ROOT, account_id=ACCOUNT, stack_name="ci")
     inventory = parse_cloudformation(ROOT / "fixtures/cloudformation/iam_json/template.json", ctx)
     (role,) = inventory.roles
-    suffix = Unknown("AppRole.suffix", "random suffix of a name CloudFormation generates", generated=True)
+    suffix = Unknown("AppRole.suffix", "random suffix of a name CloudFormation generates",
+                     generated=True)
     assert role.name == Text(("ci-AppRole-", suffix))
     assert role.arn == Text((f"arn:aws:iam::{ACCOUNT}:role/ci-AppRole-", suffix))
 

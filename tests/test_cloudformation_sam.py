@@ -36,7 +36,8 @@ def at(line: int) -> Source:
 
 
 def suffix(logical_id: str) -> Unknown:
-    return Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates", generated=True)
+    return Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates",
+                   generated=True)
 
 
 def trust(line: int, address: str, service: str) -> PolicyDocument:

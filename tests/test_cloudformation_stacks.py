@@ -42,8 +42,11 @@ def test_nested_stack_is_read_with_the_parameters_its_parent_passes():
     # a nested stack is named PARENT-LogicalId-SUFFIX, and its unnamed resources after it
     assert unnamed.address == "Network.Unnamed"
     assert unnamed.name == Text((
-        "main-Network-", Unknown("Network.suffix", "random suffix of a nested stack name", generated=True),
-        "-Unnamed-", Unknown("Unnamed.suffix", "random suffix of a name CloudFormation generates", generated=True),
+        "main-Network-",
+        Unknown("Network.suffix", "random suffix of a nested stack name", generated=True),
+        "-Unnamed-",
+        Unknown("Unnamed.suffix", "random suffix of a name CloudFormation generates",
+                generated=True),
     ))
 
 
@@ -61,7 +64,7 @@ def test_cdk_path_metadata_is_kept_beside_the_logical_id():
 
 def test_stack_set_template_body_is_read_at_its_lines_in_the_target_accounts():
     *_, audit = parse().roles
-    instances = Unknown("Baseline.account", "each account the stack set deploys to")
+    instances = Unknown("Baseline.account", "each account the stack set deploys to", generated=True)
     assert (audit.address, audit.source, audit.account) == (
         "Baseline.AuditRole", Source(file=PARENT, line=50), instances)
     assert audit.arn == Text(("arn:aws:iam::", instances, ":role/audit"))

@@ -69,7 +69,8 @@ def generated_name(logical_id: str, stack_name: Value) -> Value:
     (CloudFormation shortens the stack and logical id parts when the whole would be too long
     for the type; that shortening is not modelled.)
     """
-    suffix = Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates", generated=True)
+    suffix = Unknown(f"{logical_id}.suffix", "random suffix of a name CloudFormation generates",
+                     generated=True)
     return concat(stack_name, f"-{logical_id}-", suffix)
 
 

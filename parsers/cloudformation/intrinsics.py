@@ -28,6 +28,7 @@ from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 from parsers.context import ParseContext
 
 STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)", generated=True)
+REGION = Unknown("AWS::Region", "the region the stack deploys into", generated=True)
 MAX_REFERENCE_DEPTH = 32
 """Names built from names of other resources, this many deep, bound the evaluator's recursion."""
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
@@ -146,7 +147,7 @@ class Evaluator:
         if name == "AWS::Partition":
             return ctx.partition
         if name == "AWS::Region":
-            return ctx.region or Unknown("AWS::Region", "the region the stack deploys into", generated=True)
+            return ctx.region or REGION
         if name == "AWS::StackName":
             return self.stack_name or ctx.stack_name or STACK_NAME
         if name == "AWS::URLSuffix":

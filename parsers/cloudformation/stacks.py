@@ -167,12 +167,13 @@ class StackReader:
                 self._warn(line, f"{logical_id}: nested stack template {url} is not a template")
             return _Child()
         parameters = properties.get("Parameters")
+        suffix = Unknown(f"{logical_id}.suffix", "random suffix of a nested stack name",
+                         generated=True)
+        parent_name = self.evaluator.reference("AWS::StackName", None)
         return self._read_template(logical_id, template, child_path, file, StackSettings(
             parameter_values=parameters if isinstance(parameters, Mapping) else {},
             account=self.evaluator.account,
-            stack_name=concat(self.evaluator.reference("AWS::StackName", None),
-                              f"-{logical_id}-", Unknown(f"{logical_id}.suffix",
-                                                         "random suffix of a nested stack name", generated=True)),
+            stack_name=concat(parent_name, f"-{logical_id}-", suffix),
         ))
 
     def _stack_set(self, logical_id: str, properties: CfnMap, line: int) -> _Child:
@@ -202,11 +203,14 @@ class StackReader:
         relocate_lines(template, place)
         for warning_line, message in warnings:
             self._warn(place(warning_line), message)
-        instances = Unknown(f"{logical_id}.account", "each account the stack set deploys to")
+        # Each target account gets the same stack: its resources exist whatever the account is.
+        instances = Unknown(f"{logical_id}.account", "each account the stack set deploys to",
+                            generated=True)
         return self._read_template(logical_id, template, self.path, self.file, StackSettings(
             parameter_values=_stack_set_parameters(properties.get("Parameters")),
             account=instances,
-            stack_name=Unknown(f"{logical_id}.StackName", "the stack set instance's stack name"),
+            stack_name=Unknown(f"{logical_id}.StackName", "the stack set instance's stack name",
+                               generated=True),
         ))
 
     def _read_template(self, logical_id: str, template: Mapping, path: Path, file: str,
