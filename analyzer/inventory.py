@@ -301,6 +301,8 @@ class InputFile:
 
     path: str
     format: str
+    nested_in: str | None = None
+    """For a template read as a nested stack of another: the parent's path."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

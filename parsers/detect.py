@@ -75,7 +75,18 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         part = guarded(ctx, template, lambda: _read_template(template, ctx.for_path(template), explicit=explicit))
         if part is not None:
             parts.append(part)
-    return clipped(merge(parts))
+    return clipped(merge(_without_nested_duplicates(parts)))
+
+
+def _without_nested_duplicates(parts: list[Inventory]) -> list[Inventory]:
+    """A template read as another's nested stack is read there, with its parameters: its own
+    standalone reading would count its entities twice."""
+    nested = {i.path for part in parts for i in part.inputs if i.nested_in is not None}
+    return [
+        part
+        for part in parts
+        if not (part.inputs and part.inputs[0].nested_in is None and part.inputs[0].path in nested)
+    ]
 
 
 def _admit(

@@ -74,5 +74,5 @@ def parse_cloudformation(path: Path, ctx: ParseContext) -> Inventory:
         diagnostics.append(Diagnostic(level=DiagnosticLevel.ERROR, file=file, line=0,
                                       message="template nests references too deeply to read"))
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
-    return replace(inventory, inputs=inputs,
+    return replace(inventory, inputs=inputs + inventory.inputs,
                    diagnostics=tuple(diagnostics) + inventory.diagnostics)

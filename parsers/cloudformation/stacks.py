@@ -10,13 +10,14 @@ warning and its outputs stay Unknown.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
 from analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
+    InputFile,
     Inventory,
     Text,
     Unknown,
@@ -222,8 +223,11 @@ class StackReader:
             gate=(*self.builder.gates.get(logical_id, ()), *self.settings.gate),
         ))
         outputs = template.get("Outputs")
-        return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {},
-                      reader.read())
+        inventory = reader.read()
+        if path != self.path:  # a template file of its own, not a StackSet's inline body
+            nested = InputFile(path=file, format="cloudformation", nested_in=self.file)
+            inventory = replace(inventory, inputs=(nested, *inventory.inputs))
+        return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {}, inventory)
 
     def _warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=self.file,
