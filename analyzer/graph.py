@@ -33,11 +33,15 @@ def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
     for source in sorted(simple.nodes):
         if simple.out_degree(source) == 0:
             continue
-        for target, nodes in sorted(nx.single_source_shortest_path(simple, source).items()):
-            if len(nodes) < 3:
-                continue
-            chain = tuple(hops[pair] for pair in zip(nodes, nodes[1:]))
-            yield ChainPath(principal=source, target=target, hops=chain)
+        # The BFS tree from `source`: each node's chain extends its discoverer's, as
+        # single_source_shortest_path would choose it, without building a node list per target.
+        chains: dict[str, tuple[Hop, ...]] = {source: ()}
+        for here, there in nx.bfs_edges(simple, source):
+            chains[there] = chains[here] + (hops[(here, there)],)
+        for target in sorted(chains):
+            chain = chains[target]
+            if len(chain) >= 2:
+                yield ChainPath(principal=source, target=target, hops=chain)
 
 
 def _edge_hops(graph: "nx.MultiDiGraph") -> dict[tuple[str, str], Hop]:
