@@ -85,6 +85,10 @@ def _federated(value: Value, text: str) -> TrustEntry:
 
 
 def _aws(value: Value, text: str) -> TrustEntry:
+    if isinstance(value, str) and "${" in value:
+        # Another tool's variable left in the text (Serverless `${self:...}`, a template engine):
+        # what it will be is unknown here, so the principal is unknown, not invalid.
+        return TrustEntry(Named.UNKNOWN, text)
     if isinstance(value, str):
         if ACCOUNT_ID.match(value):
             return TrustEntry(Named.ACCOUNT, render(account_root(value)), account=value)

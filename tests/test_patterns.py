@@ -74,3 +74,11 @@ def test_string_equals_treats_wildcards_literally():
     assert match_literal("repo:org/*", "repo:org/app:ref:refs/heads/main") is Tri.NO
     assert match_literal("repo:org/*", "repo:org/*") is Tri.YES
     assert match_literal("Alice", "alice", fold_case=True) is Tri.YES
+
+
+def test_another_tools_variable_in_a_principal_is_unknown_not_invalid():
+    from analyzer.inventory import Principal, PrincipalKind
+    from analyzer.principals import Named, classify
+
+    entry = classify(Principal(kind=PrincipalKind.AWS, value="arn:aws:iam::${self:custom.account}:root"))
+    assert entry.named is Named.UNKNOWN
