@@ -109,3 +109,13 @@ def test_policy_document_keys_that_are_not_strings(tmp_path: Path) -> None:
     (role,) = scan(tmp_path).roles
     (statement,) = role.trust_policy.statements
     assert statement.unknown is not None and statement.principals == ()
+
+
+def test_infinite_numbers_as_count_and_index(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_user" "u" {\n  count = 5e400\n  name  = "u"\n}\n'
+        'resource "aws_iam_user" "v" {\n  name = "v-${[1][5e400]}"\n}\n' + GOOD
+    )
+    inventory = scan(tmp_path)
+    assert [u.name for u in inventory.users][-1] == "good"
+    assert levels(inventory) == ["warning", "warning"]

@@ -186,7 +186,7 @@ class _Run:
         if isinstance(base, (list, tuple)):
             try:
                 position = int(key)  # type: ignore[arg-type]
-            except (TypeError, ValueError):
+            except (TypeError, ValueError, OverflowError):
                 raise EvalError(f"a list index must be a number, not {key!r}") from None
             if not 0 <= position < len(base):
                 raise EvalError(f"index {position} out of range for a list of {len(base)}")

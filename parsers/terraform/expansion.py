@@ -35,7 +35,7 @@ def expand(module: "ModuleInstance", block: Block, base: str, make: Callable[[st
             # Terraform 0.11 code counts with bools: `count = "${var.enabled}"`.
             number = {True: 1, False: 0, "true": 1, "false": 0}.get(count, count)  # type: ignore[call-overload]
             number = int(float(number))  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             module.warn(f"{base}: count is not a number", view.source_of("count"))
             return []
         if number > MAX_INSTANCES:  # fail closed: instances past the bound are never analysed (issue 9)
