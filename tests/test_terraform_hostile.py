@@ -119,3 +119,16 @@ def test_infinite_numbers_as_count_and_index(tmp_path: Path) -> None:
     inventory = scan(tmp_path)
     assert [u.name for u in inventory.users][-1] == "good"
     assert levels(inventory) == ["warning", "warning"]
+
+
+def test_source_policy_documents_not_a_list(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'data "aws_iam_policy_document" "a" {\n  statement {\n    actions = ["s3:*"]\n    resources = ["*"]\n  }\n}\n'
+        'data "aws_iam_policy_document" "b" {\n  source_policy_documents = data.aws_iam_policy_document.a.json\n}\n'
+        'data "aws_iam_policy_document" "c" {\n  source_policy_documents = 5\n}\n'
+        'resource "aws_iam_policy" "b" {\n  name   = "b"\n  policy = data.aws_iam_policy_document.b.json\n}\n'
+        'resource "aws_iam_policy" "c" {\n  name   = "c"\n  policy = data.aws_iam_policy_document.c.json\n}\n'
+    )
+    b, c = scan(tmp_path).policies
+    assert [s.actions for s in b.document.statements] == [("s3:*",)]
+    assert c.document.unknown is not None

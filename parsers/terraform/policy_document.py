@@ -49,9 +49,9 @@ def render_document(obj: "ResourceObject") -> object:
 def _documents(view: BlockView, many: str, one: str) -> list[object]:
     """Statements of each source/override document (an Unknown where a document is not known)."""
     values = view.get(many)
-    if isinstance(values, Unknown):
-        return [values]
-    documents = list(values or [])
+    if isinstance(values, (Unknown, Text)):
+        return [Unknown(str(values), f"{many} not known before apply")]
+    documents = list(values) if isinstance(values, list) else [] if values is None else [values]
     if view.get(one) is not None:
         documents.append(view.get(one))
     result = []
