@@ -38,3 +38,22 @@ def test_without_a_known_account_the_run_account_stays(tmp_path: Path) -> None:
     )
     (user,) = parse_terraform(tmp_path, ParseContext(root=tmp_path, account_id="111111111111")).users
     assert user.arn == "arn:aws:iam::111111111111:user/u"
+
+
+def test_joins_match_names_within_the_account(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  alias = "prod"\n  allowed_account_ids = ["222222222222"]\n}\n'
+        'resource "aws_iam_role" "dev" {\n  name = "deploy"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role" "prod" {\n  provider = aws.prod\n  name = "deploy"\n  assume_role_policy = "{}"\n}\n'
+        'resource "aws_iam_role_policy_attachment" "prod" {\n  provider   = aws.prod\n  role       = "deploy"\n'
+        '  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}\n'
+        'resource "aws_iam_role" "twin" {\n  name = "deploy"\n  assume_role_policy = "{}"\n}\n'
+    )
+    inventory = parse_terraform(tmp_path, ParseContext(root=tmp_path, account_id="111111111111"))
+    attached = {r.address: [a.address for a in r.attachments] for r in inventory.roles}
+    assert attached == {
+        "aws_iam_role.dev": [],
+        "aws_iam_role.prod": ["aws_iam_role_policy_attachment.prod"],
+        "aws_iam_role.twin": [],
+    }
+    assert [(d.level.value, d.message) for d in inventory.diagnostics if d.level.value == "warning"] == []

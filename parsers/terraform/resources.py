@@ -34,6 +34,10 @@ from parsers.terraform.policy_document import read_policy
 from parsers.terraform.values import EvalError, to_text
 
 
+MAX_SAME_NAME = 10
+"""Entities one membership, attachment or inline policy is joined to when names collide."""
+
+
 @dataclass
 class _Entity:
     """An entity being assembled: its fixed fields and the parts joined to it later."""
@@ -58,7 +62,8 @@ class Collected:
 class _Reader:
     def __init__(self) -> None:
         self.entities: list[_Entity] = []
-        self.by_name: dict[tuple[str, Value], list[_Entity]] = {}
+        self.by_name: dict[tuple[str, Value, Value], list[_Entity]] = {}
+        self.duplicates: set[tuple[str, Value, Value]] = set()
         self.joins: list[Instance] = []
         self.out = Collected()
 
@@ -84,13 +89,25 @@ class _Reader:
     def add(self, kind: str, name: Value, fields: dict) -> _Entity:
         entity = _Entity(kind, fields)
         self.entities.append(entity)
-        self.by_name.setdefault((kind, name), []).append(entity)
+        self.by_name.setdefault((kind, fields["account"], name), []).append(entity)
         return entity
 
     def targets(self, kind: str, name: object, instance: Instance) -> list[_Entity]:
-        """The entities of a kind with this name; none found is an INFO diagnostic."""
+        """The entities of a kind with this name in the account the join resource deploys into.
+
+        None found is an INFO diagnostic. AWS allows one per account; several (an invalid template,
+        or one module instance too many) are a warning and only the first few are joined."""
         key = _value(name, f"{instance.address}.{kind}")
-        found = self.by_name.get((kind, key), [])
+        lookup = (kind, instance.object.ctx.account, key)
+        found = self.by_name.get(lookup, [])
+        if len(found) > 1 and lookup not in self.duplicates:
+            self.duplicates.add(lookup)
+            source = found[1].fields["source"]
+            self.out.diagnostics.append(Diagnostic(
+                level=DiagnosticLevel.WARNING,
+                message=f"{len(found)} {kind}s are named {render(key)} in one account; AWS allows one",
+                file=source.file, line=source.line,
+            ))
         if not found:
             source = instance.object.view.source
             self.out.diagnostics.append(
@@ -104,7 +121,7 @@ class _Reader:
                     line=source.line,
                 )
             )
-        return found
+        return found[:MAX_SAME_NAME]
 
 
 def _value(value: object, expression: str) -> Value:
