@@ -11,7 +11,7 @@ from parsers.terraform.values import EvalError
 MAX_ITEMS = 10_000
 """Bound on collections built by for-expressions and functions: hostile input stays cheap."""
 
-MAX_STEPS = 1_000_000
+MAX_STEPS = 500_000
 """Bound on expression nodes and instances one root module may evaluate (DESIGN.md, "Untrusted
 input": bounded expansion), a few seconds of work. The 5,000-block benchmark tree takes 77,000
 steps and the largest root of the shared corpus 19,000."""
