@@ -74,6 +74,8 @@ CASES = [
     ('tolist(toset(["b", "a", "b"]))', ["a", "b"]),
     ('tomap({a = "1"})', {"a": "1"}),
     ("tostring(5)", "5"),
+    ("tostring(null)", None),
+    ('sensitive(nonsensitive("x"))', "x"),
     ('replace("a-b-c", "-", "_")', "a_b_c"),
     ('replace("repo:org/x", "/^repo:([^/]+)/.*$/", "$1")', "org"),
     ('trimprefix("https://x", "https://")', "x"),

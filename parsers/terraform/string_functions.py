@@ -173,7 +173,6 @@ _string_function("endswith", lambda s, p: s.endswith(p), 2)
 _string_function("strcontains", lambda s, p: p in s, 2)
 _string_function("basename", posixpath.basename)
 _string_function("dirname", lambda s: posixpath.dirname(s) or ".")
-_string_function("tostring", lambda s: s)
 _string_function("indent", lambda n, s: s.replace("\n", "\n" + " " * as_int(n)), 2)
 
 
@@ -200,6 +199,12 @@ FUNCTIONS["sum"] = (lambda args, where: sum(_numbers(args)), False)
 FUNCTIONS["abs"] = (lambda args, where: abs(_numbers(args)[0]), False)
 FUNCTIONS["ceil"] = (lambda args, where: math.ceil(_numbers(args)[0]), False)
 FUNCTIONS["floor"] = (lambda args, where: math.floor(_numbers(args)[0]), False)
+
+
+@_fn("tostring", lenient=True)
+def _tostring(args: list, where: Call) -> object:
+    arity(args, 1)
+    return None if args[0] is None else to_text(args[0], where.snippet)
 
 
 @_fn("tonumber")
@@ -247,6 +252,11 @@ def _base64decode(args: list, where: Call) -> object:
         return base64.b64decode(as_str(args[0]), validate=True).decode("utf-8")
     except (ValueError, UnicodeError):
         raise EvalError("invalid base64 text") from None
+
+
+# Marks on values that change nothing about them.
+for _name in ("sensitive", "nonsensitive"):
+    FUNCTIONS[_name] = (lambda args, where: args[0] if len(args) == 1 else where.unknown("one argument"), True)
 
 
 # Results that only exist after apply or depend on the clock or randomness: always unknown.
