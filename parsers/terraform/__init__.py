@@ -1,4 +1,18 @@
-"""Terraform HCL: one root module directory (and the local modules it calls) into an inventory."""
+"""Terraform HCL: one root module directory (and the local modules it calls) into an inventory.
+
+The pipeline, one module per job:
+    hcl.py            files → python-hcl2 lark trees (parsed once per text), blocks and attributes
+    templates.py      quoted strings and heredocs → template nodes (`${}`, `%{if}`, `%{for}`, `~`)
+    evaluator.py      expressions → values; scope.py (names, calls, step budget), operators.py
+    functions.py      built-ins: string_functions.py, collection_functions.py, files.py (file I/O)
+    types.py          variable type constraints (optional attributes)
+    blocks.py         a block's arguments and nested blocks, `dynamic` expanded
+    module.py         one module instance: variables, locals, resources, data; expansion.py
+                      (count/for_each), modules.py (module calls), providers.py (accounts)
+    attributes.py     computed attributes (ARNs, ids, names) known before apply
+    policy_document.py  aws_iam_policy_document, and any policy argument → PolicyDocument
+    resources.py      IAM resource instances → inventory entities, joined by name
+"""
 
 from __future__ import annotations
 
@@ -14,7 +28,7 @@ from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
 from parsers.terraform.resources import read_instances
 
-__all__ = ["parse_terraform", "find_root_modules"]
+__all__ = ["called_folders", "find_root_modules", "parse_terraform"]
 
 _SKIPPED = frozenset({"node_modules", "__pycache__"})
 """Folders never searched for root modules (besides hidden ones such as `.terraform`, `.git`)."""
@@ -97,9 +111,17 @@ def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
             hidden = any(part.startswith(".") or part in _SKIPPED for part in inside)
             if candidate.suffix == ".tf" and not hidden and ctx.is_inside_root(candidate):
                 folders.add(candidate.parent.resolve())
+    called = called_folders(folders, ctx)
+    return sorted(folder for folder in folders if folder not in called)
+
+
+def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
+    """The folders that the `.tf` files of `folders` call as local modules (`./x`, `../x`)."""
     called: set[Path] = set()
     for folder in folders:
         for path in sorted(folder.glob("*.tf")):
+            if not path.is_file() or not ctx.is_inside_root(path):
+                continue  # never follow a link out of the project root (CONTRACT.md)
             try:
                 file = read_file(path, ctx.relative(path))
             except (ParseFailure, OSError, UnicodeError):
@@ -111,4 +133,4 @@ def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
                 text = file.snippet(source.expression).strip('"')
                 if text.startswith(("./", "../")):
                     called.add((folder / text).resolve())
-    return sorted(folder for folder in folders if folder not in called)
+    return called
