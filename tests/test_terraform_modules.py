@@ -81,3 +81,13 @@ def test_module_calling_itself_stops(tmp_path: Path) -> None:
     inventory = parse_terraform(tmp_path, ParseContext(root=tmp_path))
     assert len(inventory.users) == 17  # the root and 16 nested levels, then a warning
     assert [d.level for d in inventory.diagnostics] == [DiagnosticLevel.WARNING]
+
+
+def test_called_folders_as_given_and_resolved() -> None:
+    from parsers.terraform import called_folders
+
+    given = [MODULES / "root", Path("fixtures/terraform/modules/roles")]
+    called = called_folders(given, ParseContext(root=ROOT))
+    assert Path("fixtures/terraform/modules/roles") in called or not Path("fixtures/terraform/modules/roles").exists()
+    assert (MODULES / "roles").resolve() in called and (MODULES / "roles/boundary").resolve() in called
+    assert (MODULES / "root").resolve() not in called

@@ -116,7 +116,9 @@ def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
 
 
 def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
-    """The folders that the `.tf` files of `folders` call as local modules (`./x`, `../x`)."""
+    """The folders that the `.tf` files of `folders` call as local modules (`./x`, `../x`):
+    resolved, and also as given when one of `folders` is such a folder."""
+    folders = list(folders)
     called: set[Path] = set()
     for folder in folders:
         for path in sorted(folder.glob("*.tf")):
@@ -133,4 +135,4 @@ def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
                 text = file.snippet(source.expression).strip('"')
                 if text.startswith(("./", "../")):
                     called.add((folder / text).resolve())
-    return called
+    return called | {folder for folder in folders if folder.resolve() in called}
