@@ -15,7 +15,6 @@ from analyzer.inventory import Principal, PrincipalKind, Text, Unknown, Value, c
 from analyzer.model import Action, PrincipalType
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-_IAM_ARN = re.compile(r"^arn:([^:]*):(iam|sts)::([^:]*):(.*)$")
 BUILT_IN_WEB_IDENTITY = frozenset(
     {"cognito-identity.amazonaws.com", "accounts.google.com", "graph.facebook.com", "www.amazon.com"}
 )
@@ -94,13 +93,12 @@ def _aws(value: Value, text: str) -> TrustEntry:
             return TrustEntry(Named.ACCOUNT, render(account_root(value)), account=value)
         if "*" in value or "?" in value:
             return TrustEntry(Named.INVALID, text, problem=f"partial wildcard in principal {text}")
-    found = _IAM_ARN.match(text)
-    if not found:
+    segments = _arn_segments(value)
+    if segments is None or render(segments[0]) != "arn" or render(segments[2]) not in ("iam", "sts"):
         if isinstance(value, str):
             return TrustEntry(Named.INVALID, text, problem=f"{text} is not an AWS principal")
         return TrustEntry(Named.UNKNOWN, text)
-    partition, service, _, resource = found.groups()
-    account = _arn_account(value)
+    service, account, resource = render(segments[2]), segments[4], render(segments[5])
     if service == "iam" and resource == "root":
         return TrustEntry(Named.ACCOUNT, text, account=account)
     kind = resource.split("/", 1)[0]
@@ -114,24 +112,33 @@ def _aws(value: Value, text: str) -> TrustEntry:
         return TrustEntry(Named.FEDERATED_USER, text, account=account)
     if service == "iam" and kind == "group":
         return TrustEntry(Named.INVALID, text, problem=f"a group cannot be a principal ({text})")
+    if not isinstance(value, str):
+        return TrustEntry(Named.UNKNOWN, text)
     return TrustEntry(Named.INVALID, text, problem=f"{text} is not a principal AWS accepts")
 
 
-def _arn_account(value: Value) -> Value | None:
-    """The account segment of an ARN value, keeping an unknown account unknown."""
+def _arn_segments(value: Value) -> list[Value] | None:
+    """The six parts of an ARN value (five segments and the rest); unknown parts are taken to hold
+    no colon, so an unknown account stays one segment. None when it has fewer parts."""
     parts = value.parts if isinstance(value, Text) else (value,)
     segments: list[list[str | Unknown]] = [[]]
     for part in parts:
-        if isinstance(part, Unknown):
+        if isinstance(part, Unknown) or len(segments) == 6:
             segments[-1].append(part)
             continue
-        pieces = part.split(":")
+        pieces = part.split(":", 6 - len(segments))
         segments[-1].append(pieces[0])
         for piece in pieces[1:]:
             segments.append([piece])
     if len(segments) < 6:
         return None
-    return concat(*segments[4])
+    return [concat(*segment) for segment in segments]
+
+
+def _arn_account(value: Value) -> Value | None:
+    """The account segment of an ARN value, keeping an unknown account unknown."""
+    segments = _arn_segments(value)
+    return None if segments is None else segments[4]
 
 
 def web_identity_action(entry: TrustEntry) -> Action:

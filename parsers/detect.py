@@ -66,7 +66,7 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         terraform_dirs += found_dirs
         templates += found_templates
     named = {p.resolve() for p in paths}
-    directories, templates = _unique(terraform_dirs), _unique(templates)
+    directories, templates = _roots(_unique(terraform_dirs), named, ctx), _unique(templates)
     ctx, admitted = _admit(directories, templates, named, ctx, parts)
     for directory in directories:
         parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory))))
@@ -147,6 +147,15 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
             terraform_dirs.append(here)
         templates += [here / n for n in sorted(files) if n.endswith(TEMPLATE_SUFFIXES)]
     return terraform_dirs, templates  # a template leading outside the root is refused in _admit
+
+
+def _roots(directories: list[Path], named: set[Path], ctx: ParseContext) -> list[Path]:
+    """Terraform root modules: folders no other scanned folder calls as a local module (issue 3),
+    and any folder named on the command line."""
+    from parsers.terraform import called_folders
+
+    called = called_folders(directories, ctx)
+    return [d for d in directories if d not in called or d in named]
 
 
 def _read_terraform(directory: Path, ctx: ParseContext) -> Inventory:

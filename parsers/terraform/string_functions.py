@@ -11,7 +11,7 @@ import re
 import urllib.parse
 from typing import Callable
 
-from analyzer.inventory import Unknown
+from analyzer.inventory import Text, Unknown
 from parsers.terraform.scope import Call
 from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
 from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
@@ -66,7 +66,9 @@ def _format(args: list, where: Call) -> object:
         if not values:
             raise EvalError("not enough arguments for format")
         value = values.pop(0)
-        if has_unknown(value):
+        if isinstance(value, (Unknown, Text)) and verb[-1] in "sv":
+            parts.append(value)  # "%s" of a partly known string keeps what is known, e.g. the account
+        elif has_unknown(value):
             parts.append(Unknown(where.snippet, "an argument is not known before apply"))
         elif verb[-1] in "dfeEgGxXob" and not isinstance(value, bool):
             parts.append(("%" + verb) % (as_int(value) if verb[-1] in "dxXob" else float(value)))
