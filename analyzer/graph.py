@@ -24,6 +24,11 @@ def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
     return graph
 
 
+MAX_CHAIN_HOPS = 32
+"""Chains longer than this are not listed (every grant still is): a hostile line of N roles would
+otherwise build N² hops per source."""
+
+
 def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
     """For each principal and each target it reaches through two or more grants, one shortest chain."""
     hops = _edge_hops(graph)
@@ -36,7 +41,7 @@ def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
         # The BFS tree from `source`: each node's chain extends its discoverer's, as
         # single_source_shortest_path would choose it, without building a node list per target.
         chains: dict[str, tuple[Hop, ...]] = {source: ()}
-        for here, there in nx.bfs_edges(simple, source):
+        for here, there in nx.bfs_edges(simple, source, depth_limit=MAX_CHAIN_HOPS):
             chains[there] = chains[here] + (hops[(here, there)],)
         for target in sorted(chains):
             chain = chains[target]

@@ -7,11 +7,12 @@ One function per mechanism, listed in `MECHANISMS`; the graph and its shortest p
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping
 
 from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
 from analyzer.candidates import CallerIndex
-from analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, Inventory, Value, unknowns_in
+from analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, DiagnosticLevel, Inventory, Value, unknowns_in
 from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
 from analyzer.passrole import ServicePath, service_paths
@@ -85,10 +86,14 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         role_arns=frozenset(t.id for t in roles),
         arns={c.id: c.entity.arn for c in callers},
     )
-    grants = merge_grants(
-        unknown_names_are_uncertain(g, world) for mechanism in MECHANISMS for g in mechanism(world)
-    )
+    found = list(islice(
+        (unknown_names_are_uncertain(g, world) for mechanism in MECHANISMS for g in mechanism(world)),
+        MAX_GRANTS + 1,
+    ))
+    grants = merge_grants(found[:MAX_GRANTS])
     diagnostics = [*inventory.diagnostics, *index.diagnostics]
+    if len(found) > MAX_GRANTS:
+        diagnostics.append(_too_many(f"more than {MAX_GRANTS} grants: the rest are not reported"))
     for target in roles:
         diagnostics += invalid_principals(target)
     graph = build_graph(grants)
@@ -97,10 +102,28 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         world=world,
         principals=tuple(_principals(callers, grants)),
         grants=grants,
-        paths=tuple(shortest_paths(graph)),
+        paths=_bounded_paths(graph, diagnostics),
         service_paths=tuple(service_paths(grants, callers)),
         diagnostics=tuple(sorted(set(diagnostics), key=_diagnostic_order)),
     )
+
+
+MAX_GRANTS = 100_000
+"""Hostile input can make grants quadratic (N roles trusting `*`: N² grants, 1,000 roles took 150 s
+and 1 GiB); past this bound the run fails closed with an error instead of hanging (issue 9)."""
+MAX_PATHS = 100_000
+"""Chains are at most quadratic in principals too; past this bound they are cut, with an error."""
+
+
+def _bounded_paths(graph: object, diagnostics: list[Diagnostic]) -> tuple[ChainPath, ...]:
+    paths = tuple(islice(shortest_paths(graph), MAX_PATHS + 1))  # type: ignore[arg-type]
+    if len(paths) > MAX_PATHS:
+        diagnostics.append(_too_many(f"more than {MAX_PATHS} chains: the rest are not listed"))
+    return paths[:MAX_PATHS]
+
+
+def _too_many(message: str) -> Diagnostic:
+    return Diagnostic(level=DiagnosticLevel.ERROR, message=message, file=".", line=0)
 
 
 def unknown_names_are_uncertain(grant: Grant, world: World) -> Grant:
