@@ -155,8 +155,9 @@ def counts(result: Any) -> dict[str, int]:
     for name in ("grants", "paths"):
         if hasattr(result, name):
             out[name] = len(getattr(result, name))
-    if hasattr(inventory, "diagnostics"):
-        out["errors"] = sum(1 for d in inventory.diagnostics if d.level.value == "error")
+    diagnostics = getattr(result, "diagnostics", None)
+    if diagnostics is not None:  # the analysis's own (caps reached) and the inventory's
+        out["errors"] = sum(1 for d in diagnostics if d.level.value == "error")
     if isinstance(result, str):
         out["bytes"] = len(result.encode("utf-8"))
     return out
