@@ -124,12 +124,16 @@ def credmint_command(tree: Path, *extra: str) -> list[str]:
     ]
 
 
+GC_OFF = "import gc, sys; gc.disable(); from analyzer.cli import main; sys.exit(main(sys.argv[1:]))"
+"""`credmint` with the cyclic garbage collector off: how much of a run is collection (`--gc-experiment`)."""
+
+
 def has_cache_option() -> bool:
     result = subprocess.run([*_credmint(), "scan", "--help"], capture_output=True, text=True)
     return "--no-cache" in result.stdout
 
 
-def run_cli(table: Table, tree: Path, work: Path, timeout: float) -> None:
+def run_cli(table: Table, tree: Path, work: Path, timeout: float, experiment: bool = False) -> None:
     """`credmint scan` as a user runs it: cold (no cache), then warm when there is a cache."""
     cache = Path(tempfile.mkdtemp(dir=work, prefix="cache-"))
     cached = has_cache_option()
@@ -137,6 +141,11 @@ def run_cli(table: Table, tree: Path, work: Path, timeout: float) -> None:
     row, _ = _run_timed(credmint_command(tree, *extra), _env(cache), timeout)
     row.label = "credmint scan, cold" + (" (--no-cache)" if cached else "")
     table.rows.append(row)
+    if experiment:
+        command = [sys.executable, "-c", GC_OFF, *credmint_command(tree, *extra)[len(_credmint()):]]
+        row, _ = _run_timed(command, _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-"))), timeout)
+        row.label = "credmint scan, cold, gc disabled (experiment)"
+        table.rows.append(row)
     if cached:
         _run_timed(credmint_command(tree), _env(cache), timeout)  # fills the cache
         row, _ = _run_timed(credmint_command(tree), _env(cache), timeout)
@@ -181,7 +190,7 @@ def bench_terraform(blocks: int, args: argparse.Namespace, work: Path, checkov: 
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", tree, inventory, work, t))
     table.rows.append(run_stage("evaluate (trees cached in process)", "evaluate", tree, None, work, t))
     _analysis_rows(table, inventory, analysis, work, t)
-    run_cli(table, tree, work, t)
+    run_cli(table, tree, work, t, args.gc_experiment)
     if checkov:
         run_checkov(table, tree, checkov, work, t)
     return table
@@ -197,7 +206,7 @@ def bench_cloudformation(resources: int, args: argparse.Namespace, work: Path) -
     inventory, analysis = work / f"cfn-{resources}.inventory", work / f"cfn-{resources}.analysis"
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", folder, inventory, work, args.timeout))
     _analysis_rows(table, inventory, analysis, work, args.timeout)
-    run_cli(table, folder, work, args.timeout)
+    run_cli(table, folder, work, args.timeout, args.gc_experiment)
     return table
 
 
@@ -261,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov-bin", help="checkov executable (default: PATH, then /tmp/checkov-venv)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to each stage")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--gc-experiment", action="store_true", help="also run the CLI with gc disabled")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--memory-limit", type=float, default=6, help="GiB of address space per process")
