@@ -424,3 +424,34 @@ locals {
     allowed = (str(root.resolve()), str(REPO), sys.prefix, sys.base_prefix, "/usr/lib/python3")
     assert [p for p in opened if not p.startswith(allowed)] == []
     assert ("ops" in text) and ("terraform-aws-modules/iam/aws" in text)  # the module call is reported, not fetched
+
+
+def roles_template(count: int, trusted: Callable[[int], str], policy: bool) -> str:
+    out = ['AWSTemplateFormatVersion: "2010-09-09"', "Resources:"]
+    for i in range(count):
+        out += [f"  R{i}:", "    Type: AWS::IAM::Role", "    Properties:", f"      RoleName: r{i}",
+                "      AssumeRolePolicyDocument:", "        Statement:",
+                f'          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: "{trusted(i)}"}}}}']
+        if policy:
+            out += ["      Policies:", "        - PolicyName: p", "          PolicyDocument:", "            Statement:",
+                    '              - {Effect: Allow, Action: sts:AssumeRole, Resource: "*"}']
+    return "\n".join(out) + "\n"
+
+
+def test_quadratic_grants_are_bounded(tmp_path: Path) -> None:
+    """1,000 roles that may all assume each other are 10^6 grants: cut at the bound, with an error."""
+    root = project(tmp_path)
+    write(root / "cfn" / "roles.yaml", roles_template(1_000, lambda i: "*", policy=True))
+    code, report = scan_subprocess(root, ".")
+    assert code == 2
+    assert [d for d in errors(report) if "more than 100000 grants" in d["message"]]
+
+
+def test_a_long_line_of_roles_is_bounded(tmp_path: Path) -> None:
+    """Role i trusts role i-1: chains are quadratic in number and length; both are bounded."""
+    root = project(tmp_path)
+    previous = lambda i: f"arn:aws:iam::{ACCOUNT}:role/r{i - 1}" if i else f"arn:aws:iam::{ACCOUNT}:root"  # noqa: E731
+    write(root / "cfn" / "line.yaml", roles_template(1_500, previous, policy=True))
+    code, report = scan_subprocess(root, ".")
+    assert GOOD_GRANT in grants(report)
+    assert all(len(path["hops"]) <= 32 for path in report["paths"])
