@@ -12,7 +12,7 @@ from typing import Iterator, Sequence
 
 from analyzer.callers import Caller
 from analyzer.candidates import CallerIndex
-from analyzer.conditions import ANYONE, CallerContext
+from analyzer.conditions import ANYONE, CallerContext, split_operator
 from analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
@@ -101,6 +101,20 @@ def _test(predicate):
     return test
 
 
+def _self_test(predicate):
+    def test(statement: Statement) -> Tri:
+        return max((predicate(statement, entry) for entry in _entries(statement)), default=Tri.NO)
+
+    return test
+
+
+def _names_by_condition(statement: Statement) -> bool:
+    return any(
+        c.key.lower() == "aws:principalarn" and not split_operator(c.operator).base.startswith(("stringnot", "arnnot"))
+        for c in statement.conditions
+    )
+
+
 def grants_for_callers(target: TrustedRole, index: CallerIndex) -> Iterator[Grant]:
     """Grants to the templates' own users and roles (§1, §7), among the callers the index offers."""
     principals = [
@@ -117,9 +131,16 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
     short = caller.id.split(":", 5)[-1]
     if caller.id == target.id:
-        # Self-assumption is not implicit: only a trust naming the role's own ARN allows it (§1).
-        named = _test(lambda e: _names(caller, e) if e.named is not Named.ANY else Tri.NO)
-        direct, via_account = evaluate_set(target.items, request, named, short), None
+        # Self-assumption is not implicit (§1): the trust must name the role itself, as its
+        # Principal or, with `*` or the account, through an aws:PrincipalArn condition (the
+        # common way to write it before the role exists); `applies` then checks that condition.
+        def explicit(statement: Statement, entry: TrustEntry) -> bool:
+            return entry.named in (Named.USER, Named.ROLE) or _names_by_condition(statement)
+
+        named = _self_test(lambda st, e: _names(caller, e) if explicit(st, e) else Tri.NO)
+        by_account = _self_test(lambda st, e: _names_account(caller, e) if explicit(st, e) else Tri.NO)
+        direct = evaluate_set(target.items, request, named, short)
+        via_account = evaluate_set(target.items, request, by_account, f"account {render(caller.account)}")
     else:
         direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
         via_account = evaluate_set(

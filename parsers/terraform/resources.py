@@ -174,8 +174,8 @@ def _path(instance: Instance) -> str:
 
 def _boundary(instance: Instance) -> Optional[Attachment]:
     view = instance.object.view
-    if view.get("permissions_boundary") is None:
-        return None
+    if view.get("permissions_boundary") in (None, ""):
+        return None  # the AWS provider reads an empty boundary as none (modules default it to "")
     return Attachment(
         policy_arn=_value(view.get("permissions_boundary"), f"{instance.address}.permissions_boundary"),
         source=view.source_of("permissions_boundary"),
