@@ -16,9 +16,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.cfn_templates import CloudFormationSet, generate_cloudformation  # noqa: E402
-from bench.inventory_gen import InventorySize, build_inventory  # noqa: E402
-from bench.terraform_tree import TerraformTree, generate_terraform  # noqa: E402
+from bench.cfn_templates import CloudFormationSet, generate_cloudformation
+from bench.inventory_gen import InventorySize, build_inventory
+from bench.terraform_tree import TerraformTree, generate_terraform
 
 __all__ = [
     "CloudFormationSet",

@@ -43,7 +43,7 @@ class InventorySize:
     roles: int = 5_000
     policies: int = 20_000
 
-    def scaled(self, factor: float) -> "InventorySize":
+    def scaled(self, factor: float) -> InventorySize:
         return InventorySize(
             users=max(1, int(self.users * factor)),
             groups=max(1, int(self.groups * factor)),

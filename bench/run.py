@@ -27,9 +27,9 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate_cloudformation, generate_terraform  # noqa: E402
-from bench.inventory_gen import InventorySize, build_inventory  # noqa: E402
-from bench.stages import scan_path  # noqa: E402
+from bench.generate import generate_cloudformation, generate_terraform
+from bench.inventory_gen import InventorySize, build_inventory
+from bench.stages import scan_path
 
 STAGES_SCRIPT = Path(__file__).resolve().parent / "stages.py"
 ACCOUNT_ID = "123456789012"
@@ -66,7 +66,10 @@ def _run_timed(command: list[str], env: dict[str, str], timeout: float) -> tuple
     """Run a command; wall from here, CPU and peak RSS of it and its children from `wait4`."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=ROOT, preexec_fn=_limit_memory)
+        # preexec_fn is unsafe only with threads, and the runner has none.
+        process = subprocess.Popen(
+            command, stdout=out, stderr=err, env=env, cwd=ROOT, preexec_fn=_limit_memory  # noqa: PLW1509
+        )
         deadline = start + timeout
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -129,7 +132,7 @@ GC_OFF = "import gc, sys; gc.disable(); from analyzer.cli import main; sys.exit(
 
 
 def has_cache_option() -> bool:
-    result = subprocess.run([*_credmint(), "scan", "--help"], capture_output=True, text=True)
+    result = subprocess.run([*_credmint(), "scan", "--help"], capture_output=True, text=True, check=False)
     return "--no-cache" in result.stdout
 
 
@@ -310,7 +313,7 @@ def _growth(tables: list[Table]) -> None:
             for t in tables if t.title.startswith("Terraform")]
     runs = [(t, r) for t, r in runs if r and r.wall]
     if len(runs) >= 2:
-        (small, a), (large, b) = runs[0], runs[-1]
+        (_, a), (_, b) = runs[0], runs[-1]
         print(f"credmint scan cold, largest / smallest Terraform tree: {b.wall / a.wall:.1f}x")
 
 

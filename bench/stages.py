@@ -13,8 +13,9 @@ import pickle
 import resource
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
@@ -78,7 +79,7 @@ def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
     """`load_inputs`: find, parse and evaluate every input into the inventory (imports done)."""
     import hcl2
 
-    import parsers.cloudformation  # noqa: F401  (imports are start-up, counted in the CLI row)
+    import parsers.cloudformation
     import parsers.terraform  # noqa: F401
     from parsers.detect import load_inputs
 

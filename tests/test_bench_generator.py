@@ -14,15 +14,15 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer.cli import main  # noqa: E402
-from analyzer.walk import analyze  # noqa: E402
-from bench.generate import (  # noqa: E402
+from analyzer.cli import main
+from analyzer.walk import analyze
+from bench.generate import (
     InventorySize,
     build_inventory,
     generate_cloudformation,
     generate_terraform,
 )
-from bench.terraform_tree import USER_PATHS  # noqa: E402
+from bench.terraform_tree import USER_PATHS
 
 ACCOUNT = "123456789012"
 
