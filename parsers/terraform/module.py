@@ -241,7 +241,13 @@ class ModuleInstance:
             "local": _Locals(self),
             "data": _Data(self),
             "module": _Modules(self),
-            "path": {"module": _relative_to(files.directory, self.root_directory), "root": ".", "cwd": "."},
+            "path": {
+                "module": _relative_to(files.directory, self.root_directory),
+                "root": ".",
+                # Terraform runs in the root module: its folder, project-relative so reports stay
+                # the same on every machine, still gives `basename(path.cwd)` its real value.
+                "cwd": _relative_to(self.root_directory, ctx.root) if ctx.is_inside_root(self.root_directory) else ".",
+            },
             "terraform": {"workspace": "default"},
         }
         self._types = {type_ for type_, _ in files.resources}
