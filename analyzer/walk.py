@@ -17,7 +17,14 @@ from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
 from analyzer.passrole import ServicePath, service_paths
 from analyzer.identity import federation_grants, outside_role_grants, session_token_grants
-from analyzer.trust import TrustedRole, grants_for_callers, grants_for_outsiders, invalid_principals, trusted_role
+from analyzer.trust import (
+    TrustedRole,
+    grants_for_callers,
+    grants_for_outsiders,
+    invalid_principals,
+    known_callers,
+    trusted_role,
+)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,9 +43,10 @@ Mechanism = Callable[[World], Iterator[Grant]]
 
 
 def assume_role_by_trust(world: World) -> Iterator[Grant]:
+    known = known_callers(world.callers)
     for target in world.roles:
         yield from grants_for_callers(target, world.index)
-        yield from grants_for_outsiders(target, world.callers)
+        yield from grants_for_outsiders(target, world.callers, known)
 
 
 def assume_role_outside_templates(world: World) -> Iterator[Grant]:
