@@ -74,11 +74,9 @@ def _refusal(path: Path, ctx: ParseContext, budget: Budget) -> tuple[str | None,
         return f"cannot read {rel}: it is {kind}", 0
     if budget.files >= limits.max_files:
         return "max_files", 0
-    if info.st_size > limits.max_file_bytes:
-        return (
-            f"{rel} is {info.st_size} bytes, more than the limit of {limits.max_file_bytes} "
-            "(--limit max_file_bytes=N); not read"
-        ), 0
+    name, most = ("max_plan_bytes", limits.max_plan_bytes) if looks_like_plan(path) else ("max_file_bytes", limits.max_file_bytes)
+    if info.st_size > most:
+        return f"{rel} is {info.st_size} bytes, more than the limit of {most} (--limit {name}=N); not read", 0
     if budget.bytes + info.st_size > limits.max_total_bytes:
         return (
             f"{rel} would take the run past {limits.max_total_bytes} bytes read "
@@ -86,7 +84,7 @@ def _refusal(path: Path, ctx: ParseContext, budget: Budget) -> tuple[str | None,
         ), 0
     try:
         with path.open("rb") as handle:
-            data = handle.read(limits.max_file_bytes + 1)
+            data = handle.read(most + 1)
     except OSError as problem:
         return f"cannot read {rel}: {problem.strerror or problem}", 0
     budget.files += 1
@@ -127,6 +125,18 @@ def utf8_problem(path: Path, rel: str) -> Diagnostic | None:
         line = data[: problem.start].count(b"\n") + 1
         return error(rel, f"{rel} is not UTF-8 text (byte {problem.start}); read with replacement characters", line)
     return None
+
+
+def looks_like_plan(path: Path) -> bool:
+    """A Terraform plan JSON (`terraform show -json`), by its first bytes."""
+    if path.suffix != ".json":
+        return False
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return PLAN_MARKER in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
 
 
 def _looks_like_input(path: Path) -> bool:

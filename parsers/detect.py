@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Iterator, Sequence
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
-from parsers.boundary import Budget, admit, clipped, guarded, too_many_files, utf8_problem
+from parsers.boundary import Budget, admit, clipped, guarded, looks_like_plan, too_many_files, utf8_problem
 from parsers.context import ParseContext
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
@@ -66,8 +66,11 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         terraform_dirs += found_dirs
         templates += found_templates
     named = {p.resolve() for p in paths}
-    directories, templates = _roots(_unique(terraform_dirs), named, ctx), _unique(templates)
-    ctx, admitted = _admit(directories, templates, named, ctx, parts)
+    folders, templates = _unique(terraform_dirs), _unique(templates)
+    # Every folder's files pass the boundary, modules' too, before any is parsed (root detection
+    # parses them), so that a refused file is never read.
+    ctx, admitted = _admit(folders, templates, named, ctx, parts)
+    directories = _roots(folders, named, ctx, parts)
     for directory in directories:
         parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory))))
     for template in admitted:
@@ -149,12 +152,16 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
     return terraform_dirs, templates  # a template leading outside the root is refused in _admit
 
 
-def _roots(directories: list[Path], named: set[Path], ctx: ParseContext) -> list[Path]:
+def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:
     """Terraform root modules: folders no other scanned folder calls as a local module (issue 3),
-    and any folder named on the command line."""
+    and any folder named on the command line. Should finding the calls fail, every folder is a root."""
     from parsers.terraform import called_folders
 
-    called = called_folders(directories, ctx)
+    try:
+        called = called_folders(directories, ctx)
+    except Exception as problem:  # noqa: BLE001 - fail closed: analyse every folder as a root
+        parts.append(_error(ctx, ctx.root, f"internal error while finding root modules: {type(problem).__name__}: {problem}"))
+        return directories
     return [d for d in directories if d not in called or d in named]
 
 
@@ -167,7 +174,7 @@ def _read_terraform(directory: Path, ctx: ParseContext) -> Inventory:
 def _read_template(path: Path, ctx: ParseContext, *, explicit: bool) -> Inventory | None:
     from parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
 
-    if _looks_like_plan(path):
+    if looks_like_plan(path):
         return _read_plan(path, ctx)
     template, diagnostics = read_template(path, ctx)
     if template is None:
@@ -190,17 +197,6 @@ def _is_template_like(path: Path) -> bool:
     except OSError:
         return True
     return "AWSTemplateFormatVersion" in head or "AWS::IAM::" in head or "AWS::Serverless" in head
-
-
-def _looks_like_plan(path: Path) -> bool:
-    if path.suffix != ".json":
-        return False
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(4096)
-    except OSError:
-        return False
-    return b'"format_version"' in head and (b'"terraform_version"' in head or b'"planned_values"' in head)
 
 
 def _read_plan(path: Path, ctx: ParseContext) -> Inventory:

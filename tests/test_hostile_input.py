@@ -269,9 +269,9 @@ def test_bounded_input_is_refused_with_a_diagnostic(tmp_path: Path, name: str) -
 def test_very_long_strings_are_read(tmp_path: Path) -> None:
     """Long values under the size limit are read, in seconds; the diagnostic quoting one is cut short."""
     root = project(tmp_path)
-    long = "x" * 4_000_000
+    long = "x" * 1_000_000  # just under max_file_bytes (1 MiB)
     write(root / "cfn" / "long.yaml", f'AWSTemplateFormatVersion: "2010-09-09"\nDescription: "{long}"\nResources: {{}}\n')
-    write(root / "tf" / "main.tf", ROLE_TF + f'locals {{\n  long = "{long[:1_000_000]}"\n  bad = local.long + 1\n}}\n')
+    write(root / "tf" / "main.tf", ROLE_TF + f'locals {{\n  long = "{long[:900_000]}"\n  bad = local.long + 1\n}}\n')
     code, report = scan_subprocess(root, ".")
     assert GOOD_GRANT in grants(report)
     assert all(len(d["message"]) < 1_000 for d in report["diagnostics"])
@@ -455,3 +455,14 @@ def test_a_long_line_of_roles_is_bounded(tmp_path: Path) -> None:
     code, report = scan_subprocess(root, ".")
     assert GOOD_GRANT in grants(report)
     assert all(len(path["hops"]) <= 32 for path in report["paths"])
+
+
+def test_a_called_modules_files_pass_the_boundary_too(tmp_path: Path) -> None:
+    """Root-module detection parses every folder's files: a hostile module is refused before that."""
+    root = project(tmp_path)
+    write(root / "tf" / "main.tf", ROLE_TF + 'module "m" {\n  source = "./mod"\n}\n')
+    write(root / "tf" / "mod" / "main.tf", "locals {\n  x = " + "[" * DEPTH + "1" + "]" * DEPTH + "\n}\n")
+    code, report = scan_subprocess(root, ".")
+    assert_fails_closed(code, report, "tf/mod/main.tf")
+    assert ("*", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/ops", "definite") not in grants(report)
+    assert [g for g in report["grants"] if g["target"].endswith(":role/ops") or g["principal"] == "ec2.amazonaws.com"]
