@@ -174,9 +174,17 @@ def _reaches(goal: tuple[int, int], steps: "Callable[[int, int], Iterator[tuple[
 
 def match_tokens(pattern: tuple[Token, ...], value: tuple[Token, ...]) -> Tri:
     """Does the glob `pattern` match `value` (itself possibly holding wildcards or unknowns)?"""
+    if pattern == value:
+        return Tri.YES  # the same literals, wildcards and unknowns in the same places
+    if not _has_wild_token(pattern) and not _has_wild_token(value):
+        return Tri.NO  # two different plain strings
     if _covers(pattern, value):
         return Tri.YES
     return Tri.MAYBE if _intersects(pattern, value) else Tri.NO
+
+
+def _has_wild_token(tokens_: tuple[Token, ...]) -> bool:
+    return any(t == STAR or t == ONE or isinstance(t, Unknown) for t in tokens_)
 
 
 def match_glob(pattern: Value, value: Value, *, fold_case: bool = False) -> Tri:
@@ -219,7 +227,8 @@ def _match_known_action(pattern: str, action: str) -> Tri:
     return match_glob(pattern, action, fold_case=True)
 
 
-def split_arn(value: Value) -> list[tuple[Token, ...]] | None:
+@lru_cache(maxsize=65536)
+def split_arn(value: Value) -> tuple[tuple[Token, ...], ...] | None:
     """The six parts of an ARN-shaped value (five segments and the rest), or None.
 
     Unknown parts are assumed not to contain colons; a value that is wholly unknown is None.
@@ -233,7 +242,7 @@ def split_arn(value: Value) -> list[tuple[Token, ...]] | None:
             parts[-1].append(token)
     if len(parts) < 6:
         return None
-    return [tuple(part) for part in parts]
+    return tuple(tuple(part) for part in parts)
 
 
 def match_resource(pattern: Value, resource: Value) -> Tri:
@@ -245,10 +254,35 @@ def match_resource(pattern: Value, resource: Value) -> Tri:
         return Tri.YES
     if isinstance(pattern, str) and isinstance(resource, str) and not _has_wildcard(resource):
         return _match_known_resource(pattern, resource)
-    pattern_parts, resource_parts = split_arn(pattern), split_arn(resource)
+    return _match_resource_values(pattern, resource)
+
+
+@lru_cache(maxsize=131072)
+def _match_resource_values(pattern: Value, resource: Value) -> Tri:
+    """Segment by segment, the resource part first: it is where most pairs differ."""
+    pattern_parts, resource_parts = _segments(pattern), _segments(resource)
     if pattern_parts is None or resource_parts is None:
         return _short_pattern(pattern, resource)
-    return tri_all([match_tokens(p, r) for p, r in zip(pattern_parts, resource_parts)])
+    result = Tri.YES
+    for index in (5, 4, 3, 2, 1, 0):
+        left, right = pattern_parts[index], resource_parts[index]
+        if isinstance(left, str) and isinstance(right, str):
+            truth = Tri.YES if left == right else Tri.NO
+        else:
+            truth = match_tokens(tuple(left), tuple(right))
+        if truth is Tri.NO:
+            return Tri.NO
+        result = min(result, truth)
+    return result
+
+
+@lru_cache(maxsize=65536)
+def _segments(value: Value) -> tuple[str | tuple[Token, ...], ...] | None:
+    """`split_arn`, with each plain segment (no wildcard, nothing unknown) as one string."""
+    parts = split_arn(value)
+    if parts is None:
+        return None
+    return tuple(part if _has_wild_token(part) else "".join(part) for part in parts)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=131072)
