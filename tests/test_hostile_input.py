@@ -466,3 +466,18 @@ def test_a_called_modules_files_pass_the_boundary_too(tmp_path: Path) -> None:
     assert_fails_closed(code, report, "tf/mod/main.tf")
     assert ("*", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/ops", "definite") not in grants(report)
     assert [g for g in report["grants"] if g["target"].endswith(":role/ops") or g["principal"] == "ec2.amazonaws.com"]
+
+
+def test_dense_text_just_under_the_file_limit_stays_bounded(tmp_path: Path) -> None:
+    """The worst case the size limit admits: 1 MiB of tiny YAML and HCL nodes (pure-Python parsers)."""
+    root = project(tmp_path)
+    lines, size, i = ['AWSTemplateFormatVersion: "2010-09-09"', "Metadata:"], 0, 0
+    while size < 1_000_000:
+        lines.append(f"  k{i}: [a, b, {{c: d}}]")
+        size, i = size + len(lines[-1]) + 1, i + 1
+    write(root / "cfn" / "dense.yaml", "\n".join(lines) + "\nResources: {}\n")
+    blocks = [f'locals {{\n  k{k} = ["a", "b", {{ c = "d" }}]\n}}\n' for k in range(22_500)]
+    write(root / "tf" / "main.tf", ROLE_TF + "".join(blocks))
+    code, report = scan_subprocess(root, ".")
+    assert code in (0, 1), errors(report)
+    assert GOOD_GRANT in grants(report)
