@@ -406,6 +406,8 @@ locals {
             opened.append(os.path.realpath(file))
         return real_open(file, *args, **kwargs)
 
+    cache = tmp_path / "cache"  # the parse cache is credmint's own folder, outside any project
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
     monkeypatch.setattr(subprocess, "Popen", refuse)
@@ -421,7 +423,7 @@ locals {
     assert [d for d in errors(report) if d["file"] == "good/passwd.yaml"]
     assert "smuggled" not in text
     assert "/etc/passwd" not in opened
-    allowed = (str(root.resolve()), str(REPO), sys.prefix, sys.base_prefix, "/usr/lib/python3")
+    allowed = (str(root.resolve()), str(REPO), sys.prefix, sys.base_prefix, "/usr/lib/python3", str(cache.resolve()))
     assert [p for p in opened if not p.startswith(allowed)] == []
     assert ("ops" in text) and ("terraform-aws-modules/iam/aws" in text)  # the module call is reported, not fetched
 
