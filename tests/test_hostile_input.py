@@ -483,3 +483,23 @@ def test_dense_text_just_under_the_file_limit_stays_bounded(tmp_path: Path) -> N
     code, report = scan_subprocess(root, ".")
     assert code in (0, 1), errors(report)
     assert GOOD_GRANT in grants(report)
+
+
+def test_a_file_that_cannot_be_opened_fails_closed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As root every mode is readable, so the refusal of `open` is simulated (EACCES)."""
+    import io
+
+    root = project(tmp_path)
+    locked = write(root / "tf" / "main.tf", ROLE_TF).resolve()
+    real_open = io.open
+
+    def deny(file, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if isinstance(file, (str, os.PathLike)) and Path(file).resolve() == locked:
+            raise PermissionError(13, "Permission denied", str(file))
+        return real_open(file, *args, **kwargs)
+
+    monkeypatch.setattr(io, "open", deny)
+    monkeypatch.setattr("builtins.open", deny)
+    code, text = scan_in_process(root, ".")
+    found = assert_fails_closed(code, json.loads(text), "tf/main.tf")
+    assert "Permission denied" in found["message"]
