@@ -88,7 +88,8 @@ def scan_subprocess(root: Path, *paths: str, extra=()) -> tuple[int, dict]:
     argv = ["scan", "--account-id", ACCOUNT, "--root", str(root), "--format", "json", "-o", str(out),
             *extra, *(str(root / p) for p in paths)]
     code = "import sys; from analyzer.cli import main; sys.exit(main(sys.argv[1:]))"
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    # A fresh parse cache per run: the bounds must not depend on what the user's cache holds.
+    env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(root.parent / f"{root.name}.cache")}
     done = subprocess.run([sys.executable, "-c", code, *argv], cwd=root, env=env, capture_output=True,
                           text=True, timeout=TIMEOUT_S)
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024  # kB on Linux
