@@ -96,6 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", type=Path, help="settings file (default .credmint.yaml)")
     common.add_argument("--root", type=Path, help="project root: nothing outside it is read")
     common.add_argument(
+        "--no-cache", action="store_true",
+        help="parse every file afresh instead of using the parse cache under $XDG_CACHE_HOME/credmint",
+    )
+    common.add_argument(
         "--config-dir", type=Path, metavar="DIR",
         help="the .tf files behind a plan JSON: they fill what the plan leaves unknown and give lines",
     )
@@ -197,6 +201,7 @@ def _report(
     paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *, prior_state: bool = False
 ) -> Report:
     from parsers.context import ParseContext
+    from parsers.terraform.parse_cache import default_folder
     from parsers.detect import load_inputs, project_root
     from parsers.limits import Limits
     from parsers.suppressions import InlineSuppressions
@@ -211,6 +216,7 @@ def _report(
         config_dir=args.config_dir,
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
         limits=Limits(**dict(args.limit)),
+        parse_cache=None if args.no_cache else default_folder(),
     )
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
     analysis = analyze(inventory, _managed_policies())

@@ -268,12 +268,22 @@ def _match_resource_values(pattern: Value, resource: Value) -> Tri:
         left, right = pattern_parts[index], resource_parts[index]
         if isinstance(left, str) and isinstance(right, str):
             truth = Tri.YES if left == right else Tri.NO
+        elif isinstance(right, str) and not any(isinstance(t, Unknown) for t in left):
+            truth = Tri.YES if _segment_regex(left).fullmatch(right) else Tri.NO
         else:
             truth = match_tokens(tuple(left), tuple(right))
         if truth is Tri.NO:
             return Tri.NO
         result = min(result, truth)
     return result
+
+
+@lru_cache(maxsize=65536)
+def _segment_regex(segment: tuple[Token, ...]) -> "re.Pattern[str]":
+    """A segment's wildcards as a regex, for the common case of a plain ARN segment to match."""
+    return re.compile(
+        "".join(".*" if t == STAR else "." if t == ONE else re.escape(str(t)) for t in segment), re.DOTALL
+    )
 
 
 @lru_cache(maxsize=65536)

@@ -8,6 +8,7 @@ principal is an OIDC or SAML provider, or a built-in web identity provider.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
@@ -51,6 +52,7 @@ def account_root(account: Value, partition: str = "aws") -> Value:
     return concat(f"arn:{partition}:iam::", account, ":root")
 
 
+@lru_cache(maxsize=65536)
 def classify(principal: Principal) -> TrustEntry:
     value = principal.value
     text = render(value)

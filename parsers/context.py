@@ -30,6 +30,8 @@ class ParseContext:
     parameters: Mapping[str, str] = field(default_factory=dict)
     """CloudFormation `--parameter NAME=VALUE` values."""
     stack_name: str | None = None
+    parse_cache: Path | None = None
+    """Folder of the disk cache of parse trees; None (`--no-cache`) parses every file afresh."""
     account_map: tuple[tuple[Path, str], ...] = ()
     """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
     limits: Limits = field(default_factory=Limits)

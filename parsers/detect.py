@@ -70,6 +70,7 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
     # Every folder's files pass the boundary, modules' too, before any is parsed (root detection
     # parses them), so that a refused file is never read.
     ctx, admitted = _admit(folders, templates, named, ctx, parts)
+    _warm_parse_cache(folders, ctx)
     directories = _roots(folders, named, ctx, parts)
     for directory in directories:
         parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory))))
@@ -150,6 +151,20 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
             terraform_dirs.append(here)
         templates += [here / n for n in sorted(files) if n.endswith(TEMPLATE_SUFFIXES)]
     return terraform_dirs, templates  # a template leading outside the root is refused in _admit
+
+
+def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
+    """Parse the `.tf` files of a large tree on every core first (issue 8): the run then loads
+    their trees from the cache. Only files the boundary admitted are handed to the workers."""
+    if ctx.parse_cache is None:
+        return
+    from parsers.terraform.parse_cache import warm
+
+    files = [
+        f for d in directories for f in sorted(d.glob("*.tf"))
+        if f.is_file() and ctx.is_inside_root(f) and f.resolve() not in ctx.refused
+    ]
+    warm(files, ctx.parse_cache)
 
 
 def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:

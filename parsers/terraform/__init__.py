@@ -23,6 +23,7 @@ from typing import Iterable
 from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.context import ParseContext
 from parsers.terraform.evaluator import evaluate
+from parsers.terraform.parse_cache import cache_of
 from parsers.terraform.hcl import ParseFailure, read_body, read_file, top_blocks
 from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
@@ -125,7 +126,7 @@ def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
             if not path.is_file() or not ctx.is_inside_root(path):
                 continue  # never follow a link out of the project root (CONTRACT.md)
             try:
-                file = read_file(path, ctx.relative(path))
+                file = read_file(path, ctx.relative(path), cache_of(ctx))
             except (ParseFailure, OSError, UnicodeError):
                 continue
             for block in top_blocks(file):

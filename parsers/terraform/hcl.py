@@ -6,7 +6,6 @@ numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator, Optional
@@ -15,8 +14,13 @@ import hcl2
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
+from parsers.terraform.parse_cache import DiskCache, digest
+
 MAX_SNIPPET = 160
 """Longest expression text kept to name an unknown value or quoted in a diagnostic."""
+
+MAX_CACHED_CHARS = 250_000
+"""Larger files are parsed every time: pickling their trees costs more memory than it saves time."""
 
 MAX_FILE_BYTES = 5_000_000
 """Larger files are not parsed: templates are small, and hostile input must stay cheap."""
@@ -62,10 +66,13 @@ class ParseFailure(Exception):
 _CACHE: dict[str, Tree] = {}
 
 
-def parse_text(text: str) -> Tree:
-    """Parse HCL text; same text parses once per process (base and head of a diff share files)."""
-    key = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
+    """Parse HCL text; same text parses once per process (base and head of a diff share files),
+    and once per machine with a disk `cache` (parsers/terraform/parse_cache.py)."""
+    key = digest(text)
     tree = _CACHE.get(key)
+    if tree is None and cache is not None:
+        tree = cache.get(key)
     if tree is None:
         try:
             tree = hcl2.parses_to_tree(text)
@@ -73,7 +80,9 @@ def parse_text(text: str) -> Tree:
             raise ParseFailure(_describe(problem), problem.line or 1) from None
         except (LarkError, RecursionError) as problem:
             raise ParseFailure(f"cannot parse: {type(problem).__name__}", 1) from None
-        _CACHE[key] = tree
+        if cache is not None and len(text) <= MAX_CACHED_CHARS:
+            cache.put(key, tree)
+    _CACHE[key] = tree
     return tree
 
 
@@ -89,12 +98,12 @@ def _describe(problem: UnexpectedInput) -> str:
     return "syntax error"
 
 
-def read_file(path: Path, rel: str) -> SourceFile:
+def read_file(path: Path, rel: str, cache: Optional[DiskCache] = None) -> SourceFile:
     """Read and parse one file; raises ParseFailure (with a line) or OSError."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ParseFailure(f"file larger than {MAX_FILE_BYTES} bytes, not parsed", 1)
     text = path.read_text(encoding="utf-8", errors="replace")
-    return SourceFile(rel=rel, text=text, tree=parse_text(text))
+    return SourceFile(rel=rel, text=text, tree=parse_text(text, cache))
 
 
 def parse_expression(text: str, rel: str, line: int) -> tuple[SourceFile, Tree]:

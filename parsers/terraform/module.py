@@ -20,6 +20,7 @@ from parsers.terraform.evaluator import evaluate
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
+from parsers.terraform.parse_cache import cache_of
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
 from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
 from parsers.terraform.scope import Budget, Call, Namespace, Scope
@@ -61,7 +62,7 @@ def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
             continue
         rel = ctx.relative(path)
         try:
-            file = read_file(path, rel)
+            file = read_file(path, rel, cache_of(ctx))
         except ParseFailure as problem:
             module.diagnostics.append(_error(rel, problem.line, f"cannot parse HCL: {problem}"))
             continue

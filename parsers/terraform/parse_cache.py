@@ -1,0 +1,104 @@
+"""Parse trees kept on disk by content hash, so that unchanged `.tf` files are not parsed again.
+
+Parsing is most of a scan's time (bench/): a pull request changes a few files of many, and the base
+and head of a diff share most of theirs. Trees live under `$XDG_CACHE_HOME/credmint/` in a folder
+named for the versions of credmint, python-hcl2, lark and Python, so an upgrade starts afresh.
+Writes go to a temporary file renamed into place, so concurrent runs never read half a file; a file
+that cannot be loaded is ignored (and rewritten). The folder is created private to the user: trees
+are pickles, loaded only from there, never from anything a scanned tree contains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Iterable, Optional
+
+from lark import Tree
+
+from parsers.context import ParseContext
+
+PARALLEL_FROM = 16
+"""Below this many files, starting worker processes costs more than it saves."""
+
+
+def cache_of(ctx: ParseContext) -> Optional["DiskCache"]:
+    """The run's disk cache, or None with `--no-cache`."""
+    return None if ctx.parse_cache is None else DiskCache(ctx.parse_cache)
+
+
+def digest(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def default_folder() -> Path:
+    """`$XDG_CACHE_HOME/credmint/hcl-<versions>` (`~/.cache` when the variable is unset)."""
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "credmint" / f"hcl-{_versions()}"
+
+
+def _versions() -> str:
+    parts = []
+    for package in ("credmint", "python-hcl2", "lark"):
+        try:
+            parts.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            parts.append("0")
+    parts.append(f"py{sys.version_info.major}.{sys.version_info.minor}")
+    return "-".join(parts)
+
+
+class DiskCache:
+    """Parse trees by the SHA-256 of their text, in one folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def get(self, key: str) -> Optional[Tree]:
+        try:
+            with (self.folder / key).open("rb") as handle:
+                tree = pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ValueError, TypeError):
+            return None
+        return tree if isinstance(tree, Tree) else None
+
+    def put(self, key: str, tree: Tree) -> None:
+        try:
+            self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump(tree, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(temporary, self.folder / key)
+        except (OSError, pickle.PicklingError, RecursionError):
+            return  # a cache that cannot be written only costs time
+
+
+def warm(paths: Iterable[Path], folder: Path) -> None:
+    """Parse the files not yet cached, on every core, so that the run only loads trees."""
+    todo = [str(p) for p in paths]
+    if len(todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
+            list(pool.map(_warm_one, todo, [str(folder)] * len(todo), chunksize=4))
+    except (OSError, RuntimeError):
+        return  # the run parses what is missing itself
+
+
+def _warm_one(path: str, folder: str) -> None:
+    from parsers.terraform.hcl import MAX_FILE_BYTES, parse_text
+
+    try:
+        file = Path(path)
+        if file.stat().st_size > MAX_FILE_BYTES:
+            return
+        parse_text(file.read_text(encoding="utf-8", errors="replace"), DiskCache(Path(folder)))
+    except Exception:  # noqa: BLE001 - a worker only warms the cache; the run reports every problem
+        return
