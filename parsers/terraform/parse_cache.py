@@ -28,8 +28,19 @@ PARALLEL_FROM = 16
 
 
 def cache_of(ctx: ParseContext) -> Optional["DiskCache"]:
-    """The run's disk cache, or None with `--no-cache`."""
-    return None if ctx.parse_cache is None else DiskCache(ctx.parse_cache)
+    """The run's disk cache, or None with `--no-cache` — and None when the cache folder lies inside
+    the project root: trees are pickles, and a pull request must never be able to plant one."""
+    if ctx.parse_cache is None or _is_within(ctx.parse_cache, ctx.root):
+        return None
+    return DiskCache(ctx.parse_cache)
+
+
+def _is_within(folder: Path, root: Path) -> bool:
+    try:
+        folder.resolve().relative_to(root.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 def digest(text: str) -> str:
