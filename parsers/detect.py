@@ -156,9 +156,10 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
 def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
     """Parse the `.tf` files of a large tree on every core first (issue 8): the run then loads
     their trees from the cache. Only files the boundary admitted are handed to the workers."""
-    if ctx.parse_cache is None:
-        return
-    from parsers.terraform.parse_cache import warm
+    from parsers.terraform.parse_cache import cache_of, warm
+
+    if cache_of(ctx) is None:
+        return  # no cache, or one inside the project root (its pickles are never loaded)
 
     files = [
         f for d in directories for f in sorted(d.glob("*.tf"))

@@ -504,3 +504,27 @@ def test_a_file_that_cannot_be_opened_fails_closed(tmp_path: Path, monkeypatch: 
     code, text = scan_in_process(root, ".")
     found = assert_fails_closed(code, json.loads(text), "tf/main.tf")
     assert "Permission denied" in found["message"]
+
+
+def test_a_parse_cache_inside_the_project_is_never_loaded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Trees are cached as pickles: one planted by a pull request (XDG_CACHE_HOME inside the
+    checkout) would run code when loaded, so a cache folder inside the root is not used at all."""
+    import pickle
+
+    from parsers.terraform.parse_cache import default_folder, digest
+
+    root = project(tmp_path)
+    write(root / "tf" / "main.tf", ROLE_TF)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(root / ".cache"))
+    marker = tmp_path / "pwned"
+
+    class Planted:
+        def __reduce__(self):  # type: ignore[no-untyped-def]
+            return (open, (str(marker), "w"))
+
+    folder = default_folder()
+    folder.mkdir(parents=True)
+    (folder / digest(ROLE_TF)).write_bytes(pickle.dumps(Planted()))
+    code, text = scan_in_process(root, ".")
+    assert not marker.exists()
+    assert code in (0, 1) and "role/ops" in text
