@@ -9,6 +9,7 @@ the other paths are still read.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Iterator, Sequence
@@ -178,7 +179,26 @@ def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: 
     except Exception as problem:  # noqa: BLE001 - fail closed: analyse every folder as a root
         parts.append(_error(ctx, ctx.root, f"internal error while finding root modules: {type(problem).__name__}: {problem}"))
         return directories
-    return [d for d in directories if d not in called or d in named]
+    return [d for d in directories if d not in called or d in named or _stands_alone(d, ctx)]
+
+
+_ROOT_MARKS = re.compile(r'^\s*(provider\s+"|backend\s+"|cloud\s*\{)', re.MULTILINE)
+_VARIABLE = re.compile(r'^\s*variable\s+"', re.MULTILINE)
+
+
+def _stands_alone(directory: Path, ctx: ParseContext) -> bool:
+    """A folder that another folder calls is still a root when it looks like one: it configures a
+    provider or a backend, or takes no input variables. Otherwise a pull request could hide a real
+    root by adding a caller (`count = 0`) — a gate must not fail open that way (issue 9)."""
+    texts = []
+    for path in sorted(directory.glob("*.tf")):
+        if path.is_file() and ctx.is_inside_root(path) and path.resolve() not in ctx.refused:
+            try:
+                texts.append(path.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                return True
+    text = "\n".join(texts)
+    return bool(_ROOT_MARKS.search(text)) or not _VARIABLE.search(text)
 
 
 def _read_terraform(directory: Path, ctx: ParseContext) -> Inventory:

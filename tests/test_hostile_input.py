@@ -530,8 +530,6 @@ def test_a_parse_cache_inside_the_project_is_never_loaded(tmp_path: Path, monkey
     assert code in (0, 1) and "role/ops" in text
 
 
-@pytest.mark.xfail(strict=True, reason="open: root-module detection (1f4aaea) drops a folder that any other folder "
-                   "calls, so a pull request can hide a root behind a caller with count = 0 (fails open)")
 def test_a_caller_with_count_zero_does_not_hide_a_root(tmp_path: Path) -> None:
     root = project(tmp_path)
     write(root / "infra" / "main.tf", 'resource "aws_iam_role" "open" {\n  name = "open"\n  assume_role_policy = '
