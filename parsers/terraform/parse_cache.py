@@ -91,7 +91,7 @@ class DiskCache:
 
 def warm(paths: Iterable[Path], folder: Path) -> None:
     """Parse the files not yet cached, on every core, so that the run only loads trees."""
-    todo = [str(p) for p in paths]
+    todo = [str(p) for p in paths if not _is_cached(p, folder)]
     if len(todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
         return
     from concurrent.futures import ProcessPoolExecutor
@@ -101,6 +101,13 @@ def warm(paths: Iterable[Path], folder: Path) -> None:
             list(pool.map(_warm_one, todo, [str(folder)] * len(todo), chunksize=4))
     except (OSError, RuntimeError):
         return  # the run parses what is missing itself
+
+
+def _is_cached(path: Path, folder: Path) -> bool:
+    try:
+        return (folder / digest(path.read_text(encoding="utf-8", errors="replace"))).is_file()
+    except OSError:
+        return True  # unreadable: the run reports it; nothing to warm
 
 
 def _warm_one(path: str, folder: str) -> None:
