@@ -24,6 +24,7 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.context import ParseContext
 from parsers.terraform.evaluator import evaluate
 from parsers.terraform.parse_cache import cache_of
+from parsers.terraform.scps import read_scps
 from parsers.terraform.hcl import ParseFailure, read_body, read_file, top_blocks
 from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
@@ -56,15 +57,18 @@ def _parse(directory: Path, ctx: ParseContext) -> Inventory:
     root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader)
     given = _variable_values(directory, ctx, root)
     root.inputs = lambda name: given.get(name, MISSING)
-    collected = read_instances(all_instances(root))
+    instances = list(all_instances(root))
+    collected = read_instances(instances)
+    scps, scp_diagnostics = read_scps(instances)
     return Inventory(
+        scps=tuple(scps),
         users=tuple(collected.users),
         groups=tuple(collected.groups),
         roles=tuple(collected.roles),
         policies=tuple(collected.policies),
         providers=tuple(collected.providers),
         inputs=(InputFile(path=ctx.relative(directory), format="terraform"),),
-        diagnostics=tuple(diagnostics) + tuple(collected.diagnostics),
+        diagnostics=tuple(diagnostics) + tuple(collected.diagnostics) + tuple(scp_diagnostics),
     )
 
 
