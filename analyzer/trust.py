@@ -40,6 +40,10 @@ class TrustedRole:
     id: str
     name: str
     items: tuple[Labelled, ...]
+    names_by_arn: frozenset[str] = frozenset()
+    """Principal ids its Allow statements name, `*` included: a caller absent from it (and from
+    partly unknown entries) cannot be admitted by its own ARN, so that evaluation is skipped."""
+    names_accounts: bool = False
 
 
 def trusted_role(role: Role) -> TrustedRole | None:
@@ -47,7 +51,22 @@ def trusted_role(role: Role) -> TrustedRole | None:
         return None
     name = f"role/{render(role.name)}"
     items = tuple(labelled(role.trust_policy, f"trust policy of {name}"))
-    return TrustedRole(role, render(role.arn), name, items)
+    entries = [e for item in items if item.statement.effect is not Effect.DENY for e in _entries(item.statement)]
+    by_arn = frozenset(
+        "{unknown}" if e.named is Named.UNKNOWN or "{" in e.id else e.id
+        for e in entries
+        if e.named in (Named.ANY, Named.USER, Named.ROLE, Named.UNKNOWN)
+    )
+    names_accounts = any(e.named is Named.ACCOUNT for e in entries) or any(
+        item.statement.unknown is not None for item in items
+    )
+    if any(item.statement.unknown is not None for item in items):
+        by_arn |= {"{unknown}"}
+    return TrustedRole(role, render(role.arn), name, items, by_arn, names_accounts)
+
+
+def _may_name(target: TrustedRole, caller_id: str) -> bool:
+    return bool({"*", "{unknown}", caller_id} & target.names_by_arn)
 
 
 def invalid_principals(target: TrustedRole) -> list[Diagnostic]:
@@ -142,10 +161,13 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         direct = evaluate_set(target.items, request, named, short)
         via_account = evaluate_set(target.items, request, by_account, f"account {render(caller.account)}")
     else:
-        direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
-        via_account = evaluate_set(
-            target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
-        )
+        direct = via_account = None
+        if _may_name(target, caller.id):
+            direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
+        if target.names_accounts:
+            via_account = evaluate_set(
+                target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
+            )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
     if direct is not None and same is not False:
