@@ -29,7 +29,7 @@ from analyzer.inventory import (
 )
 from analyzer.model import PrincipalType
 from analyzer.patterns import Tri, match_literal
-from analyzer.policy import Labelled, labelled
+from analyzer.policy import Labelled, Request, Support, evaluate_set, labelled
 from analyzer.principals import same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
@@ -205,3 +205,22 @@ def _role(role: Role, index: PolicyIndex) -> Caller:
         context=context,
         entity=role,
     )
+
+
+def caller_side(
+    caller: Caller, request: Request, subject: str, *, identity: Sequence[Labelled] | None = None,
+    with_denies: bool = True,
+) -> Support | None:
+    """The caller's side of a request (SEMANTICS.md §7 steps 4–5): its identity policies allow it,
+    within its permissions boundary. `with_denies=False` leaves Deny statements to the caller of
+    this function, which carves patterns out of a wide target instead (`except`)."""
+    items = caller.identity if identity is None else identity
+    boundary = caller.boundary
+    if not with_denies:
+        items = [i for i in items if i.statement.effect is not Effect.DENY]
+        boundary = None if boundary is None else tuple(i for i in boundary if i.statement.effect is not Effect.DENY)
+    support = evaluate_set(items, request, subject=subject)
+    if support is None or boundary is None:
+        return support
+    bounded = evaluate_set(boundary, request, subject=subject)
+    return None if bounded is None else support & bounded

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Iterator, Sequence
 
-from analyzer.callers import Caller
+from analyzer.callers import Caller, caller_side
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action, Certainty, Grant, PrincipalType
 from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth, applies, evaluate_set, substitute_variables
+from analyzer.policy import Labelled, Request, Support, action_truth, applies, substitute_variables
 from analyzer.federation import covers, federated_user_arn, name_patterns
 
 
@@ -49,15 +49,9 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
                 patterns.setdefault(text, pattern)
     for text, pattern in sorted(patterns.items()):
         request = Request(action=action, resource=pattern, context=caller.context)
-        subject = f"sts:AssumeRole on {text}"
-        support = evaluate_set(_allows_only(caller.identity), request, subject=subject)
+        support = caller_side(caller, request, f"sts:AssumeRole on {text}", with_denies=False)
         if support is None:
             continue
-        if caller.boundary is not None:
-            bounded = evaluate_set(_allows_only(caller.boundary), request, subject=subject)
-            if bounded is None:
-                continue
-            support = support & bounded
         carved = _carve(caller, request, pattern)
         if carved is None:
             continue
@@ -134,14 +128,9 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
         target = federated_user_arn(caller.account, name, partition)
         request = Request(action=action, resource=target, context=caller.context)
         subject = f"sts:GetFederationToken on federated-user/{name}"
-        support = evaluate_set(allows, request, subject=subject)
+        support = caller_side(caller, request, subject, identity=allows, with_denies=False)
         if support is None:
             continue
-        if caller.boundary is not None:
-            bounded = evaluate_set(_allows_only(caller.boundary), request, subject=subject)
-            if bounded is None:
-                continue
-            support = support & bounded
         excepted: list[str] = []
         removed = False
         for denied_name, item in sorted(denied.items()):

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterator, Mapping, Sequence
 
-from analyzer.callers import Caller
+from analyzer.callers import Caller, caller_side
 from analyzer.conditions import CallerContext
 from analyzer.inventory import Effect, Source, Value, concat
 from analyzer.model import Certainty, Grant, PrincipalType, weakest
 from analyzer.patterns import Tri
-from analyzer.policy import Request, Support, action_truth, evaluate_set
+from analyzer.policy import Request, Support, action_truth
 
 # The launch call that makes each service run code with a passed role, and the resource it creates.
 LAUNCHERS: Mapping[str, tuple[str, str]] = {
@@ -65,12 +65,7 @@ def _may_pass_roles(caller: Caller) -> bool:
 
 
 def _allowed(caller: Caller, action: str, resource: Value, context: CallerContext) -> Support | None:
-    request = Request(action=action, resource=resource, context=context)
-    support = evaluate_set(caller.identity, request, subject=action)
-    if support is None or caller.boundary is None:
-        return support
-    bounded = evaluate_set(caller.boundary, request, subject=action)
-    return None if bounded is None else support & bounded
+    return caller_side(caller, Request(action=action, resource=resource, context=context), action)
 
 
 def _path(caller: Caller, role: Caller, trust: Grant, launcher: tuple[str, str]) -> ServicePath | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
-from analyzer.callers import Caller
+from analyzer.callers import Caller, caller_side
 from analyzer.candidates import CallerIndex
 from analyzer.conditions import ANYONE, CallerContext, split_operator
 from analyzer.inventory import (
@@ -216,15 +216,9 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
 def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
     """The caller's identity policies (∩ boundary) must allow sts:AssumeRole on the role."""
     request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
-    subject = f"sts:AssumeRole on {target.name}"
-    support = evaluate_set(caller.identity, request, subject=subject)
+    support = caller_side(caller, request, f"sts:AssumeRole on {target.name}")
     if support is None:
         return None
-    if caller.boundary is not None:
-        bounded = evaluate_set(caller.boundary, request, subject=subject)
-        if bounded is None:
-            return None
-        support = support & bounded
     if same_account(caller.account, target.role.account) is None:
         support = support & Support(
             certainty=Certainty.UNCERTAIN,
