@@ -168,14 +168,6 @@ def test_missing_path_fails_closed(tmp_path: Path) -> None:
     assert_fails_closed(code, json.loads(text), "missing")
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads files whatever their mode")
-def test_unreadable_file_fails_closed(tmp_path: Path) -> None:
-    root = project(tmp_path)
-    write(root / "tf" / "main.tf", ROLE_TF).chmod(0)
-    code, text = scan_in_process(root, ".")
-    assert_fails_closed(code, json.loads(text), "tf/main.tf")
-
-
 @pytest.mark.parametrize("fmt", ["text", "json", "sarif", "markdown", "mermaid", "dot"])
 def test_every_format_names_the_broken_file(tmp_path: Path, fmt: str) -> None:
     root = project(tmp_path)
