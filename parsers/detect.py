@@ -80,7 +80,15 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         part = guarded(ctx, template, lambda: _read_template(template, ctx.for_path(template), explicit=explicit))
         if part is not None:
             parts.append(part)
-    return clipped(merge(_without_nested_duplicates(parts)))
+    inventory = merge(_without_nested_duplicates(parts))
+    if not inventory.inputs and not inventory.diagnostics:
+        # Nothing to analyse is said, not passed silently: a gate pointed at the wrong folder.
+        where = ", ".join(ctx.relative(p) for p in paths) or "."
+        inventory = replace(inventory, diagnostics=(Diagnostic(
+            level=DiagnosticLevel.WARNING, file=where, line=0,
+            message=f"no Terraform, CloudFormation or plan input found under {where}",
+        ),))
+    return clipped(inventory)
 
 
 def _without_nested_duplicates(parts: list[Inventory]) -> list[Inventory]:

@@ -19,3 +19,14 @@ def test_a_nested_template_in_the_scanned_tree_is_not_read_a_second_time_on_its_
         "fixtures/cloudformation/nested/template.yaml",
         "fixtures/cloudformation/nested/child/template.yaml",
     ]
+
+
+def test_a_folder_with_no_input_says_so(tmp_path):
+    (tmp_path / "README.md").write_text("no templates here\n")
+    (tmp_path / "package.json").write_text('{"name": "x"}\n')  # JSON that is neither: skipped
+    out = tmp_path / "r.json"
+    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--format", "json", "-o", str(out)])
+    report = json.loads(out.read_text())
+    assert code == 0 and report["grants"] == [] and report["inputs"] == []
+    assert [d["level"] for d in report["diagnostics"]] == ["warning"]
+    assert "no Terraform, CloudFormation or plan input" in report["diagnostics"][0]["message"]
