@@ -27,10 +27,6 @@ class Tri(IntEnum):
         return Tri(2 - int(self))
 
 
-def tri_all(values: "list[Tri] | tuple[Tri, ...]") -> Tri:
-    return min(values, default=Tri.YES)
-
-
 def tri_any(values: "list[Tri] | tuple[Tri, ...]") -> Tri:
     return max(values, default=Tri.NO)
 

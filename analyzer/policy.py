@@ -82,7 +82,6 @@ class Support:
         )
 
 
-ALWAYS = Support(certainty=Certainty.DEFINITE)
 
 
 def _unique(items: tuple) -> tuple:

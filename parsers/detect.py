@@ -12,7 +12,7 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Sequence
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from parsers.boundary import Budget, admit, clipped, guarded, looks_like_plan, too_many_files, utf8_problem
@@ -263,8 +263,3 @@ def _error(ctx: ParseContext, path: Path, message: str) -> Inventory:
     return Inventory(
         diagnostics=(Diagnostic(level=DiagnosticLevel.ERROR, message=message, file=ctx.relative(path), line=0),)
     )
-
-
-def iter_paths(values: Sequence[str]) -> Iterator[Path]:
-    for value in values or ["."]:
-        yield Path(value)
