@@ -12,11 +12,20 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
 from analyzer.candidates import CallerIndex
-from analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, DiagnosticLevel, Inventory, Value, unknowns_in
-from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
 from analyzer.graph import build_graph, shortest_paths
-from analyzer.passrole import ServicePath, service_paths
 from analyzer.identity import federation_grants, outside_role_grants, session_token_grants
+from analyzer.inventory import (
+    CURRENT_ACCOUNT,
+    Diagnostic,
+    DiagnosticLevel,
+    IdentityProvider,
+    Inventory,
+    Value,
+    render,
+    unknowns_in,
+)
+from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
+from analyzer.passrole import ServicePath, service_paths
 from analyzer.trust import (
     TrustedRole,
     grants_for_callers,
@@ -108,7 +117,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
     return Analysis(
         inventory=inventory,
         world=world,
-        principals=tuple(_principals(callers, grants)),
+        principals=tuple(_principals(callers, grants, inventory.providers)),
         grants=grants,
         paths=_bounded_paths(graph, diagnostics),
         service_paths=tuple(service_paths(grants, callers)),
@@ -188,8 +197,11 @@ def _stronger(candidate: Grant, held: Grant) -> bool:
     return len(candidate.conditions) < len(held.conditions)
 
 
-def _principals(callers: Iterable[Caller], grants: Iterable[Grant]) -> Iterator[ReportPrincipal]:
-    """The templates' users and roles, then every outside principal that holds a grant."""
+def _principals(
+    callers: Iterable[Caller], grants: Iterable[Grant], providers: Iterable[IdentityProvider]
+) -> Iterator[ReportPrincipal]:
+    """The templates' users and roles, then every other principal that holds a grant — an identity
+    provider of the templates with its address and source."""
     seen: set[str] = set()
     for caller in sorted(callers, key=lambda c: c.id):
         if caller.id in seen:
@@ -202,6 +214,13 @@ def _principals(callers: Iterable[Caller], grants: Iterable[Grant]) -> Iterator[
             address=caller.entity.address,
             source=caller.entity.source,
         )
+    defined = {render(p.arn): p for p in providers}
     outside = {g.principal: g.principal_type for g in grants if g.principal not in seen}
     for principal, kind in sorted(outside.items()):
-        yield ReportPrincipal(id=principal, type=kind, name=principal)
+        provider = defined.get(principal)
+        if provider is None:
+            yield ReportPrincipal(id=principal, type=kind, name=principal)
+        else:
+            yield ReportPrincipal(
+                id=principal, type=kind, name=principal, address=provider.address, source=provider.source
+            )
