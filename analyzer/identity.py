@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from analyzer.callers import Caller, caller_side
 from analyzer.inventory import Effect, Value, render
-from analyzer.model import Action, Certainty, Grant, PrincipalType
+from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
 from analyzer.patterns import Tri, match_resource
 from analyzer.policy import Labelled, Request, Support, action_truth, applies, substitute_variables
 from analyzer.federation import covers, federated_user_arn, name_patterns
@@ -148,9 +148,7 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
                 )
         if removed:
             continue
-        certainty = Certainty.UNCERTAIN if allowed[name] else support.certainty
-        if certainty is Certainty.DEFINITE and support.conditions:
-            certainty = Certainty.CONDITIONAL
+        certainty = Certainty.UNCERTAIN if allowed[name] else under_conditions(support.certainty, support.conditions)
         yield Grant(
             principal=caller.id,
             principal_type=caller.type,

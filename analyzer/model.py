@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import Enum
+from typing import Sized
 
 from analyzer.inventory import Condition, Source
 
@@ -21,6 +22,16 @@ class Certainty(str, Enum):
 
 def weakest(*certainties: Certainty) -> Certainty:
     return min(certainties, key=lambda c: c.rank, default=Certainty.DEFINITE)
+
+
+def strength(certainty: Certainty, conditions: Sized) -> tuple[int, int]:
+    """How alternatives for one grant are ranked: better certainty, then fewer conditions."""
+    return (certainty.rank, -len(conditions))
+
+
+def under_conditions(certainty: Certainty, conditions: Sized) -> Certainty:
+    """A grant that holds only under conditions is at best `conditional`."""
+    return Certainty.CONDITIONAL if certainty is Certainty.DEFINITE and len(conditions) else certainty
 
 
 class Action(str, Enum):

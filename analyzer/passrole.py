@@ -13,7 +13,7 @@ from typing import Iterator, Mapping, Sequence
 from analyzer.callers import Caller, caller_side
 from analyzer.conditions import CallerContext
 from analyzer.inventory import Effect, Source, Value, concat
-from analyzer.model import Certainty, Grant, PrincipalType, weakest
+from analyzer.model import Certainty, Grant, PrincipalType, under_conditions, weakest
 from analyzer.patterns import Tri
 from analyzer.policy import Request, Support, action_truth
 
@@ -82,9 +82,7 @@ def _path(caller: Caller, role: Caller, trust: Grant, launcher: tuple[str, str])
     if launching is None:
         return None
     support = passing & launching
-    certainty = weakest(support.certainty, trust.certainty)
-    if certainty is Certainty.DEFINITE and support.conditions:
-        certainty = Certainty.CONDITIONAL
+    certainty = under_conditions(weakest(support.certainty, trust.certainty), support.conditions)
     return ServicePath(
         principal=caller.id,
         role=role.id,

@@ -26,7 +26,7 @@ from analyzer.inventory import (
     Value,
     concat,
 )
-from analyzer.model import Certainty, weakest
+from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
 
 
@@ -218,7 +218,7 @@ def evaluate_set(
         support = _support(found, item, subject)
         reasons.extend(support.reasons)
         sources.extend(support.sources)
-        if best is None or _better(support, best):
+        if best is None or strength(support.certainty, support.conditions) > strength(best.certainty, best.conditions):
             best = support
     if best is None:
         return None
@@ -242,12 +242,6 @@ def _support(found: Applicability, item: Labelled, subject: str) -> Support:
         reasons=(reason, *found.doubts),
         sources=(item.statement.source,),
     )
-
-
-def _better(candidate: Support, best: Support) -> bool:
-    if candidate.certainty.rank != best.certainty.rank:
-        return candidate.certainty.rank > best.certainty.rank
-    return len(candidate.conditions) < len(best.conditions)
 
 
 def apply_denies(

@@ -21,7 +21,7 @@ from analyzer.inventory import (
     Statement,
     render,
 )
-from analyzer.model import Action, Certainty, Grant, PrincipalType
+from analyzer.model import Action, Certainty, Grant, PrincipalType, strength, under_conditions
 from analyzer.patterns import Tri, match_literal
 from analyzer.policy import Labelled, Request, Support, apply_denies, evaluate_set, labelled
 from analyzer.principals import (
@@ -187,7 +187,7 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     options = [o for o in options if o is not None]
     if not options:
         return None
-    best = max(options, key=lambda s: (s.certainty.rank, -len(s.conditions)))
+    best = max(options, key=lambda s: strength(s.certainty, s.conditions))
     return apply_denies(best, target.items, request, any_form)
 
 
@@ -362,9 +362,7 @@ def _federated_context() -> CallerContext:
 def _grant(
     principal: str, kind: PrincipalType, action: Action, target: TrustedRole, support: Support
 ) -> Grant:
-    certainty = support.certainty
-    if certainty is Certainty.DEFINITE and support.conditions:
-        certainty = Certainty.CONDITIONAL
+    certainty = under_conditions(support.certainty, support.conditions)
     return Grant(
         principal=principal,
         principal_type=kind,

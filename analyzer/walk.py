@@ -24,7 +24,7 @@ from analyzer.inventory import (
     render,
     unknowns_in,
 )
-from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal
+from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal, strength
 from analyzer.passrole import ServicePath, service_paths
 from analyzer.trust import (
     TrustedRole,
@@ -182,19 +182,13 @@ def merge_grants(grants: Iterable[Grant]) -> tuple[Grant, ...]:
         if held is None:
             merged[grant.key] = grant
             continue
-        stronger = grant if _stronger(grant, held) else held
+        stronger = grant if strength(grant.certainty, grant.conditions) > strength(held.certainty, held.conditions) else held
         merged[grant.key] = replace(
             stronger,
             reasons=tuple(dict.fromkeys(stronger.reasons + held.reasons + grant.reasons)),
             sources=tuple(dict.fromkeys(stronger.sources + held.sources + grant.sources)),
         )
     return tuple(sorted(merged.values(), key=lambda g: g.key))
-
-
-def _stronger(candidate: Grant, held: Grant) -> bool:
-    if candidate.certainty.rank != held.certainty.rank:
-        return candidate.certainty.rank > held.certainty.rank
-    return len(candidate.conditions) < len(held.conditions)
 
 
 def _principals(
