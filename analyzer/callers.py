@@ -7,10 +7,10 @@ managed policy snapshot; an ARN found in neither is a policy whose content is un
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
-from analyzer.conditions import CallerContext
+from analyzer.conditions import CallerContext, context_view
 from analyzer.inventory import (
     Attachment,
     Diagnostic,
@@ -29,7 +29,7 @@ from analyzer.inventory import (
 )
 from analyzer.model import PrincipalType
 from analyzer.patterns import Tri, match_literal
-from analyzer.policy import Labelled, Request, Support, evaluate_set, labelled
+from analyzer.policy import Labelled, Request, Support, context_keys, evaluate_set, labelled
 from analyzer.principals import same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
@@ -48,6 +48,20 @@ class Caller:
     boundary: tuple[Labelled, ...] | None
     context: CallerContext
     entity: User | Role
+    answers: dict = field(default_factory=dict, compare=False, repr=False)
+    """`caller_side` answers by policy key and request, one dict shared by all the callers of a walk."""
+    policy_key: tuple = field(init=False, compare=False, repr=False)
+    """The very statements of `identity` and `boundary` (by object) and the context keys they read:
+    callers with equal keys — users of the same groups — get the same answers from them."""
+
+    def __post_init__(self) -> None:
+        boundary = self.boundary or ()
+        key = (
+            tuple(map(id, self.identity)),
+            None if self.boundary is None else tuple(map(id, boundary)),
+            context_keys((*self.identity, *boundary)),
+        )
+        object.__setattr__(self, "policy_key", key)
 
 
 class PolicyIndex:
@@ -86,12 +100,36 @@ class PolicyIndex:
 
 
 def build_callers(inventory: Inventory, index: PolicyIndex) -> list[Caller]:
-    groups = {render(g.name): g for g in inventory.groups}
+    groups = _GroupPolicies(inventory.groups, index)
     callers = [_user(user, groups, index) for user in inventory.users]
     callers += [_role(role, index) for role in inventory.roles]
-    if not inventory.scps:
-        return callers
-    return [replace(c, identity=c.identity + scp_denies(inventory.scps, c.account)) for c in callers]
+    if inventory.scps:
+        denies: dict[Value, tuple[Labelled, ...]] = {}
+        for n, caller in enumerate(callers):
+            if caller.account not in denies:
+                denies[caller.account] = scp_denies(inventory.scps, caller.account)
+            callers[n] = replace(caller, identity=caller.identity + denies[caller.account])
+    answers: dict = {}
+    return [replace(c, answers=answers) for c in callers]
+
+
+class _GroupPolicies:
+    """Each group's statements, labelled once and shared by its members (so that their answers
+    can be shared too); read on first use, so a group without members reports nothing."""
+
+    def __init__(self, groups: Iterable[Group], index: PolicyIndex) -> None:
+        self._groups = {render(g.name): g for g in groups}
+        self._index = index
+        self._items: dict[str, list[Labelled]] = {}
+
+    def items(self, name: str) -> list[Labelled]:
+        if name not in self._items:
+            group = self._groups.get(name)
+            self._items[name] = (
+                [] if group is None
+                else _policies(f"group {name}", group.inline_policies, group.attachments, self._index)
+            )
+        return self._items[name]
 
 
 def scp_denies(scps: Sequence[ServiceControlPolicy], account: Value) -> tuple[Labelled, ...]:
@@ -149,16 +187,12 @@ def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) ->
     return tuple(items)
 
 
-def _user(user: User, groups: dict[str, Group], index: PolicyIndex) -> Caller:
+def _user(user: User, groups: _GroupPolicies, index: PolicyIndex) -> Caller:
     name = render(user.name)
     holder = f"user {name}"
     items = _policies(holder, user.inline_policies, user.attachments, index)
     for membership in user.groups:
-        group = groups.get(render(membership.group))
-        if group is None:
-            continue
-        group_holder = f"group {render(group.name)} (of user {name})"
-        items += _policies(group_holder, group.inline_policies, group.attachments, index)
+        items += groups.items(render(membership.group))
     arn = render(user.arn)
     context = CallerContext(
         known={
@@ -214,8 +248,19 @@ def caller_side(
     """The caller's side of a request (SEMANTICS.md §7 steps 4–5): its identity policies allow it,
     within its permissions boundary. `with_denies=False` leaves Deny statements to the caller of
     this function, which carves patterns out of a wide target instead (`except`)."""
-    items = caller.identity if identity is None else identity
-    boundary = caller.boundary
+    if identity is None:
+        key = (caller.policy_key, request.action, request.resource, subject, with_denies,
+               context_view(request.context, caller.policy_key[2]))
+        if key not in caller.answers:
+            caller.answers[key] = _caller_side(caller.identity, caller.boundary, request, subject, with_denies)
+        return caller.answers[key]
+    return _caller_side(identity, caller.boundary, request, subject, with_denies)
+
+
+def _caller_side(
+    items: Sequence[Labelled], boundary: Sequence[Labelled] | None, request: Request, subject: str,
+    with_denies: bool,
+) -> Support | None:
     if not with_denies:
         items = [i for i in items if i.statement.effect is not Effect.DENY]
         boundary = None if boundary is None else tuple(i for i in boundary if i.statement.effect is not Effect.DENY)

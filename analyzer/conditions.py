@@ -33,6 +33,12 @@ class CallerContext:
 
 ANYONE = CallerContext()
 
+
+def context_view(context: CallerContext, keys: tuple[str, ...]) -> tuple:
+    """What a context says about these (lower-cased) keys: equal views decide every condition
+    and policy variable on them alike, so answers can be shared between callers."""
+    return tuple((key, context.known.get(key), key in context.absent, key in context.omittable) for key in keys)
+
 Comparator = Callable[[Value, Value], Tri]
 
 

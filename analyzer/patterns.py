@@ -219,7 +219,16 @@ def match_action(pattern: Value, action: str) -> Tri:
 
 @lru_cache(maxsize=65536)
 def _match_known_action(pattern: str, action: str) -> Tri:
-    """Few distinct (pattern, action) pairs recur millions of times (managed policies' long lists)."""
+    """Few distinct (pattern, action) pairs recur millions of times (managed policies' long lists).
+
+    Most patterns name another service: the literal text before the first wildcard decides those
+    without compiling a glob (ReadOnlyAccess alone has thousands of patterns)."""
+    folded, wanted = pattern.lower(), action.lower()
+    if not _has_wildcard(folded):
+        return Tri.YES if folded == wanted else Tri.NO
+    head = folded[: min(i for i in (folded.find("*"), folded.find("?")) if i >= 0)]
+    if not wanted.startswith(head):
+        return Tri.NO
     return match_glob(pattern, action, fold_case=True)
 
 

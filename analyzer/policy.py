@@ -170,6 +170,20 @@ def _resource_truth(item: Labelled, request: Request) -> Tri:
 
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
+
+
+def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
+    """The request-context keys these statements read: condition keys and policy variables."""
+    keys = {condition.key.lower() for item in items for condition in item.statement.conditions}
+    for item in items:
+        if item.version == "2012-10-17":
+            keys.update(
+                name.lower()
+                for pattern in item.statement.resources or ()
+                if isinstance(pattern, str)
+                for name in _VARIABLE.findall(pattern)
+            )
+    return tuple(sorted(keys))
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 

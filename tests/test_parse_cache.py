@@ -40,3 +40,40 @@ def test_a_damaged_cache_file_is_ignored_and_rewritten(tmp_path):
     (tmp_path / digest(text)).write_bytes(b"not a pickle")
     tree = parse_text(text, cache)
     assert cache.get(digest(text)) == tree
+
+
+def _shape(node) -> tuple:
+    """Everything the evaluator reads of a node: rule or token type, text, lines, snippet offsets."""
+    from lark import Token
+
+    if isinstance(node, Token):
+        return ("token", node.type, str(node), node.line)
+    meta = node.meta
+    where = None if getattr(meta, "empty", True) else (meta.line, meta.start_pos, meta.end_pos)
+    return ("tree", node.data, where, tuple(_shape(child) for child in node.children))
+
+
+def test_a_stored_tree_loads_with_the_same_rules_tokens_lines_and_offsets(tmp_path):
+    text = (SEED / "main.tf").read_text(encoding="utf-8")
+    cache = DiskCache(tmp_path)
+    parsed = parse_text(text + "\n# stored once\n")
+    cache.put("k", parsed)
+    loaded = cache.get("k")
+    assert loaded is not None and loaded is not parsed
+    assert _shape(loaded) == _shape(parsed)
+
+
+def test_a_cache_file_of_another_shape_is_ignored(tmp_path):
+    """Whatever a damaged or foreign file holds — a dict, a code object, a token with a list for
+    text — it is refused as a tree, never used."""
+    import marshal
+
+    cache = DiskCache(tmp_path)
+    for index, planted in enumerate([
+        {"start": []},
+        compile("open('/tmp/x', 'w')", "x", "exec"),
+        ["start", 1, 0, 5, ("NAME", ["not", "text"], 1)],
+        ["start", "one", 0, 5],
+    ]):
+        (tmp_path / f"k{index}").write_bytes(marshal.dumps(planted))
+        assert cache.get(f"k{index}") is None
