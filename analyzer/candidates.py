@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 from analyzer.callers import Caller
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action
-from analyzer.patterns import Tri, match_resource
+from analyzer.patterns import Tri, literal_head, match_resource
 from analyzer.policy import action_truth, substitute_variables
 from analyzer.principals import Named, classify
 
@@ -27,6 +27,9 @@ class CallerIndex:
         self._by_id = {c.id: c for c in callers}
         self._exact: dict[str, set[str]] = defaultdict(set)
         self._wild: dict[Value, set[str]] = defaultdict(set)
+        self._by_head: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        """Known wildcard patterns by their text before the first wildcard, which a matching ARN
+        must start with: a role meets only the patterns whose head it starts with."""
         for caller in callers:
             for pattern in _assume_role_patterns(caller):
                 text = render(pattern)
@@ -34,6 +37,9 @@ class CallerIndex:
                     self._exact[text].add(caller.id)
                 else:
                     self._wild[pattern].add(caller.id)
+                    if isinstance(pattern, str):
+                        self._by_head[literal_head(pattern)][pattern].add(caller.id)
+        self._head_lengths = sorted({len(head) for head in self._by_head})
 
     def for_trust(self, role_id: str, role_arn: Value, principals: Iterable) -> list[Caller]:
         """The callers worth evaluating against a trust policy with these Principal entries."""
@@ -51,10 +57,23 @@ class CallerIndex:
                 ids.update(c.id for c in self.callers if _may_name(entry.id, c))
         if delegates:
             ids |= self._exact.get(role_id, set())
-            for pattern, holders in self._wild.items():
+            for pattern, holders in self._wild_candidates(role_arn):
                 if match_resource(pattern, role_arn) is not Tri.NO:
                     ids |= holders
         return [self._by_id[i] for i in sorted(ids)]
+
+    def _wild_candidates(self, role_arn: Value) -> Iterable[tuple[Value, set[str]]]:
+        """The wildcard patterns that may match the role: by head when its ARN is known."""
+        if not isinstance(role_arn, str):
+            return self._wild.items()
+        found = [
+            entry
+            for length in self._head_lengths
+            if length <= len(role_arn)
+            for entry in self._by_head.get(role_arn[:length], {}).items()
+        ]
+        found += [(p, holders) for p, holders in self._wild.items() if not isinstance(p, str)]
+        return found
 
 
 def _may_name(principal_text: str, caller: Caller) -> bool:

@@ -206,6 +206,12 @@ def match_literal(expected: Value, value: Value, *, fold_case: bool = False) -> 
     return match_tokens(left, right)
 
 
+def literal_head(pattern: str) -> str:
+    """The text before the first wildcard: every value the glob matches starts with it."""
+    cut = min((i for i in (pattern.find("*"), pattern.find("?")) if i >= 0), default=len(pattern))
+    return pattern[:cut]
+
+
 def _has_wildcard(value: str) -> bool:
     return "*" in value or "?" in value
 
@@ -226,8 +232,7 @@ def _match_known_action(pattern: str, action: str) -> Tri:
     folded, wanted = pattern.lower(), action.lower()
     if not _has_wildcard(folded):
         return Tri.YES if folded == wanted else Tri.NO
-    head = folded[: min(i for i in (folded.find("*"), folded.find("?")) if i >= 0)]
-    if not wanted.startswith(head):
+    if not wanted.startswith(literal_head(folded)):
         return Tri.NO
     return match_glob(pattern, action, fold_case=True)
 

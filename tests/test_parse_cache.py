@@ -74,6 +74,8 @@ def test_a_cache_file_of_another_shape_is_ignored(tmp_path):
         compile("open('/tmp/x', 'w')", "x", "exec"),
         ["start", 1, 0, 5, ("NAME", ["not", "text"], 1)],
         ["start", "one", 0, 5],
+        ["start", 1, "0", 5],
+        [],
     ]):
         (tmp_path / f"k{index}").write_bytes(marshal.dumps(planted))
         assert cache.get(f"k{index}") is None
