@@ -29,7 +29,16 @@ from analyzer.inventory import (
 )
 from analyzer.model import PrincipalType
 from analyzer.patterns import Tri, match_literal
-from analyzer.policy import Labelled, Request, Support, context_keys, evaluate_set, labelled
+from analyzer.policy import (
+    Labelled,
+    PartAnswer,
+    Request,
+    Support,
+    answer_part,
+    combine,
+    context_keys,
+    labelled,
+)
 from analyzer.principals import same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
@@ -44,24 +53,30 @@ class Caller:
     type: PrincipalType
     name: str
     account: Value
-    identity: tuple[Labelled, ...]
+    parts: tuple[tuple[Labelled, ...], ...]
+    """Its identity statements by where they come from — its own policies, each group's, the
+    SCPs' — each part shared by every caller that has it, so asked once per request."""
     boundary: tuple[Labelled, ...] | None
     context: CallerContext
     entity: User | Role
     answers: dict = field(default_factory=dict, compare=False, repr=False)
-    """`caller_side` answers by policy key and request, one dict shared by all the callers of a walk."""
-    policy_key: tuple = field(init=False, compare=False, repr=False)
-    """The very statements of `identity` and `boundary` (by object) and the context keys they read:
-    callers with equal keys — users of the same groups — get the same answers from them."""
+    """Answers of the parts by part and request, one dict shared by all the callers of a walk."""
+    identity: tuple[Labelled, ...] = field(init=False, compare=False, repr=False)
+    part_keys: tuple[tuple[str, ...], ...] = field(init=False, compare=False, repr=False)
+    """The context keys each part reads: callers whose contexts agree on them get one answer."""
 
     def __post_init__(self) -> None:
-        boundary = self.boundary or ()
-        key = (
-            tuple(map(id, self.identity)),
-            None if self.boundary is None else tuple(map(id, boundary)),
-            context_keys((*self.identity, *boundary)),
-        )
-        object.__setattr__(self, "policy_key", key)
+        object.__setattr__(self, "identity", tuple(item for part in self.parts for item in part))
+        object.__setattr__(self, "part_keys", tuple(context_keys(part) for part in self.parts))
+
+    def part_answer(self, index: int, request: Request, subject: str) -> PartAnswer:
+        part = self.parts[index]
+        key = (id(part), request.action, request.resource, subject,
+               context_view(request.context, self.part_keys[index]))
+        found = self.answers.get(key)
+        if found is None:
+            found = self.answers[key] = answer_part(part, request, subject=subject)
+        return found
 
 
 class PolicyIndex:
@@ -101,16 +116,16 @@ class PolicyIndex:
 
 def build_callers(inventory: Inventory, index: PolicyIndex) -> list[Caller]:
     groups = _GroupPolicies(inventory.groups, index)
-    callers = [_user(user, groups, index) for user in inventory.users]
-    callers += [_role(role, index) for role in inventory.roles]
+    answers: dict = {}
+    callers = [_user(user, groups, index, answers) for user in inventory.users]
+    callers += [_role(role, index, answers) for role in inventory.roles]
     if inventory.scps:
         denies: dict[Value, tuple[Labelled, ...]] = {}
         for n, caller in enumerate(callers):
             if caller.account not in denies:
                 denies[caller.account] = scp_denies(inventory.scps, caller.account)
-            callers[n] = replace(caller, identity=caller.identity + denies[caller.account])
-    answers: dict = {}
-    return [replace(c, answers=answers) for c in callers]
+            callers[n] = replace(caller, parts=(*caller.parts, denies[caller.account]))
+    return callers
 
 
 class _GroupPolicies:
@@ -120,14 +135,14 @@ class _GroupPolicies:
     def __init__(self, groups: Iterable[Group], index: PolicyIndex) -> None:
         self._groups = {render(g.name): g for g in groups}
         self._index = index
-        self._items: dict[str, list[Labelled]] = {}
+        self._items: dict[str, tuple[Labelled, ...]] = {}
 
-    def items(self, name: str) -> list[Labelled]:
+    def items(self, name: str) -> tuple[Labelled, ...]:
         if name not in self._items:
             group = self._groups.get(name)
             self._items[name] = (
-                [] if group is None
-                else _policies(f"group {name}", group.inline_policies, group.attachments, self._index)
+                () if group is None
+                else tuple(_policies(f"group {name}", group.inline_policies, group.attachments, self._index))
             )
         return self._items[name]
 
@@ -187,12 +202,11 @@ def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) ->
     return tuple(items)
 
 
-def _user(user: User, groups: _GroupPolicies, index: PolicyIndex) -> Caller:
+def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
     name = render(user.name)
     holder = f"user {name}"
-    items = _policies(holder, user.inline_policies, user.attachments, index)
-    for membership in user.groups:
-        items += groups.items(render(membership.group))
+    parts = [tuple(_policies(holder, user.inline_policies, user.attachments, index))]
+    parts += [groups.items(render(membership.group)) for membership in user.groups]
     arn = render(user.arn)
     context = CallerContext(
         known={
@@ -210,14 +224,15 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex) -> Caller:
         type=PrincipalType.USER,
         name=name,
         account=user.account,
-        identity=tuple(items),
+        parts=tuple(part for part in parts if part),
         boundary=_boundary(user.permissions_boundary, holder, index),
         context=context,
         entity=user,
+        answers=answers,
     )
 
 
-def _role(role: Role, index: PolicyIndex) -> Caller:
+def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
     name = render(role.name)
     holder = f"role {name}"
     context = CallerContext(
@@ -234,10 +249,11 @@ def _role(role: Role, index: PolicyIndex) -> Caller:
         type=PrincipalType.ROLE,
         name=name,
         account=role.account,
-        identity=tuple(_policies(holder, role.inline_policies, role.attachments, index)),
+        parts=(tuple(_policies(holder, role.inline_policies, role.attachments, index)),),
         boundary=_boundary(role.permissions_boundary, holder, index),
         context=context,
         entity=role,
+        answers=answers,
     )
 
 
@@ -249,23 +265,11 @@ def caller_side(
     within its permissions boundary. `with_denies=False` leaves Deny statements to the caller of
     this function, which carves patterns out of a wide target instead (`except`)."""
     if identity is None:
-        key = (caller.policy_key, request.action, request.resource, subject, with_denies,
-               context_view(request.context, caller.policy_key[2]))
-        if key not in caller.answers:
-            caller.answers[key] = _caller_side(caller.identity, caller.boundary, request, subject, with_denies)
-        return caller.answers[key]
-    return _caller_side(identity, caller.boundary, request, subject, with_denies)
-
-
-def _caller_side(
-    items: Sequence[Labelled], boundary: Sequence[Labelled] | None, request: Request, subject: str,
-    with_denies: bool,
-) -> Support | None:
-    if not with_denies:
-        items = [i for i in items if i.statement.effect is not Effect.DENY]
-        boundary = None if boundary is None else tuple(i for i in boundary if i.statement.effect is not Effect.DENY)
-    support = evaluate_set(items, request, subject=subject)
-    if support is None or boundary is None:
+        parts = [caller.part_answer(n, request, subject) for n in range(len(caller.parts))]
+    else:
+        parts = [answer_part(identity, request, subject=subject)]
+    support = combine(parts, with_denies=with_denies)
+    if support is None or caller.boundary is None:
         return support
-    bounded = evaluate_set(boundary, request, subject=subject)
+    bounded = combine((answer_part(caller.boundary, request, subject=subject, alone=True),), with_denies=with_denies)
     return None if bounded is None else support & bounded

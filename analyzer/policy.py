@@ -81,6 +81,16 @@ class Support:
             sources=_unique(self.sources + other.sources),
         )
 
+    def __or__(self, other: "Support") -> "Support":
+        """Either side suffices: the stronger's certainty and conditions, every reason of both."""
+        best, rest = (other, self) if strength(other.certainty, other.conditions) > strength(
+            self.certainty, self.conditions) else (self, other)
+        return Support(
+            certainty=best.certainty,
+            conditions=best.conditions,
+            reasons=_unique(best.reasons + rest.reasons),
+            sources=_unique(best.sources + rest.sources),
+        )
 
 
 
@@ -220,6 +230,30 @@ def evaluate_set(
 
     `subject` names what is allowed in the reasons ("account 111111111111", "user/alice").
     """
+    return combine((answer_part(items, request, principal_test, subject, alone=True),))
+
+
+@dataclass(frozen=True, slots=True)
+class PartAnswer:
+    """What one part of a set (a group's statements, say) says of one request: its Allow side and
+    its Denies' cuts, kept apart so that a part shared by many callers is asked once (`combine`)."""
+
+    best: Support | None
+    reasons: tuple[str, ...]
+    sources: tuple[Source, ...]
+    cuts: tuple[Support | None, ...]
+    """Each applicable Deny's cut, in order: None when it surely applies."""
+
+
+def answer_part(
+    items: Sequence[Labelled],
+    request: Request,
+    principal_test: PrincipalTest | None = None,
+    subject: str = "it",
+    *,
+    alone: bool = False,
+) -> PartAnswer:
+    """`alone`: the part is the whole set, so without an Allow its Denies need not be read."""
     best: Support | None = None
     reasons: list[str] = []
     sources: list[Source] = []
@@ -234,15 +268,28 @@ def evaluate_set(
         sources.extend(support.sources)
         if best is None or strength(support.certainty, support.conditions) > strength(best.certainty, best.conditions):
             best = support
+    cuts = () if alone and best is None else _cuts(items, request, principal_test)
+    return PartAnswer(best, tuple(reasons), tuple(sources), cuts)
+
+
+def combine(parts: Iterable[PartAnswer], *, with_denies: bool = True) -> Support | None:
+    """The answer of the parts' union, as `evaluate_set` over all their statements in order."""
+    parts = tuple(parts)
+    best: Support | None = None
+    for part in parts:
+        if part.best is not None and (
+            best is None or strength(part.best.certainty, part.best.conditions) > strength(best.certainty, best.conditions)
+        ):
+            best = part.best
     if best is None:
         return None
-    best = Support(
+    support = Support(
         certainty=best.certainty,
         conditions=best.conditions,
-        reasons=_unique(tuple(reasons)),
-        sources=_unique(tuple(sources)),
+        reasons=_unique(tuple(r for part in parts for r in part.reasons)),
+        sources=_unique(tuple(s for part in parts for s in part.sources)),
     )
-    return apply_denies(best, items, request, principal_test)
+    return _cut(support, (c for part in parts for c in part.cuts)) if with_denies else support
 
 
 def _support(found: Applicability, item: Labelled, subject: str) -> Support:
@@ -265,6 +312,21 @@ def apply_denies(
     principal_test: PrincipalTest | None = None,
 ) -> Support | None:
     """Cut a support by the set's Deny statements: None when a Deny surely applies (§7 step 1)."""
+    return _cut(support, _cuts(items, request, principal_test))
+
+
+def _cut(support: Support, cuts: Iterable[Support | None]) -> Support | None:
+    for cut in cuts:
+        if cut is None:
+            return None
+        support = support & cut
+    return support
+
+
+def _cuts(items: Iterable[Labelled], request: Request, principal_test: PrincipalTest | None) -> tuple[Support | None, ...]:
+    """What each applicable Deny statement does to a support: None when it surely applies, else
+    the condition under which the request escapes it (or the doubt that it may apply)."""
+    cuts: list[Support | None] = []
     for item in items:
         if item.statement.effect is not Effect.DENY:
             continue
@@ -273,19 +335,20 @@ def apply_denies(
             continue
         where = f"{item.origin} denies it ({item.statement.source})"
         if found.truth is Tri.YES and not found.conditions:
-            return None
+            cuts.append(None)
+            break
         negated = [negate(c) for c in found.conditions] if len(found.conditions) == 1 else [None]
         if found.truth is Tri.YES and all(n is not None for n in negated):
-            support = support & Support(
+            cuts.append(Support(
                 certainty=Certainty.CONDITIONAL,
                 conditions=tuple(n for n in negated if n is not None),
                 reasons=(f"{where} unless the request meets the opposite condition",),
                 sources=(item.statement.source,),
-            )
+            ))
         else:
-            support = support & Support(
+            cuts.append(Support(
                 certainty=Certainty.UNCERTAIN,
                 reasons=(f"{where} under conditions that may hold", *found.doubts),
                 sources=(item.statement.source,),
-            )
-    return support
+            ))
+    return tuple(cuts)

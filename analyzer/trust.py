@@ -7,12 +7,12 @@ admitted through its account needs an identity allow too; other accounts are `un
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
 
 from analyzer.callers import Caller, caller_side
 from analyzer.candidates import CallerIndex
-from analyzer.conditions import ANYONE, CallerContext, split_operator
+from analyzer.conditions import ANYONE, CallerContext, context_view, split_operator
 from analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
@@ -23,7 +23,7 @@ from analyzer.inventory import (
 )
 from analyzer.model import Action, Certainty, Grant, PrincipalType, strength, under_conditions
 from analyzer.patterns import Tri, match_literal
-from analyzer.policy import Labelled, Request, Support, apply_denies, evaluate_set, labelled
+from analyzer.policy import Labelled, Request, Support, apply_denies, context_keys, evaluate_set, labelled
 from analyzer.principals import (
     REPORT_TYPES,
     Named,
@@ -44,6 +44,17 @@ class TrustedRole:
     """Principal ids its Allow statements name, `*` included: a caller absent from it (and from
     partly unknown entries) cannot be admitted by its own ARN, so that evaluation is skipped."""
     names_accounts: bool = False
+    context_keys: tuple[str, ...] = ()
+    """The request-context keys its statements read."""
+    answers: dict = field(default_factory=dict, compare=False, repr=False)
+    """Trust-side answers that do not depend on who the caller is, only on what its context
+    says of `context_keys`: admitted as anyone (`*`) or as one of an account's principals."""
+
+    def answer(self, key: tuple, caller: Caller, compute: "Callable[[], Support | None]") -> Support | None:
+        key = (*key, context_view(caller.context, self.context_keys))
+        if key not in self.answers:
+            self.answers[key] = compute()
+        return self.answers[key]
 
 
 def trusted_role(role: Role) -> TrustedRole | None:
@@ -62,7 +73,7 @@ def trusted_role(role: Role) -> TrustedRole | None:
     )
     if any(item.statement.unknown is not None for item in items):
         by_arn |= {"{unknown}"}
-    return TrustedRole(role, render(role.arn), name, items, by_arn, names_accounts)
+    return TrustedRole(role, render(role.arn), name, items, by_arn, names_accounts, context_keys(items))
 
 
 def _may_name(target: TrustedRole, caller_id: str) -> bool:
@@ -105,6 +116,15 @@ def _names(caller: Caller, entry: TrustEntry) -> Tri:
     if entry.named is not Named.UNKNOWN and caller.type is not wanted:
         return Tri.NO
     return match_literal(entry.id, caller.id)
+
+
+def _names_exactly(caller: Caller, entry: TrustEntry) -> Tri:
+    """`_names` without `*`: the entry is the caller's own ARN (or unknown and may be)."""
+    return Tri.NO if entry.named is Named.ANY else _names(caller, entry)
+
+
+def _is_anyone(entry: TrustEntry) -> Tri:
+    return Tri.YES if entry.named is Named.ANY else Tri.NO
 
 
 def _names_account(caller: Caller, entry: TrustEntry) -> Tri:
@@ -163,10 +183,13 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     else:
         direct = via_account = None
         if _may_name(target, caller.id):
-            direct = evaluate_set(target.items, request, _test(lambda e: _names(caller, e)), short)
+            direct = _admitted_by_name(target, caller, request, short)
         if target.names_accounts:
-            via_account = evaluate_set(
-                target.items, request, _test(lambda e: _names_account(caller, e)), f"account {render(caller.account)}"
+            account = f"account {render(caller.account)}"
+            via_account = target.answer(
+                ("account", caller.account),
+                caller,
+                lambda: evaluate_set(target.items, request, _test(lambda e: _names_account(caller, e)), account),
             )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
@@ -189,6 +212,24 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         return None
     best = max(options, key=lambda s: strength(s.certainty, s.conditions))
     return apply_denies(best, target.items, request, any_form)
+
+
+def _admitted_by_name(target: TrustedRole, caller: Caller, request: Request, short: str) -> Support | None:
+    """The trust admits the caller itself: by its ARN (or an unknown principal that may be it), or
+    as anyone (`*`) — the latter answered once for every caller whose context reads alike."""
+    by_arn = None
+    if {caller.id, "{unknown}"} & target.names_by_arn:
+        by_arn = evaluate_set(target.items, request, _test(lambda e: _names_exactly(caller, e)), short)
+    by_anyone = None
+    if "*" in target.names_by_arn:
+        by_anyone = target.answer(
+            ("anyone",),
+            caller,
+            lambda: evaluate_set(target.items, request, _test(_is_anyone), ANYONE_SUBJECT),
+        )
+    if by_arn is None or by_anyone is None:
+        return by_arn or by_anyone
+    return by_arn | by_anyone
 
 
 def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | None:
@@ -323,9 +364,12 @@ def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | No
     return None, ANYONE, ""
 
 
+ANYONE_SUBJECT = "any principal (*)"
+
+
 def _subject(entry: TrustEntry) -> str:
     if entry.named is Named.ANY:
-        return "any principal (*)"
+        return ANYONE_SUBJECT
     if entry.named is Named.ACCOUNT:
         return f"account {render(entry.account)}" if entry.account is not None else entry.id
     return entry.id

@@ -34,6 +34,7 @@ from analyzer.inventory import (
 from bench.terraform_tree import ACCOUNT_ID, DATA_ACTIONS, PARTNER_ACCOUNT, SERVICES
 
 GITHUB = "token.actions.githubusercontent.com"
+ADMIN_POLICIES = 3
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,16 +91,18 @@ class _Builder:
             ),
         )
 
-    def assume_statements(self) -> list[dict]:
-        """What an sts:AssumeRole policy allows: named roles, a name prefix, or any role."""
+    def assume_statements(self, index: int | None = None) -> list[dict]:
+        """What an sts:AssumeRole policy allows: named roles or a team's name prefix (ten roles);
+        the first `ADMIN_POLICIES` managed policies allow any role, as an organisation has a few
+        admin policies whatever its size (a share of all policies would make the answer itself
+        grow quadratically)."""
         rng = self.rng
-        roll = rng.random()
-        if roll < 0.5:
-            targets = [self.role_arn(rng.randrange(self.size.roles)) for _ in range(rng.randint(1, 3))]
-        elif roll < 0.9:
-            targets = [self.arn("role", f"r{rng.randrange(max(1, self.size.roles // 100)):03d}*")]
-        else:
+        if index is not None and index < ADMIN_POLICIES:
             targets = ["*"]
+        elif rng.random() < 0.55:
+            targets = [self.role_arn(rng.randrange(self.size.roles)) for _ in range(rng.randint(1, 3))]
+        else:
+            targets = [self.arn("role", f"r{rng.randrange(max(1, self.size.roles // 10)):04d}*")]
         statements = [{"actions": ["sts:AssumeRole", "sts:TagSession"], "resources": targets}]
         if rng.random() < 0.2:
             statements.append({
@@ -121,7 +124,8 @@ class _Builder:
     def policy(self, index: int) -> ManagedPolicy:
         address = f"aws_iam_policy.p{index:05d}"
         source = self.source("policies", index)
-        statements = self.assume_statements() if self.rng.random() < 0.1 else self.data_statements()
+        assumes = index < ADMIN_POLICIES or self.rng.random() < 0.1
+        statements = self.assume_statements(index) if assumes else self.data_statements()
         return ManagedPolicy(
             name=f"p{index:05d}",
             arn=self.policy_arn(index),

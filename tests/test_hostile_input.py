@@ -439,7 +439,7 @@ def test_quadratic_grants_are_bounded(tmp_path: Path) -> None:
     write(root / "cfn" / "roles.yaml", roles_template(1_000, lambda i: "*", policy=True))
     code, report = scan_subprocess(root, ".")
     assert code == 2
-    assert [d for d in errors(report) if "more than 100000 grants" in d["message"]]
+    assert [d for d in errors(report) if "more than 250000 grants" in d["message"]]
 
 
 def test_a_long_line_of_roles_is_bounded(tmp_path: Path) -> None:
