@@ -65,8 +65,14 @@ class Caller:
     part_keys: tuple[tuple[str, ...], ...] = field(init=False, compare=False, repr=False)
     """The context keys each part reads: callers whose contexts agree on them get one answer."""
 
+    denies: tuple[Labelled, ...] = field(init=False, compare=False, repr=False)
+    """The Deny statements of its identity and boundary: what can cut a trust that names it."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "identity", tuple(item for part in self.parts for item in part))
+        object.__setattr__(self, "denies", tuple(
+            item for item in (*self.identity, *(self.boundary or ())) if item.statement.effect is Effect.DENY
+        ))
         object.__setattr__(self, "part_keys", tuple(context_keys(part) for part in self.parts))
 
     def part_answer(self, index: int, request: Request, subject: str) -> PartAnswer:

@@ -24,10 +24,11 @@ ASSUME_ROLE = Action.ASSUME_ROLE.value
 class CallerIndex:
     def __init__(self, callers: Sequence[Caller]) -> None:
         self.callers = tuple(callers)
+        self._sorted = sorted(self.callers, key=lambda c: c.id)
         self._by_id = {c.id: c for c in callers}
         self._exact: dict[str, set[str]] = defaultdict(set)
         self._wild: dict[Value, set[str]] = defaultdict(set)
-        self._by_head: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+        self._by_head: dict[str, dict[str, set[str]]] = defaultdict(_holders_by_pattern)
         """Known wildcard patterns by their text before the first wildcard, which a matching ARN
         must start with: a role meets only the patterns whose head it starts with."""
         for caller in callers:
@@ -48,7 +49,7 @@ class CallerIndex:
         for principal in principals:
             entry = classify(principal)
             if entry.named is Named.ANY:
-                return sorted(self.callers, key=lambda c: c.id)
+                return self._sorted
             if entry.named is Named.ACCOUNT:
                 delegates = True
             elif entry.id in self._by_id:
@@ -96,3 +97,7 @@ def _assume_role_patterns(caller: Caller) -> set[Value]:
             continue
         patterns.update(substitute_variables(p, item.version, caller.context) for p in statement.resources or ())
     return patterns
+
+
+def _holders_by_pattern() -> defaultdict[str, set[str]]:
+    return defaultdict(set)

@@ -46,6 +46,7 @@ class TrustedRole:
     names_accounts: bool = False
     context_keys: tuple[str, ...] = ()
     """The request-context keys its statements read."""
+    denies: tuple[Labelled, ...] = ()
     answers: dict = field(default_factory=dict, compare=False, repr=False)
     """Trust-side answers that do not depend on who the caller is, only on what its context
     says of `context_keys`: admitted as anyone (`*`) or as one of an account's principals."""
@@ -73,7 +74,8 @@ def trusted_role(role: Role) -> TrustedRole | None:
     )
     if any(item.statement.unknown is not None for item in items):
         by_arn |= {"{unknown}"}
-    return TrustedRole(role, render(role.arn), name, items, by_arn, names_accounts, context_keys(items))
+    denies = tuple(item for item in items if item.statement.effect is Effect.DENY)
+    return TrustedRole(role, render(role.arn), name, items, by_arn, names_accounts, context_keys(items), denies)
 
 
 def _may_name(target: TrustedRole, caller_id: str) -> bool:
@@ -211,7 +213,7 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     if not options:
         return None
     best = max(options, key=lambda s: strength(s.certainty, s.conditions))
-    return apply_denies(best, target.items, request, any_form)
+    return apply_denies(best, target.denies, request, any_form)
 
 
 def _admitted_by_name(target: TrustedRole, caller: Caller, request: Request, short: str) -> Support | None:
@@ -236,7 +238,7 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
     """Same account, trust names the caller: no identity allow needed, but denies and boundary cut."""
     request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
     # An explicit Deny in the identity policies or the boundary wins over every Allow (§7 step 1).
-    support = apply_denies(trust, (*caller.identity, *(caller.boundary or ())), request)
+    support = apply_denies(trust, caller.denies, request)
     if support is None or caller.boundary is None:
         return support
     bounded = evaluate_set(caller.boundary, request, subject=f"sts:AssumeRole on {target.name}")

@@ -8,6 +8,7 @@ stage pays for another's memory.
 
 from __future__ import annotations
 
+import gc
 import json
 import pickle
 import resource
@@ -165,6 +166,7 @@ def counts(result: Any) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
+    gc.disable()  # as `credmint` runs (analyzer/cli.py): the collector would only re-walk live objects
     stage, source = argv[0], Path(argv[1])
     output = Path(argv[2]) if len(argv) > 2 else None
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))

@@ -1,15 +1,15 @@
 """`--format json`: the report of CONTRACT.md, keys in contract order, byte-identical across runs.
 
-Written without indentation: Python's JSON encoder runs in C only then, and large reports (tens of
-thousands of grants) spend most of their time in the pure-Python indenting encoder otherwise.
+Written compact by orjson: a 10,000-user organisation's report is about 100 MB, which the standard
+library's encoder (C, unindented) took 0.8 s to write and orjson writes in 0.2 s (bench/).
 """
 
 from __future__ import annotations
 
-import json
+import orjson
 
 from analyzer.report import Report, report_dict
 
 
 def render(report: Report) -> str:
-    return json.dumps(report_dict(report), ensure_ascii=False) + "\n"
+    return orjson.dumps(report_dict(report)).decode("utf-8") + "\n"
