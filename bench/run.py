@@ -127,30 +127,26 @@ def credmint_command(tree: Path, *extra: str) -> list[str]:
     ]
 
 
-GC_OFF = "import gc, sys; gc.disable(); from analyzer.cli import main; sys.exit(main(sys.argv[1:]))"
-"""`credmint` with the cyclic garbage collector off: how much of a run is collection (`--gc-experiment`)."""
-
-
 def has_cache_option() -> bool:
     result = subprocess.run([*_credmint(), "scan", "--help"], capture_output=True, text=True, check=False)
     return "--no-cache" in result.stdout
 
 
-def run_cli(table: Table, tree: Path, work: Path, timeout: float, experiment: bool = False) -> None:
-    """`credmint scan` as a user runs it: cold (no cache), then warm when there is a cache."""
-    cache = Path(tempfile.mkdtemp(dir=work, prefix="cache-"))
+COLD = "credmint scan, cold cache (empty folder: parsed on every core)"
+
+
+def run_cli(table: Table, tree: Path, work: Path, timeout: float) -> None:
+    """`credmint scan` as a user runs it: without a cache, with an empty one, with a warm one."""
     cached = has_cache_option()
     extra = ("--no-cache",) if cached else ()
-    row, _ = _run_timed(credmint_command(tree, *extra), _env(cache), timeout)
-    row.label = "credmint scan, cold" + (" (--no-cache)" if cached else "")
+    row, _ = _run_timed(credmint_command(tree, *extra), _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-"))), timeout)
+    row.label = "credmint scan, no cache" + (" (--no-cache)" if cached else "")
     table.rows.append(row)
-    if experiment:
-        command = [sys.executable, "-c", GC_OFF, *credmint_command(tree, *extra)[len(_credmint()):]]
-        row, _ = _run_timed(command, _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-"))), timeout)
-        row.label = "credmint scan, cold, gc disabled (experiment)"
-        table.rows.append(row)
     if cached:
-        _run_timed(credmint_command(tree), _env(cache), timeout)  # fills the cache
+        cache = Path(tempfile.mkdtemp(dir=work, prefix="cache-"))
+        row, _ = _run_timed(credmint_command(tree), _env(cache), timeout)  # fills the cache
+        row.label = COLD
+        table.rows.append(row)
         row, _ = _run_timed(credmint_command(tree), _env(cache), timeout)
         row.label = "credmint scan, warm cache"
         table.rows.append(row)
@@ -173,11 +169,11 @@ def run_checkov(table: Table, tree: Path, checkov: str, work: Path, timeout: flo
     if summary:  # it logs a traceback when it cannot reach its API, and scans all the same
         row.note = summary.replace("Passed checks", "passed").replace("Failed checks", "failed").split(", Skipped")[0]
     table.rows.append(row)
-    ours = table.row("credmint scan, cold (--no-cache)") or table.row("credmint scan, cold")
-    if ours and ours.wall and row.wall and ours.cpu and row.cpu:
-        table.notes.append(
-            f"checkov / credmint scan cold: {row.wall / ours.wall:.1f}x wall time, {row.cpu / ours.cpu:.1f}x CPU time"
-        )
+    for ours in (table.row(COLD), table.row("credmint scan, no cache (--no-cache)")):
+        if ours and ours.wall and row.wall and ours.cpu and row.cpu:
+            table.notes.append(
+                f"checkov / {ours.label}: {row.wall / ours.wall:.1f}x wall time, {row.cpu / ours.cpu:.1f}x CPU time"
+            )
 
 
 def bench_terraform(blocks: int, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:
@@ -189,11 +185,11 @@ def bench_terraform(blocks: int, args: argparse.Namespace, work: Path, checkov: 
     )
     inventory, analysis = work / f"tf-{blocks}.inventory", work / f"tf-{blocks}.analysis"
     t = args.timeout
-    table.rows.append(run_stage("parse (python-hcl2 tree)", "parse", tree, None, work, t))
+    table.rows.append(run_stage("parse (lark tree, one core)", "parse", tree, None, work, t))
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", tree, inventory, work, t))
     table.rows.append(run_stage("evaluate (trees cached in process)", "evaluate", tree, None, work, t))
     _analysis_rows(table, inventory, analysis, work, t)
-    run_cli(table, tree, work, t, args.gc_experiment)
+    run_cli(table, tree, work, t)
     if checkov:
         run_checkov(table, tree, checkov, work, t)
     return table
@@ -209,7 +205,7 @@ def bench_cloudformation(resources: int, args: argparse.Namespace, work: Path) -
     inventory, analysis = work / f"cfn-{resources}.inventory", work / f"cfn-{resources}.analysis"
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", folder, inventory, work, args.timeout))
     _analysis_rows(table, inventory, analysis, work, args.timeout)
-    run_cli(table, folder, work, args.timeout, args.gc_experiment)
+    run_cli(table, folder, work, args.timeout)
     return table
 
 
@@ -273,7 +269,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--checkov-bin", help="checkov executable (default: PATH, then /tmp/checkov-venv)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to each stage")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--gc-experiment", action="store_true", help="also run the CLI with gc disabled")
     parser.add_argument("--markdown", action="store_true", help="print Markdown tables")
     parser.add_argument("--keep", type=Path, help="generate into this folder and keep it")
     parser.add_argument("--memory-limit", type=float, default=6, help="GiB of address space per process")
@@ -309,12 +304,11 @@ def main(argv: list[str] | None = None) -> int:
 
 def _growth(tables: list[Table]) -> None:
     """How the whole-CLI cold time grows between the smallest and largest Terraform tree."""
-    runs = [(t, t.row("credmint scan, cold (--no-cache)") or t.row("credmint scan, cold"))
-            for t in tables if t.title.startswith("Terraform")]
-    runs = [(t, r) for t, r in runs if r and r.wall]
-    if len(runs) >= 2:
-        (_, a), (_, b) = runs[0], runs[-1]
-        print(f"credmint scan cold, largest / smallest Terraform tree: {b.wall / a.wall:.1f}x")
+    for label in (COLD, "credmint scan, no cache (--no-cache)"):
+        runs = [t.row(label) for t in tables if t.title.startswith("Terraform")]
+        runs = [r for r in runs if r and r.wall]
+        if len(runs) >= 2:
+            print(f"{label}, largest / smallest Terraform tree: {runs[-1].wall / runs[0].wall:.1f}x")
 
 
 if __name__ == "__main__":

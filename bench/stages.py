@@ -68,23 +68,23 @@ def _tf_files(tree: Path) -> list[Path]:
 
 
 def stage_parse(tree: Path) -> tuple[Any, dict[str, float]]:
-    """python-hcl2's lark tree of every `.tf` file: the floor under any Terraform parse."""
-    import hcl2
+    """The lark tree of every `.tf` file (python-hcl2's grammar, `parsers.terraform.hcl`), one
+    core, no cache: the floor under a cold Terraform scan."""
+    from parsers.terraform.hcl import parse_text
 
     texts = [p.read_text(encoding="utf-8") for p in _tf_files(tree)]
-    hcl2.parses_to_tree('variable "warm" {}\n')  # grammar load is start-up, not parse
-    return measure(lambda: [hcl2.parses_to_tree(text) for text in texts])
+    parse_text('variable "warm" {}\n')  # grammar load is start-up, not parse
+    return measure(lambda: [parse_text(text) for text in texts])
 
 
 def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
     """`load_inputs`: find, parse and evaluate every input into the inventory (imports done)."""
-    import hcl2
-
     import parsers.cloudformation
     import parsers.terraform  # noqa: F401
     from parsers.detect import load_inputs
+    from parsers.terraform.hcl import parse_text
 
-    hcl2.parses_to_tree('variable "warm" {}\n')
+    parse_text('variable "warm" {}\n')
 
     ctx = _context(tree)
     return measure(lambda: load_inputs([scan_path(tree)], ctx))

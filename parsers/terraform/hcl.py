@@ -6,12 +6,15 @@ numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterator, Optional
 
 import hcl2
-from lark import Token, Tree
+import hcl2.parser
+from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
 from parsers.terraform.parse_cache import DiskCache, digest
@@ -40,19 +43,31 @@ class SourceFile:
         """The source text of a node, used to name unknown values."""
         if isinstance(node, Token):
             return str(node)
-        meta = node.meta
-        if getattr(meta, "empty", True):
+        first, last = _edge_token(node, first=True), _edge_token(node, first=False)
+        if first is None or last is None or first.start_pos is None or last.end_pos is None:
             return ""
-        end = min(meta.end_pos, meta.start_pos + 4 * MAX_SNIPPET)
-        text = " ".join(self.text[meta.start_pos : end].split())
-        if meta.end_pos - meta.start_pos > 4 * MAX_SNIPPET or len(text) > MAX_SNIPPET:
+        start, stop = first.start_pos, last.end_pos
+        text = " ".join(self.text[start : min(stop, start + 4 * MAX_SNIPPET)].split())
+        if stop - start > 4 * MAX_SNIPPET or len(text) > MAX_SNIPPET:
             return text[: MAX_SNIPPET - 1] + "…"
         return text
 
     def line(self, node: Tree | Token) -> int:
-        if isinstance(node, Token):
-            return (node.line or 1) + self.line_offset
-        return (getattr(node.meta, "line", 1) or 1) + self.line_offset
+        token = node if isinstance(node, Token) else _edge_token(node, first=True)
+        return ((token.line if token is not None else 1) or 1) + self.line_offset
+
+
+def _edge_token(node: Tree, *, first: bool) -> Optional[Token]:
+    """A node's first or last token: where it starts and ends. Trees carry no positions of their
+    own (`_parser`); lark's would be these very tokens' (checked over the corpus)."""
+    stack: list = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Token):
+            return item
+        if isinstance(item, Tree):
+            stack.extend(reversed(item.children) if first else item.children)
+    return None
 
 
 class ParseFailure(Exception):
@@ -75,7 +90,8 @@ def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
         tree = cache.get(key)
     if tree is None:
         try:
-            tree = hcl2.parses_to_tree(text)
+            # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
+            tree = _parser().parse(text + "\n")
         except UnexpectedInput as problem:
             raise ParseFailure(_describe(problem), problem.line or 1) from None
         except (LarkError, RecursionError) as problem:
@@ -84,6 +100,17 @@ def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
             cache.put(key, tree)
     _CACHE[key] = tree
     return tree
+
+
+@lru_cache(maxsize=1)
+def _parser() -> Lark:
+    """python-hcl2's parser without lark's position propagation, which took 40% of each parse
+    (bench/): the same grammar, lexer and post-lexer, so the same trees; positions are read from
+    the tokens instead (`SourceFile.line`). Copied through lark's own save and load."""
+    buffer = io.BytesIO()
+    hcl2.parser.parser().save(buffer, exclude_options=("propagate_positions",))
+    buffer.seek(0)
+    return Lark.load(buffer)
 
 
 def _describe(problem: UnexpectedInput) -> str:

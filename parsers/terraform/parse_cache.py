@@ -8,7 +8,7 @@ that cannot be loaded is ignored (and rewritten). The folder is created private 
 never one inside the scanned project.
 
 A tree is stored as `marshal`led lists and tuples of strings and numbers, keeping only what the
-evaluator reads (rule names, token types and text, lines and the offsets of snippets): loading it
+evaluator reads (rule names, token types, text, lines and offsets): loading it
 is three times faster than unpickling lark's objects (bench/), and it can hold no code to run.
 """
 
@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any, Iterable, Optional
 
 from lark import Token, Tree
-from lark.tree import Meta
 
 from parsers.context import ParseContext
 
@@ -58,7 +57,7 @@ def default_folder() -> Path:
     return base / "credmint" / f"hcl-{_versions()}"
 
 
-FORMAT = "m1"
+FORMAT = "m2"
 """The stored tree's shape (`_encode`); a new shape gets a new folder."""
 
 
@@ -98,31 +97,28 @@ class DiskCache:
 
 
 def _encode(node: Tree | Token) -> Any:
-    """A token as `(type, text, line)`; a tree as `[rule, line, start, end, *children]`."""
+    """A token as `(type, text, line, start, end)` — the post-lexer's merged tokens keep the
+    positions of one part, so `end` is not `start + len(text)` —; a tree as `[rule, *children]`
+    (trees carry no positions: `hcl.SourceFile.line` reads them from the tokens)."""
     if isinstance(node, Token):
-        return (node.type, str(node), node.line)
-    meta = node.meta
-    if getattr(meta, "empty", True):
-        return [node.data, None, None, None, *map(_encode, node.children)]
-    return [node.data, meta.line, meta.start_pos, meta.end_pos, *map(_encode, node.children)]
+        return (node.type, str(node), node.line, node.start_pos, node.end_pos)
+    return [node.data, *map(_encode, node.children)]
 
 
 def _decode(item: Any) -> Tree | Token:
     """The inverse of `_encode`; TypeError or ValueError on anything else."""
     if type(item) is tuple:
-        kind, text, line = item
-        if type(kind) is not str or type(text) is not str:
+        kind, text, line, start, end = item
+        if type(kind) is not str or type(text) is not str or not _all_int(line, start, end):
             raise TypeError("not a stored token")
-        return _new_token(kind, text, None, line)
+        return _new_token(kind, text, start, line, None, None, None, end)
     if type(item) is not list or type(item[0]) is not str:
         raise TypeError("not a stored tree")
-    meta = Meta()
-    rule, line, start, end = item[:4]
-    if line is not None:
-        if type(line) is not int or type(start) is not int or type(end) is not int:
-            raise TypeError("not a stored position")
-        meta.empty, meta.line, meta.start_pos, meta.end_pos = False, line, start, end
-    return Tree(rule, [_decode(child) for child in item[4:]], meta)
+    return Tree(item[0], [_decode(child) for child in item[1:]])
+
+
+def _all_int(*values: Any) -> bool:
+    return all(type(value) is int for value in values)
 
 
 _new_token = Token._future_new
