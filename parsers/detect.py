@@ -163,18 +163,22 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
 
 
 def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
-    """Parse the `.tf` files of a large tree on every core first (issue 8): the run then loads
-    their trees from the cache. Only files the boundary admitted are handed to the workers."""
-    from parsers.terraform.parse_cache import cache_of, warm
+    """Parse the `.tf` files of a large tree on every core first (issue 8): the run then finds
+    their trees parsed. Only files the boundary admitted are read."""
+    from parsers.terraform.hcl import MAX_FILE_BYTES, parse_ahead
+    from parsers.terraform.parse_cache import cache_of
 
-    if cache_of(ctx) is None:
-        return  # no cache, or one inside the project root (its pickles are never loaded)
-
-    files = [
-        f for d in directories for f in sorted(d.glob("*.tf"))
-        if f.is_file() and ctx.is_inside_root(f) and f.resolve() not in ctx.refused
-    ]
-    warm(files, ctx.parse_cache)
+    texts = []
+    for directory in directories:
+        for file in sorted(directory.glob("*.tf")):
+            if not file.is_file() or not ctx.is_inside_root(file) or file.resolve() in ctx.refused:
+                continue
+            try:
+                if file.stat().st_size <= MAX_FILE_BYTES:
+                    texts.append(file.read_text(encoding="utf-8", errors="replace"))
+            except OSError:
+                continue  # the run reports it when it reads the file
+    parse_ahead(texts, cache_of(ctx))
 
 
 def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:

@@ -7,17 +7,18 @@ numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
 from __future__ import annotations
 
 import io
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Iterable, Iterator, Optional
 
 import hcl2
 import hcl2.parser
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
-from parsers.terraform.parse_cache import DiskCache, digest
+from parsers.terraform.parse_cache import DiskCache, digest, load, store
 
 MAX_SNIPPET = 160
 """Longest expression text kept to name an unknown value or quoted in a diagnostic."""
@@ -89,17 +90,70 @@ def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
     if tree is None and cache is not None:
         tree = cache.get(key)
     if tree is None:
-        try:
-            # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
-            tree = _parser().parse(text + "\n")
-        except UnexpectedInput as problem:
-            raise ParseFailure(_describe(problem), problem.line or 1) from None
-        except (LarkError, RecursionError) as problem:
-            raise ParseFailure(f"cannot parse: {type(problem).__name__}", 1) from None
+        tree = _parse(text)
         if cache is not None and len(text) <= MAX_CACHED_CHARS:
             cache.put(key, tree)
     _CACHE[key] = tree
     return tree
+
+
+def _parse(text: str) -> Tree:
+    try:
+        # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
+        return _parser().parse(text + "\n")
+    except UnexpectedInput as problem:
+        raise ParseFailure(_describe(problem), problem.line or 1) from None
+    except (LarkError, RecursionError) as problem:
+        raise ParseFailure(f"cannot parse: {type(problem).__name__}", 1) from None
+
+
+PARALLEL_FROM = 16
+"""Below this many files to parse, starting a worker process costs more than it saves."""
+
+
+def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None:
+    """Parse many files on every core before the run reads them one by one (issue 8): this process
+    parses its share, worker processes the rest and send their trees back stored
+    (`parse_cache.store`), three times cheaper to load than to parse. A file that fails to parse is
+    left to the run, which reports it."""
+    todo: dict[str, str] = {}
+    for text in texts:
+        key = digest(text)
+        if key not in _CACHE and not (cache is not None and cache.has(key)):
+            todo[key] = text
+    cores = os.cpu_count() or 1
+    if len(todo) < PARALLEL_FROM or cores < 2:
+        return
+    by_size = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
+    mine = by_size[::cores]
+    theirs = [item for n, item in enumerate(by_size) if n % cores]
+    _parser()  # built before the fork, so that every worker inherits it
+    from concurrent.futures import ProcessPoolExecutor
+
+    try:
+        with ProcessPoolExecutor(max_workers=cores - 1) as pool:
+            stored = pool.map(_parse_stored, [text for _, text in theirs], chunksize=4)
+            for _, text in mine:
+                try:
+                    parse_text(text, cache)
+                except ParseFailure:
+                    continue
+            for (key, text), tree_bytes in zip(theirs, stored):
+                tree = None if tree_bytes is None else load(tree_bytes)
+                if tree is None:
+                    continue
+                _CACHE[key] = tree
+                if cache is not None and len(text) <= MAX_CACHED_CHARS:
+                    cache.put_stored(key, tree_bytes)
+    except (OSError, RuntimeError):
+        return  # no worker could start: the run parses what is missing itself
+
+
+def _parse_stored(text: str) -> Optional[bytes]:
+    try:
+        return store(_parse(text))
+    except Exception:  # noqa: BLE001 - a worker only parses ahead; the run parses again and reports
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -21,15 +21,11 @@ import sys
 import tempfile
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 from lark import Token, Tree
 
 from parsers.context import ParseContext
-
-PARALLEL_FROM = 16
-"""Below this many files, starting worker processes costs more than it saves."""
-
 
 def cache_of(ctx: ParseContext) -> Optional["DiskCache"]:
     """The run's disk cache, or None with `--no-cache` — and None when the cache folder lies inside
@@ -80,20 +76,42 @@ class DiskCache:
 
     def get(self, key: str) -> Optional[Tree]:
         try:
-            tree = _decode(marshal.loads((self.folder / key).read_bytes()))
-        except (OSError, EOFError, ValueError, TypeError, IndexError, RecursionError):
+            return load((self.folder / key).read_bytes())
+        except OSError:
             return None
-        return tree if isinstance(tree, Tree) else None
+
+    def has(self, key: str) -> bool:
+        return (self.folder / key).is_file()
 
     def put(self, key: str, tree: Tree) -> None:
+        try:
+            self.put_stored(key, store(tree))
+        except (ValueError, RecursionError):
+            return  # marshal refuses deep nesting: such a tree is parsed each time
+
+    def put_stored(self, key: str, stored: bytes) -> None:
         try:
             self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(handle, "wb") as out:
-                out.write(marshal.dumps(_encode(tree)))
+                out.write(stored)
             os.replace(temporary, self.folder / key)
-        except (OSError, ValueError, RecursionError):
-            return  # a cache that cannot be written only costs time (marshal refuses deep nesting)
+        except OSError:
+            return  # a cache that cannot be written only costs time
+
+
+def store(tree: Tree) -> bytes:
+    """A tree as bytes (ValueError or RecursionError when too deep for marshal)."""
+    return marshal.dumps(_encode(tree))
+
+
+def load(stored: bytes) -> Optional[Tree]:
+    """A tree from `store`'s bytes; None for anything else."""
+    try:
+        tree = _decode(marshal.loads(stored))
+    except (EOFError, ValueError, TypeError, IndexError, RecursionError):
+        return None
+    return tree if isinstance(tree, Tree) else None
 
 
 def _encode(node: Tree | Token) -> Any:
@@ -123,36 +141,3 @@ def _all_int(*values: Any) -> bool:
 
 _new_token = Token._future_new
 """lark's `Token(...)` without its keyword handling: a quarter of the time of loading a tree."""
-
-
-def warm(paths: Iterable[Path], folder: Path) -> None:
-    """Parse the files not yet cached, on every core, so that the run only loads trees."""
-    todo = [str(p) for p in paths if not _is_cached(p, folder)]
-    if len(todo) < PARALLEL_FROM or (os.cpu_count() or 1) < 2:
-        return
-    from concurrent.futures import ProcessPoolExecutor
-
-    try:
-        with ProcessPoolExecutor(max_workers=os.cpu_count()) as pool:
-            list(pool.map(_warm_one, todo, [str(folder)] * len(todo), chunksize=4))
-    except (OSError, RuntimeError):
-        return  # the run parses what is missing itself
-
-
-def _is_cached(path: Path, folder: Path) -> bool:
-    try:
-        return (folder / digest(path.read_text(encoding="utf-8", errors="replace"))).is_file()
-    except OSError:
-        return True  # unreadable: the run reports it; nothing to warm
-
-
-def _warm_one(path: str, folder: str) -> None:
-    from parsers.terraform.hcl import MAX_FILE_BYTES, parse_text
-
-    try:
-        file = Path(path)
-        if file.stat().st_size > MAX_FILE_BYTES:
-            return
-        parse_text(file.read_text(encoding="utf-8", errors="replace"), DiskCache(Path(folder)))
-    except Exception:  # noqa: BLE001 - a worker only warms the cache; the run reports every problem
-        return
