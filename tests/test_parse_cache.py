@@ -80,3 +80,25 @@ def test_a_cache_file_of_another_shape_is_ignored(tmp_path):
     ]):
         (tmp_path / f"k{index}").write_bytes(marshal.dumps(planted))
         assert cache.get(f"k{index}") is None
+
+
+def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_path, monkeypatch):
+    """Issue 8 §2: a large tree is parsed across cores first; the run then finds each tree as a
+    parse of its own would make it, stored in the disk cache too, and a broken file still fails."""
+    import pytest
+
+    from parsers.terraform import hcl
+    from parsers.terraform.hcl import ParseFailure, parse_ahead
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    texts = [f'# {tmp_path} {n}\nresource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n' for n in range(20)]
+    broken = f"# {tmp_path}\nresource {{\n"
+    cache = DiskCache(tmp_path / "cache")
+    parse_ahead([*texts, broken], cache)
+    for text in texts:
+        key = digest(text)
+        assert key in hcl._CACHE and cache.has(key)
+        assert _shape(hcl._CACHE[key]) == _shape(hcl._parse(text))
+    assert digest(broken) not in hcl._CACHE
+    with pytest.raises(ParseFailure):
+        parse_text(broken, cache)
