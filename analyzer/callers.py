@@ -76,6 +76,8 @@ class Caller:
         object.__setattr__(self, "part_keys", tuple(context_keys(part) for part in self.parts))
 
     def part_answer(self, index: int, request: Request, subject: str) -> PartAnswer:
+        """What one part says of a request: computed by the first caller holding the part whose
+        context reads alike, then shared (the part is the same object for all its holders)."""
         part = self.parts[index]
         key = (id(part), request.action, request.resource, subject,
                context_view(request.context, self.part_keys[index]))

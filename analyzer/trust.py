@@ -47,6 +47,7 @@ class TrustedRole:
     context_keys: tuple[str, ...] = ()
     """The request-context keys its statements read."""
     denies: tuple[Labelled, ...] = ()
+    """Its Deny statements, the only ones that can cut a grant once an Allow admitted the caller."""
     answers: dict = field(default_factory=dict, compare=False, repr=False)
     """Trust-side answers that do not depend on who the caller is, only on what its context
     says of `context_keys`: admitted as anyone (`*`) or as one of an account's principals."""
