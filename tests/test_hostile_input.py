@@ -491,8 +491,14 @@ def test_a_file_that_cannot_be_opened_fails_closed(tmp_path: Path, monkeypatch: 
             raise PermissionError(13, "Permission denied", str(file))
         return real_open(file, *args, **kwargs)
 
+    real_path_open = Path.open
+
+    def deny_path(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return deny(self, *args, **kwargs) if self.resolve() == locked else real_path_open(self, *args, **kwargs)
+
     monkeypatch.setattr(io, "open", deny)
     monkeypatch.setattr("builtins.open", deny)
+    monkeypatch.setattr(Path, "open", deny_path)  # Python 3.10's pathlib holds its own `io.open`
     code, text = scan_in_process(root, ".")
     found = assert_fails_closed(code, json.loads(text), "tf/main.tf")
     assert "Permission denied" in found["message"]
