@@ -83,8 +83,7 @@ class Support:
 
     def __or__(self, other: "Support") -> "Support":
         """Either side suffices: the stronger's certainty and conditions, every reason of both."""
-        best, rest = (other, self) if strength(other.certainty, other.conditions) > strength(
-            self.certainty, self.conditions) else (self, other)
+        best, rest = (other, self) if other.outranks(self) else (self, other)
         return Support(
             certainty=best.certainty,
             conditions=best.conditions,
@@ -92,6 +91,11 @@ class Support:
             sources=_unique(best.sources + rest.sources),
         )
 
+    def outranks(self, other: "Support | None") -> bool:
+        """Better certainty, then fewer conditions (`model.strength`); anything beats nothing."""
+        return other is None or strength(self.certainty, self.conditions) > strength(
+            other.certainty, other.conditions
+        )
 
 
 def _unique(items: tuple) -> tuple:
@@ -194,6 +198,8 @@ def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
                 for name in _VARIABLE.findall(pattern)
             )
     return tuple(sorted(keys))
+
+
 _ESCAPES = {"*": "*", "?": "?", "$": "$"}
 
 
@@ -266,7 +272,7 @@ def answer_part(
         support = _support(found, item, subject)
         reasons.extend(support.reasons)
         sources.extend(support.sources)
-        if best is None or strength(support.certainty, support.conditions) > strength(best.certainty, best.conditions):
+        if support.outranks(best):
             best = support
     cuts = () if alone and best is None else _cuts(items, request, principal_test)
     return PartAnswer(best, tuple(reasons), tuple(sources), cuts)
@@ -277,9 +283,7 @@ def combine(parts: Iterable[PartAnswer], *, with_denies: bool = True) -> Support
     parts = tuple(parts)
     best: Support | None = None
     for part in parts:
-        if part.best is not None and (
-            best is None or strength(part.best.certainty, part.best.conditions) > strength(best.certainty, best.conditions)
-        ):
+        if part.best is not None and part.best.outranks(best):
             best = part.best
     if best is None:
         return None
