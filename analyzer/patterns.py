@@ -325,6 +325,10 @@ def _match_arn_literal(pattern: str, resource: str) -> Tri:
     if len(resource_parts) < 6:
         return Tri.NO
     for pat, res in zip(pattern_parts, resource_parts):
+        if pat == res:
+            continue  # most segments are plain text: no glob to compile
+        if not _has_wildcard(pat) or not res.startswith(literal_head(pat)):
+            return Tri.NO
         if not _glob_regex(pat, False).fullmatch(res):
             return Tri.NO
     return Tri.YES
