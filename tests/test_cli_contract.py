@@ -281,3 +281,28 @@ def test_roles_are_principals_too(case: str, line_range: tuple[int, int], tmp_pa
     assert role["address"] == ("aws_iam_role.deploy" if case.endswith("_tf") else "Deploy")
     assert role["source"]["file"] == fixture_file(case)
     assert line_range[0] <= role["source"]["line"] <= line_range[1]
+
+
+def test_the_command_writes_its_whole_report_to_a_pipe_and_exits_with_its_code(tmp_path: Path) -> None:
+    """`credmint` (analyzer.cli:run) exits without tearing its heap down: its stdout must still be
+    flushed whole, and its status be the contract's (1: a finding at or above --fail-on)."""
+    import subprocess
+    import sys
+
+    copies = tmp_path / "many"
+    for n in range(60):  # more output than a pipe buffer holds
+        (copies / f"c{n}").mkdir(parents=True)
+        (copies / f"c{n}" / "main.tf").write_text(
+            (REPO / "fixtures" / "examples" / "seed" / "main.tf").read_text().replace(
+                'name = "alice"', f'name = "alice{n}"'
+            )
+        )
+    done = subprocess.run(
+        [sys.executable, "-c", "from analyzer.cli import run; run()", "scan", str(copies), "--root", str(copies),
+         "--account-id", ACCOUNT, "--format", "json", "--fail-on", "low", "--no-cache"],
+        capture_output=True, text=True, timeout=120, check=False, cwd=REPO,
+    )
+    report = json.loads(done.stdout)
+    assert len(done.stdout) > 65_536
+    assert {f"arn:aws:iam::{ACCOUNT}:user/alice{n}" for n in range(60)} <= {g["principal"] for g in report["grants"]}
+    assert done.returncode == 1 and report["findings"]
