@@ -1,30 +1,27 @@
 """Reading `.tf` files into python-hcl2's lark tree, and small helpers over its nodes.
 
-The lark tree (`hcl2.parses_to_tree`) is used rather than `hcl2.load`'s dict because it keeps line
-numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
+The lark tree (python-hcl2's grammar, `grammar.parser`) is used rather than `hcl2.load`'s dict
+because it keeps line numbers and the real expression nodes (DESIGN.md, "Reading Terraform").
 """
 
 from __future__ import annotations
 
-import io
 import os
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator, Optional
 
-import hcl2
-import hcl2.parser
-from lark import Lark, Token, Tree
+from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
+from parsers.terraform.grammar import parser
 from parsers.terraform.parse_cache import DiskCache, digest, load, store
 
 MAX_SNIPPET = 160
 """Longest expression text kept to name an unknown value or quoted in a diagnostic."""
 
 MAX_CACHED_CHARS = 250_000
-"""Larger files are parsed every time: pickling their trees costs more memory than it saves time."""
+"""Larger files are parsed every time: storing their trees costs more memory than it saves time."""
 
 MAX_FILE_BYTES = 5_000_000
 """Larger files are not parsed: templates are small, and hostile input must stay cheap."""
@@ -60,7 +57,7 @@ class SourceFile:
 
 def _edge_token(node: Tree, *, first: bool) -> Optional[Token]:
     """A node's first or last token: where it starts and ends. Trees carry no positions of their
-    own (`_parser`); lark's would be these very tokens' (checked over the corpus)."""
+    own (`grammar.parser`); lark's would be these very tokens' (checked over the corpus)."""
     stack: list = [node]
     while stack:
         item = stack.pop()
@@ -90,17 +87,17 @@ def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
     if tree is None and cache is not None:
         tree = cache.get(key)
     if tree is None:
-        tree = _parse(text)
+        tree = _parse(text, cache)
         if cache is not None and len(text) <= MAX_CACHED_CHARS:
             cache.put(key, tree)
     _CACHE[key] = tree
     return tree
 
 
-def _parse(text: str) -> Tree:
+def _parse(text: str, cache: Optional[DiskCache] = None) -> Tree:
     try:
         # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
-        return _parser().parse(text + "\n")
+        return parser(cache).parse(text + "\n")
     except UnexpectedInput as problem:
         raise ParseFailure(_describe(problem), problem.line or 1) from None
     except (LarkError, RecursionError) as problem:
@@ -127,7 +124,7 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
     by_size = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
     mine = by_size[::cores]
     theirs = [item for n, item in enumerate(by_size) if n % cores]
-    _parser()  # built before the fork, so that every worker inherits it
+    parser(cache)  # built before the fork, so that every worker inherits it
     from concurrent.futures import ProcessPoolExecutor
 
     try:
@@ -154,17 +151,6 @@ def _parse_stored(text: str) -> Optional[bytes]:
         return store(_parse(text))
     except Exception:  # noqa: BLE001 - a worker only parses ahead; the run parses again and reports
         return None
-
-
-@lru_cache(maxsize=1)
-def _parser() -> Lark:
-    """python-hcl2's parser without lark's position propagation, which took 40% of each parse
-    (bench/): the same grammar, lexer and post-lexer, so the same trees; positions are read from
-    the tokens instead (`SourceFile.line`). Copied through lark's own save and load."""
-    buffer = io.BytesIO()
-    hcl2.parser.parser().save(buffer, exclude_options=("propagate_positions",))
-    buffer.seek(0)
-    return Lark.load(buffer)
 
 
 def _describe(problem: UnexpectedInput) -> str:

@@ -1,0 +1,70 @@
+"""python-hcl2's parser without lark's position propagation, built once per machine.
+
+Position propagation took 40% of each parse (bench/); the grammar, lexer and post-lexer are
+python-hcl2's own, so the trees are the same, and positions are read from the tokens instead
+(`hcl.SourceFile.line`). python-hcl2 keeps its built grammar beside its own code, which a read-only
+install cannot do: it then rebuilt the grammar on every run (1.3 s). So the parser is also stored
+in the credmint cache folder — as marshalled data (lark's own serialisation of it, which is plain
+dicts, lists and strings), never as a pickle — and loaded from there first.
+"""
+
+from __future__ import annotations
+
+import io
+import marshal
+import pickle
+from typing import Any, Optional
+
+import hcl2.parser
+from hcl2.postlexer import PostLexer
+from lark import Lark
+from lark.grammar import Rule
+from lark.lexer import TerminalDef
+
+from parsers.terraform.parse_cache import DiskCache
+
+STORED = "grammar"
+"""The stored parser's file name in the cache folder (trees are named by their SHA-256)."""
+
+_PARSER: Optional[Lark] = None
+
+
+def parser(cache: Optional[DiskCache] = None) -> Lark:
+    """The process's parser: from the cache folder when stored there, else from python-hcl2."""
+    global _PARSER
+    if _PARSER is None:
+        _PARSER = (_load_stored(cache) if cache is not None else None) or _build(cache)
+    return _PARSER
+
+
+def _build(cache: Optional[DiskCache]) -> Lark:
+    data, memo = hcl2.parser.parser().memo_serialize([TerminalDef, Rule])
+    options = {k: v for k, v in data["options"].items() if k != "postlex"}
+    options["propagate_positions"] = False
+    stored = {"data": {**data, "options": options}, "memo": memo}
+    if cache is not None:
+        try:
+            cache.put_stored(STORED, marshal.dumps(stored))
+        except ValueError:
+            pass  # another lark may serialise something marshal cannot hold: then it is not kept
+    return _lark(stored)
+
+
+def _load_stored(cache: DiskCache) -> Optional[Lark]:
+    try:
+        stored = marshal.loads((cache.folder / STORED).read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    if not isinstance(stored, dict) or not isinstance(stored.get("data"), dict) or "memo" not in stored:
+        return None
+    try:
+        return _lark(stored)
+    except Exception:  # noqa: BLE001 - lark's loader raises many kinds on damaged data; rebuild then
+        return None
+
+
+def _lark(stored: dict[str, Any]) -> Lark:
+    """A lark parser from its serialisation, with python-hcl2's post-lexer put back. The data is
+    plain (marshal holds nothing else), so handing it to `Lark.load` through pickle runs nothing."""
+    data = {**stored["data"], "options": {**stored["data"]["options"], "postlex": PostLexer()}}
+    return Lark.load(io.BytesIO(pickle.dumps({"data": data, "memo": stored["memo"]})))
