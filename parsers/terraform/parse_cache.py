@@ -8,8 +8,9 @@ that cannot be loaded is ignored (and rewritten). The folder is created private 
 never one inside the scanned project.
 
 A tree is stored as `marshal`led lists and tuples of strings and numbers, keeping only what the
-evaluator reads (rule names, token types, text, lines and offsets): loading it
-is three times faster than unpickling lark's objects (bench/), and it can hold no code to run.
+evaluator reads (rule names, token types, text, lines and offsets): loading it is three times
+faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder also
+keeps the parser itself (`grammar.py`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any, Optional
 from lark import Token, Tree
 
 from parsers.context import ParseContext
+
 
 def cache_of(ctx: ParseContext) -> Optional["DiskCache"]:
     """The run's disk cache, or None with `--no-cache` — and None when the cache folder lies inside
