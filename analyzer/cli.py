@@ -129,10 +129,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     # makes next to no cyclic garbage: the cycle collector only re-walked them, for ~40% of a large
     # scan at its default thresholds and still 12% at high ones (bench/). Reference counting frees
     # the rest; the peak memory of the benchmark scans is the same without it.
-    collecting = gc.isenabled()
-    gc.disable()
     args = build_parser().parse_args(argv)
     command = {"scan": scan, "diff": scan, "explain": explain, "github-action": github_action}[args.command]
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         return command(args)
     except (UsageError, ConfigError, BaselineError, BaseRevisionError, LookupError) as problem:
