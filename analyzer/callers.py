@@ -64,7 +64,6 @@ class Caller:
     identity: tuple[Labelled, ...] = field(init=False, compare=False, repr=False)
     part_keys: tuple[tuple[str, ...], ...] = field(init=False, compare=False, repr=False)
     """The context keys each part reads: callers whose contexts agree on them get one answer."""
-
     denies: tuple[Labelled, ...] = field(init=False, compare=False, repr=False)
     """The Deny statements of its identity and boundary: what can cut a trust that names it."""
 

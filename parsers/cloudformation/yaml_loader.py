@@ -1,7 +1,7 @@
 """YAML templates with CloudFormation's short forms, loaded safely and with line numbers.
 
 Built on PyYAML's safe constructor (no object construction from tags), reading events from
-libyaml's C parser when PyYAML has it (ten times faster than the pure-Python scanner, bench/) and
+libyaml's C parser when PyYAML has it (five times faster than the pure-Python scanner, bench/) and
 composing them in Python, where aliases and depth are checked. cfn-flip's loader keeps no marks,
 so this one builds `CfnMap`/`CfnList` carrying lines instead. Hostile input is bounded: aliases
 are rejected (CloudFormation has no use for them and they are how "billion laughs" bombs expand),
