@@ -41,6 +41,16 @@ class CallerContext:
 ANYONE = CallerContext()
 
 
+def long_term(context: CallerContext) -> CallerContext:
+    """The context of a call a user can make only with its long-term access keys (GetFederationToken,
+    SEMANTICS.md §2): the keys a session would send are then surely absent, not the caller's choice."""
+    if not context.omittable:
+        return context
+    return CallerContext(
+        known=context.known, absent=context.absent | context.omittable, present=context.present,
+    )
+
+
 def context_view(context: CallerContext, keys: tuple[str, ...]) -> tuple:
     """What a context says about these (lower-cased) keys: equal views decide every condition
     and policy variable on them alike, so answers can be shared between callers."""

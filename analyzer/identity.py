@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
 from analyzer.callers import Caller, caller_side
+from analyzer.conditions import long_term
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
 from analyzer.patterns import Tri, match_resource
@@ -53,7 +54,7 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
         if support is None:
             continue
         carved = _not_resource_allows(caller, action, pattern)
-        for left in remainders(caller, action, pattern, _as_written):
+        for left in remainders(caller, action, pattern, _role_shaped):
             name = render(left.target)
             if name in role_arns:
                 continue  # an inventory role left alone by a NotResource Deny: its trust decides it
@@ -93,7 +94,7 @@ def _not_resource_allows(caller: Caller, action: str, pattern: Value) -> list[st
         for item in _allowing(caller.identity, action, Effect.ALLOW)
         if item.statement.is_not_resource
         for r in _resources(item, caller)
-        if match_resource(pattern, r) is not Tri.NO or match_resource(r, pattern) is not Tri.NO
+        if _may_name_a_role(r) and match_resource(r, pattern) is not Tri.NO
     ]
 
 
@@ -110,8 +111,9 @@ class Remainder:
 Normalise = Callable[[Value], "list[Value]"]
 
 
-def _as_written(pattern: Value) -> list[Value]:
-    return [pattern]
+def _role_shaped(pattern: Value) -> list[Value]:
+    """A resource as an AssumeRole target: as written, when it may name a role."""
+    return [pattern] if _may_name_a_role(pattern) else []
 
 
 def remainders(caller: Caller, action: str, pattern: Value, normalise: Normalise) -> list[Remainder]:
@@ -174,6 +176,8 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
     if caller.type is not PrincipalType.USER:
         return
     action = Action.GET_FEDERATION_TOKEN.value
+    # Called with long-term keys only: no MFA, no session (id_credentials_temp_request).
+    caller = replace(caller, context=long_term(caller.context))
     allows, carved = _not_resource_as_carve_outs(caller, action, partition)
     allowed: dict[str, bool] = {}
     for item in _allowing(allows, action, Effect.ALLOW):
