@@ -58,7 +58,8 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
             name = render(left.target)
             if name in role_arns:
                 continue  # an inventory role left alone by a NotResource Deny: its trust decides it
-            excepted = tuple(sorted({*left.excepted, *(e for e in carved if match_resource(left.target, e) is not Tri.NO)}))
+            inside = (e for e in carved if match_resource(left.target, e) is not Tri.NO)
+            excepted = tuple(sorted({*left.excepted, *inside}))
             if any(match_resource(e, left.target) is Tri.YES for e in carved):
                 continue  # an Allow's NotResource leaves nothing of it
             found = support & left.support & Support(
@@ -125,7 +126,8 @@ def remainders(caller: Caller, action: str, pattern: Value, normalise: Normalise
     unconditional, it leaves exactly the parts of X inside the target (each read by `normalise`
     into a target of the action's kind), and the later Denies apply to those.
     """
-    return _remain(caller, action, pattern, caller.denies, normalise, (), Support(certainty=Certainty.DEFINITE))
+    start = Support(certainty=Certainty.DEFINITE)
+    return _remain(caller, action, pattern, caller.denies, normalise, (), start)
 
 
 def _remain(
@@ -148,8 +150,9 @@ def _remain(
                 out: list[Remainder] = []
                 for kept in spared:
                     for part in normalise(kept):
+                        within = match_resource(pattern, part) is Tri.YES
                         note = Support(
-                            certainty=Certainty.DEFINITE if match_resource(pattern, part) is Tri.YES else Certainty.UNCERTAIN,
+                            certainty=Certainty.DEFINITE if within else Certainty.UNCERTAIN,
                             reasons=(f"{item.origin} denies all but {render(part)} {where}",),
                             sources=(item.statement.source,),
                         )
@@ -158,8 +161,9 @@ def _remain(
                 return out
         elif not any(match_resource(r, pattern) is Tri.YES for r in resources):
             carved += [render(t) for r in resources for t in normalise(r) if match_resource(t, pattern) is not Tri.NO]
+            surely = sure.truth is Tri.YES and not sure.conditions
             support = support & Support(
-                certainty=Certainty.UNCERTAIN if sure.conditions or sure.truth is not Tri.YES else Certainty.DEFINITE,
+                certainty=Certainty.DEFINITE if surely else Certainty.UNCERTAIN,
                 reasons=(f"{item.origin} {_carves(item)} part of it {where}",),
                 sources=(item.statement.source,),
             )
@@ -186,7 +190,8 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
                 allowed[name] = allowed.get(name, True) and maybe
 
     def targets(pattern: Value) -> list[Value]:
-        return [federated_user_arn(caller.account, n, partition) for n, _ in name_patterns(pattern, caller.account, partition)]
+        names = name_patterns(pattern, caller.account, partition)
+        return [federated_user_arn(caller.account, n, partition) for n, _ in names]
 
     for name in _widest(allowed):
         target = federated_user_arn(caller.account, name, partition)
