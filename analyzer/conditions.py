@@ -4,7 +4,9 @@ SEMANTICS.md §6: operators and keys are ANDed, the values of one key ORed; a mi
 positive operator false and a negated one true, except `...IfExists` and `Null`. Keys are
 case-insensitive. §1: a key that can never be present for the caller's kind (ExternalId or MFA on a
 service principal) makes the statement inapplicable. Conditions that depend on the request itself
-(MFA at the call, ExternalId, source IP, OIDC `sub`...) are kept on the grant (`conditional`).
+(MFA at the call, ExternalId, source IP, OIDC `sub`...) are kept on the grant (`conditional`); a
+Deny the caller can step out of at call time is one of those, never a cut (issue 13). The request
+time is now or later, so a date already past decides `aws:CurrentTime`.
 """
 
 from __future__ import annotations
@@ -153,6 +155,8 @@ def evaluate(condition: Condition, context: CallerContext, *, deny: bool = False
     """
     parts = split_operator(condition.operator)
     key = condition.key.lower()
+    if key in CLOCK_KEYS:
+        return _time_condition(parts, condition.values)
     if key in context.omittable:
         if deny:
             return None
@@ -160,11 +164,7 @@ def evaluate(condition: Condition, context: CallerContext, *, deny: bool = False
             return Tri.YES
         return None
     if key in context.present:
-        if parts.base == "null":
-            return _any_value_is(condition.values, "false")
-        if key in CLOCK_KEYS:
-            return _time_condition(parts, condition.values, key)
-        return None
+        return _any_value_is(condition.values, "false") if parts.base == "null" else None
     if parts.base == "null":
         if key in context.absent:
             return _any_value_is(condition.values, "true")
@@ -174,8 +174,6 @@ def evaluate(condition: Condition, context: CallerContext, *, deny: bool = False
     if key in context.absent:
         return _holds_when_absent(parts, condition.values)
     if key not in context.known:
-        if key in CLOCK_KEYS:
-            return _time_condition(parts, condition.values, key)
         return None
     return _compare(parts, condition.values, context.known[key])
 
@@ -227,10 +225,12 @@ _PAST_DATE: Mapping[str, Tri] = {
 }
 
 
-def _time_condition(parts: OperatorParts, values: tuple[Value, ...], key: str) -> Tri | None:
+def _time_condition(parts: OperatorParts, values: tuple[Value, ...]) -> Tri | None:
     """`DateLessThan aws:CurrentTime` a date already past never holds again; `DateGreaterThan`
     it always holds from now on (IAM User Guide, date condition operators)."""
     past = _PAST_DATE.get(parts.base)
+    if parts.base == "null":
+        return _any_value_is(values, "false")  # always present
     if past is None or parts.set_prefix:
         return None
     current = now()
