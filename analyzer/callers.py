@@ -209,6 +209,11 @@ def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) ->
     return tuple(items)
 
 
+SERVICE_SOURCE_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sourceowner"})
+"""Keys set only when a service calls on behalf of a resource (reference_policies_condition-keys):
+absent when an IAM user or role calls AssumeRole itself."""
+
+
 def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
     name = render(user.name)
     holder = f"user {name}"
@@ -223,8 +228,10 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
             "aws:principaltype": ("User",),
             "aws:principalisawsservice": ("false",),
         },
-        absent=frozenset({"aws:principalservicename"}),
-        omittable=frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage"}),
+        absent=frozenset({"aws:principalservicename", *SERVICE_SOURCE_KEYS}),
+        # Long-term keys send none of these; session credentials from GetSessionToken (with MFA
+        # when the user chooses) send them: the user picks at call time (SEMANTICS.md §1, §3).
+        omittable=frozenset({"aws:multifactorauthpresent", "aws:multifactorauthage", "aws:tokenissuetime"}),
     )
     return Caller(
         id=arn,
@@ -249,7 +256,9 @@ def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
             "aws:principaltype": ("AssumedRole",),
             "aws:principalisawsservice": ("false",),
         },
-        absent=frozenset({"aws:username", "aws:principalservicename"}),
+        absent=frozenset({"aws:username", "aws:principalservicename", *SERVICE_SOURCE_KEYS}),
+        # A role session is temporary credentials: aws:TokenIssueTime is always in its requests.
+        present=frozenset({"aws:tokenissuetime"}),
     )
     return Caller(
         id=render(role.arn),

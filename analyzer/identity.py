@@ -8,15 +8,16 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-from typing import Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Callable, Iterator, Sequence
 
 from analyzer.callers import Caller, caller_side
+from analyzer.conditions import long_term
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
 from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth, applies, substitute_variables
-from analyzer.federation import covers, federated_user_arn, name_patterns
+from analyzer.policy import Labelled, Request, Support, action_truth, applies, apply_denies, substitute_variables
+from analyzer.federation import PREFIX, covers, federated_user_arn, name_patterns
 
 
 def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterator[Labelled]:
@@ -52,25 +53,30 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
         support = caller_side(caller, request, f"sts:AssumeRole on {text}", with_denies=False)
         if support is None:
             continue
-        carved = _carve(caller, request, pattern)
-        if carved is None:
-            continue
-        excepted, deny_support = carved
-        support = support & deny_support & Support(
-            certainty=Certainty.UNCERTAIN,
-            reasons=(f"{text} is not a role of the analysed templates: its trust policy decides",),
-        )
-        yield Grant(
-            principal=caller.id,
-            principal_type=caller.type,
-            action=Action.ASSUME_ROLE,
-            target=text,
-            certainty=Certainty.UNCERTAIN,
-            conditions=support.conditions,
-            excepted=excepted,
-            reasons=support.reasons,
-            sources=support.sources,
-        )
+        carved = _not_resource_allows(caller, action, pattern)
+        for left in remainders(caller, action, pattern, _role_shaped):
+            name = render(left.target)
+            if name in role_arns:
+                continue  # an inventory role left alone by a NotResource Deny: its trust decides it
+            inside = (e for e in carved if match_resource(left.target, e) is not Tri.NO)
+            excepted = tuple(sorted({*left.excepted, *inside}))
+            if any(match_resource(e, left.target) is Tri.YES for e in carved):
+                continue  # an Allow's NotResource leaves nothing of it
+            found = support & left.support & Support(
+                certainty=Certainty.UNCERTAIN,
+                reasons=(f"{name} is not a role of the analysed templates: its trust policy decides",),
+            )
+            yield Grant(
+                principal=caller.id,
+                principal_type=caller.type,
+                action=Action.ASSUME_ROLE,
+                target=name,
+                certainty=Certainty.UNCERTAIN,
+                conditions=found.conditions,
+                excepted=excepted,
+                reasons=found.reasons,
+                sources=found.sources,
+            )
 
 
 def _may_name_a_role(pattern: Value) -> bool:
@@ -82,30 +88,91 @@ def _allows_only(items: Sequence[Labelled]) -> list[Labelled]:
     return [i for i in items if i.statement.effect is not Effect.DENY]
 
 
-def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str, ...], Support] | None:
-    """Deny statements against a pattern target: covering → None, overlapping → `except`."""
-    excepted: list[str] = []
-    support = Support(certainty=Certainty.DEFINITE)
-    denies = [i for i in (*caller.identity, *(caller.boundary or ())) if i.statement.effect is Effect.DENY]
-    for item in _allowing(caller.identity, request.action, Effect.ALLOW):
-        if item.statement.is_not_resource:
-            # NotResource allows every resource but those listed: they are carved out of `*`.
-            excepted += [render(r) for r in _resources(item, caller) if match_resource(pattern, r) is not Tri.NO]
-    for item in denies:
+def _not_resource_allows(caller: Caller, action: str, pattern: Value) -> list[str]:
+    """What the caller's `Allow ... NotResource` statements leave out of a pattern (§6)."""
+    return [
+        render(r)
+        for item in _allowing(caller.identity, action, Effect.ALLOW)
+        if item.statement.is_not_resource
+        for r in _resources(item, caller)
+        if _may_name_a_role(r) and match_resource(r, pattern) is not Tri.NO
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class Remainder:
+    """What the Deny statements leave of a pattern target: the target itself, or a part of it a
+    `Deny ... NotResource` spares; the patterns carved out of it; the conditions to escape them."""
+
+    target: Value
+    excepted: tuple[str, ...]
+    support: Support
+
+
+Normalise = Callable[[Value], "list[Value]"]
+
+
+def _role_shaped(pattern: Value) -> list[Value]:
+    """A resource as an AssumeRole target: as written, when it may name a role."""
+    return [pattern] if _may_name_a_role(pattern) else []
+
+
+def remainders(caller: Caller, action: str, pattern: Value, normalise: Normalise) -> list[Remainder]:
+    """Apply the caller's Deny statements (identity and boundary) to a pattern target, §7 step 1.
+
+    A Deny whose Resource covers the whole target cuts it as `policy.apply_denies` cuts one request:
+    unconditional → nothing is left; with one condition → kept, conditional on the negation. A Deny
+    on part of it puts that part in `except`. A `Deny ... NotResource X` denies everything but X:
+    unconditional, it leaves exactly the parts of X inside the target (each read by `normalise`
+    into a target of the action's kind), and the later Denies apply to those.
+    """
+    start = Support(certainty=Certainty.DEFINITE)
+    return _remain(caller, action, pattern, caller.denies, normalise, (), start)
+
+
+def _remain(
+    caller: Caller, action: str, pattern: Value, denies: Sequence[Labelled], normalise: Normalise,
+    excepted: tuple[str, ...], support: Support,
+) -> list[Remainder]:
+    carved = list(excepted)
+    for n, item in enumerate(denies):
+        request = Request(action=action, resource=pattern, context=caller.context)
         found = applies(item, request, None)
         if found.truth is Tri.NO:
             continue
-        if found.truth is Tri.YES and not found.conditions:
-            return None
-        for resource in _resource_patterns(item, caller):
-            if match_resource(pattern, resource) is not Tri.NO:
-                excepted.append(render(resource))
-        support = support & Support(
-            certainty=Certainty.UNCERTAIN if found.conditions else Certainty.DEFINITE,
-            reasons=(f"{item.origin} denies part of it ({item.statement.source})",),
-            sources=(item.statement.source,),
-        )
-    return tuple(sorted(set(excepted))), support
+        resources = _resources(item, caller)
+        where = f"({item.statement.source})"
+        # Whether the Deny surely applies to the part of the target it names: its resource aside.
+        sure = applies(item, replace(request, resource=None), None)
+        if item.statement.is_not_resource:
+            spared = [r for r in resources if match_resource(r, pattern) is not Tri.NO]
+            if spared and sure.truth is Tri.YES and not sure.conditions:
+                out: list[Remainder] = []
+                for kept in spared:
+                    for part in normalise(kept):
+                        within = match_resource(pattern, part) is Tri.YES
+                        note = Support(
+                            certainty=Certainty.DEFINITE if within else Certainty.UNCERTAIN,
+                            reasons=(f"{item.origin} denies all but {render(part)} {where}",),
+                            sources=(item.statement.source,),
+                        )
+                        inside = tuple(e for e in carved if match_resource(part, e) is not Tri.NO)
+                        out += _remain(caller, action, part, denies[n + 1:], normalise, inside, support & note)
+                return out
+        elif not any(match_resource(r, pattern) is Tri.YES for r in resources):
+            carved += [render(t) for r in resources for t in normalise(r) if match_resource(t, pattern) is not Tri.NO]
+            surely = sure.truth is Tri.YES and not sure.conditions
+            support = support & Support(
+                certainty=Certainty.DEFINITE if surely else Certainty.UNCERTAIN,
+                reasons=(f"{item.origin} {_carves(item)} part of it {where}",),
+                sources=(item.statement.source,),
+            )
+            continue
+        cut = apply_denies(support, (item,), request)
+        if cut is None:
+            return []
+        support = cut
+    return [Remainder(pattern, tuple(sorted(set(carved))), support)]
 
 
 def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]:
@@ -113,17 +180,19 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
     if caller.type is not PrincipalType.USER:
         return
     action = Action.GET_FEDERATION_TOKEN.value
+    # Called with long-term keys only: no MFA, no session (id_credentials_temp_request).
+    caller = replace(caller, context=long_term(caller.context))
     allows, carved = _not_resource_as_carve_outs(caller, action, partition)
     allowed: dict[str, bool] = {}
     for item in _allowing(allows, action, Effect.ALLOW):
         for resource in _resource_patterns(item, caller):
             for name, maybe in name_patterns(resource, caller.account, partition):
                 allowed[name] = allowed.get(name, True) and maybe
-    denied: dict[str, Labelled] = dict(carved)
-    for item in _allowing([*caller.identity, *(caller.boundary or ())], action, Effect.DENY):
-        for resource in _resource_patterns(item, caller):
-            for name, _ in name_patterns(resource, caller.account, partition):
-                denied.setdefault(name, item)
+
+    def targets(pattern: Value) -> list[Value]:
+        names = name_patterns(pattern, caller.account, partition)
+        return [federated_user_arn(caller.account, n, partition) for n, _ in names]
+
     for name in _widest(allowed):
         target = federated_user_arn(caller.account, name, partition)
         request = Request(action=action, resource=target, context=caller.context)
@@ -131,35 +200,37 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
         support = caller_side(caller, request, subject, identity=allows, with_denies=False)
         if support is None:
             continue
-        excepted: list[str] = []
-        removed = False
-        for denied_name, item in sorted(denied.items()):
-            truth = covers(denied_name, name)
-            conditional = bool(applies(item, request, None).conditions)
-            if truth is Tri.YES and not conditional:
-                removed = True
-                break
-            if truth is not Tri.NO:
-                excepted.append(federated_user_arn(caller.account, denied_name, partition))
-                support = support & Support(
-                    certainty=support.certainty,
-                    reasons=(f"{item.origin} {_carves(item)} {denied_name} ({item.statement.source})",),
-                    sources=(item.statement.source,),
-                )
-        if removed:
-            continue
-        certainty = Certainty.UNCERTAIN if allowed[name] else under_conditions(support.certainty, support.conditions)
-        yield Grant(
-            principal=caller.id,
-            principal_type=caller.type,
-            action=Action.GET_FEDERATION_TOKEN,
-            target=target,
-            certainty=certainty,
-            conditions=support.conditions,
-            excepted=tuple(excepted),
-            reasons=support.reasons,
-            sources=support.sources,
-        )
+        for left in remainders(caller, action, target, targets):
+            left_name = render(left.target).split(PREFIX, 1)[-1]
+            found = support & left.support
+            excepted = list(left.excepted)
+            removed = False
+            for carved_name, item in sorted(carved.items()):
+                truth = covers(carved_name, left_name)
+                if truth is Tri.YES:
+                    removed = True  # an Allow's NotResource leaves nothing of it
+                    break
+                if covers(left_name, carved_name) is not Tri.NO or truth is not Tri.NO:
+                    excepted.append(federated_user_arn(caller.account, carved_name, partition))
+                    found = found & Support(
+                        certainty=found.certainty,
+                        reasons=(f"{item.origin} {_carves(item)} {carved_name} ({item.statement.source})",),
+                        sources=(item.statement.source,),
+                    )
+            if removed:
+                continue
+            certainty = Certainty.UNCERTAIN if allowed[name] else under_conditions(found.certainty, found.conditions)
+            yield Grant(
+                principal=caller.id,
+                principal_type=caller.type,
+                action=Action.GET_FEDERATION_TOKEN,
+                target=render(left.target),
+                certainty=certainty,
+                conditions=found.conditions,
+                excepted=tuple(sorted(set(excepted))),
+                reasons=found.reasons,
+                sources=found.sources,
+            )
 
 
 def _not_resource_as_carve_outs(

@@ -129,8 +129,9 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
         truths.append(Tri.MAYBE)
         doubts.append(f"{statement.unknown} is unknown before apply")
     kept: list[Condition] = []
+    deny = statement.effect is Effect.DENY
     for condition in statement.conditions:
-        truth = evaluate(condition, request.context)
+        truth = evaluate(condition, request.context, deny=deny)
         if truth is None:
             kept.append(condition)
         else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from analyzer.callers import Caller, caller_side
+from analyzer.callers import SERVICE_SOURCE_KEYS, Caller, caller_side
 from analyzer.candidates import CallerIndex
 from analyzer.conditions import ANYONE, CallerContext, context_view, split_operator
 from analyzer.inventory import (
@@ -173,11 +173,12 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
     short = caller.id.split(":", 5)[-1]
     if caller.id == target.id:
-        # Self-assumption is not implicit (§1): the trust must name the role itself, as its
-        # Principal or, with `*` or the account, through an aws:PrincipalArn condition (the
-        # common way to write it before the role exists); `applies` then checks that condition.
+        # Self-assumption is not implicit (§1, id_roles_update-role-trust-policy): the trust must
+        # name the role's own ARN or its account (the account form, like any account-trusted
+        # caller, also needs the role's identity allow), or `*` narrowed by an aws:PrincipalArn
+        # condition naming it (how modules write it before the role exists); `applies` checks it.
         def explicit(statement: Statement, entry: TrustEntry) -> bool:
-            return entry.named in (Named.USER, Named.ROLE) or _names_by_condition(statement)
+            return entry.named in (Named.USER, Named.ROLE, Named.ACCOUNT) or _names_by_condition(statement)
 
         named = _self_test(lambda st, e: _names(caller, e) if explicit(st, e) else Tri.NO)
         by_account = _self_test(lambda st, e: _names_account(caller, e) if explicit(st, e) else Tri.NO)
@@ -245,16 +246,34 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
     bounded = evaluate_set(caller.boundary, request, subject=f"sts:AssumeRole on {target.name}")
     if bounded is not None:
         return support & bounded
+    kind = "user" if caller.type is PrincipalType.USER else "role"
+    unbounded = f"the permissions boundary of {kind} {caller.name} does not allow sts:AssumeRole on {target.name}"
+    if _wildcard_by_arn(target, caller):
+        # Issue 13: the Principal page (reference_policies_elements_principal) says a boundary does
+        # not limit what `*` narrowed by aws:PrincipalArn grants; SEMANTICS.md §1 (after
+        # id_roles_update-role-trust-policy) says the caller's boundary must allow it. Never dropped.
+        return support & Support(
+            certainty=Certainty.UNCERTAIN,
+            reasons=(
+                f"{unbounded}; the trust admits it as * narrowed by aws:PrincipalArn, which the Principal "
+                "page (reference_policies_elements_principal) says a boundary does not limit, while "
+                "SEMANTICS.md §1 (id_roles_update-role-trust-policy) says the boundary must allow it",
+            ),
+        )
     if caller.type is PrincipalType.ROLE:
         return None
     # SEMANTICS.md §1 decision: AWS's pages disagree on whether a user's boundary limits this.
     return support & Support(
         certainty=Certainty.UNCERTAIN,
-        reasons=(
-            f"the permissions boundary of user {caller.name} does not allow sts:AssumeRole on "
-            f"{target.name}; AWS's documentation disagrees on whether it applies here",
-        ),
+        reasons=(f"{unbounded}; AWS's documentation disagrees on whether it applies here",),
     )
+
+
+def _wildcard_by_arn(target: TrustedRole, caller: Caller) -> bool:
+    """Does a trust statement admit the caller as `*` narrowed by an aws:PrincipalArn condition?"""
+    request = Request(action=Action.ASSUME_ROLE.value, resource=None, context=caller.context)
+    test = _self_test(lambda statement, entry: _is_anyone(entry) if _names_by_condition(statement) else Tri.NO)
+    return evaluate_set(target.items, request, test) is not None
 
 
 def _identity_side(target: TrustedRole, caller: Caller) -> Support | None:
@@ -386,7 +405,7 @@ def _outside_context(entry: TrustEntry) -> CallerContext:
     if entry.named in (Named.USER, Named.ROLE):
         known["aws:principalarn"] = (entry.id,)
         known["aws:principaltype"] = ("User",) if entry.named is Named.USER else ("AssumedRole",)
-    return CallerContext(known=known)
+    return CallerContext(known=known, absent=SERVICE_SOURCE_KEYS)
 
 
 def _service_context(service: str) -> CallerContext:

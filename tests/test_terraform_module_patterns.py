@@ -73,6 +73,10 @@ def test_grants(tmp_path: Path) -> None:
         (alice, "sts:GetSessionToken", alice, "definite", frozenset()),  # §3
         # AdministratorAccess allows sts:AssumeRole on *: roles outside the templates, uncertain
         (admin, "sts:AssumeRole", "*", "uncertain", frozenset()),
+        # admin trusts its own account and AdministratorAccess allows it: it may assume itself
+        # (id_roles_update-role-trust-policy: the role ARN or the account ARN; issue 13 item 2)
+        (admin, "sts:AssumeRole", admin, "conditional",
+         frozenset({("Bool", "aws:MultiFactorAuthPresent", ("true",))})),
         # a service principal (§5); the role's name is generated from its prefix, which decides
         # nothing here (issue 3: uncertain only "where it matters")
         ("codebuild.amazonaws.com", "sts:AssumeRole", deployer, "definite", frozenset()),
