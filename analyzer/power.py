@@ -103,7 +103,13 @@ marks them Read or List). Any other action — a pattern that may match another 
 
 
 def power_of(caller: Caller) -> Power:
-    """The label of a user or role of the templates, with the statements that make it."""
+    """The label of a user or role of the templates, with the statements that make it.
+
+    One without any Allow statement is `unknown`, not `read-only`: its policies are attached outside
+    the analysed templates (or not yet), and a missed power is worse than a loud finding."""
+    if not any(item.statement.effect is not Effect.DENY for item in caller.identity):
+        return Power(label=PowerLabel.UNKNOWN, reasons=(
+            f"no policy of the analysed templates allows {caller.name} anything: its policies are elsewhere",))
     admin = _administrator(caller)
     if admin is not None and admin.certainty is not Certainty.UNCERTAIN:
         return _power(PowerLabel.ADMINISTRATOR, [admin], actions=("*",))
@@ -209,13 +215,23 @@ def _candidates(caller: Caller, action: str, kind: str, on_self: bool) -> Iterat
         if item.statement.is_not_resource:
             continue
         for pattern in item.statement.resources or ():
-            resource = substitute_variables(pattern, item.version, caller.context)
+            resource = _in_own_account(substitute_variables(pattern, item.version, caller.context), caller)
             text = render(resource)
-            if match_resource(shape, resource) is Tri.NO or ":iam::aws:" in text:
-                continue  # not this kind of resource, or an AWS managed policy (read-only to all)
+            if "\x00" in text or match_resource(shape, resource) is Tri.NO or ":iam::aws:" in text:
+                continue  # a variable without a value, not this kind, or an AWS managed policy
             if not on_self and text == caller.id:
                 continue
             yield resource, text
+
+
+def _in_own_account(resource: Value, caller: Caller) -> Value:
+    """IAM acts only on its own account's entities: `arn:aws:iam::*:user/x` there is the caller's user x."""
+    if not isinstance(resource, str):
+        return resource
+    parts = resource.split(":", 5)
+    if len(parts) == 6 and any(c in parts[4] for c in "*?"):
+        return concat(":".join(parts[:4]) + ":", caller.account, ":" + parts[5])
+    return resource
 
 
 def _allows(items: Sequence[Labelled], action: str) -> Iterator[Labelled]:
