@@ -52,6 +52,12 @@ class Power:
     reasons: tuple[str, ...] = ()
     sources: tuple[Source, ...] = ()
 
+    @property
+    def summary(self) -> str:
+        """`writes (s3, sqs)`, `can-escalate (iam:AttachRolePolicy)`, `administrator (*)`, `read-only`."""
+        listed = self.services or self.actions
+        return self.label.value + (f" ({', '.join(listed)})" if listed else "")
+
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
