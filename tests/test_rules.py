@@ -100,3 +100,21 @@ def test_fail_on_gates_by_severity(tmp_path):
     assert main(base + ["--fail-on", "medium"]) == 1
     assert main(base + ["--fail-on", "high"]) == 0
     assert main(base + ["--fail-on", "none"]) == 0
+
+
+def test_cm201_message_says_the_fix(tmp_path):
+    """AWS, "Granting permissions to create temporary security credentials"
+    (id_credentials_temp_control-access_enable-create): grant permissions to groups, not users."""
+    _, report = scan(RULES_DIR / "CM201_fires.yaml", tmp_path)
+    assert report["findings"][0]["message"] == (
+        "user dev is granted sts:AssumeRole directly: user dev inline policy assume-deploy (CM201_fires.yaml:12). "
+        "Move the statement to a group's policy and add dev to that group, so that access is given and taken "
+        "away by group membership"
+    )
+
+
+def test_cm202_message_names_the_permissions(tmp_path):
+    _, report = scan(RULES_DIR / "CM202_fires.yaml", tmp_path)
+    message = report["findings"][0]["message"]
+    assert "while holding can-escalate permissions (iam:AttachUserPolicy; group brokers inline policy federate " \
+           "allows iam:AttachUserPolicy on any user of its account (CM202_fires.yaml:13))" in message
