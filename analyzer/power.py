@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from enum import Enum
+from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
 
 from analyzer.callers import Caller, caller_side
@@ -39,7 +40,10 @@ class PowerLabel(str, Enum):
     @property
     def rank(self) -> int:
         """Higher is stronger; `unknown` ranks above `writes` because it may be administrator."""
-        return {"administrator": 4, "can-escalate": 3, "unknown": 2, "writes": 1, "read-only": 0}[self.value]
+        return _RANKS[self.value]
+
+
+_RANKS = {"administrator": 4, "can-escalate": 3, "unknown": 2, "writes": 1, "read-only": 0}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -106,6 +110,7 @@ READ_VERBS = (
 )
 """Verbs that begin the names of actions that only read (AWS's Service Authorization Reference
 marks them Read or List). Any other action — a pattern that may match another verb included — writes."""
+_READ_PREFIXES = tuple(verb.lower() for verb in READ_VERBS)
 
 
 def power_of(caller: Caller) -> Power:
@@ -158,17 +163,15 @@ def _administrator(caller: Caller) -> Support | None:
     return found
 
 
-def _may_allow(caller: Caller, action: str) -> bool:
+def _may_allow(allows: Sequence[Labelled], action: str) -> bool:
     """A cheap first cut: some Allow statement may cover the action."""
-    return any(
-        item.statement.effect is not Effect.DENY and action_truth(item.statement, action) is not Tri.NO
-        for item in caller.identity
-    )
+    return any(action_truth(item.statement, action) is not Tri.NO for item in allows)
 
 
 def _escalations(caller: Caller) -> Iterator[tuple[str, Support]]:
+    allows = [item for item in caller.identity if item.statement.effect is not Effect.DENY]
     for entry in ESCALATIONS:
-        if not _may_allow(caller, entry.action):
+        if not _may_allow(allows, entry.action):
             continue
         support = _best(
             caller_side(caller, Request(action=entry.action, resource=r, context=caller.context),
@@ -177,14 +180,13 @@ def _escalations(caller: Caller) -> Iterator[tuple[str, Support]]:
         )
         if support is not None:
             yield entry.action, support
-    yield from _pass_role(caller)
+    if _may_allow(allows, "iam:PassRole"):
+        yield from _pass_role(caller)
 
 
 def _pass_role(caller: Caller) -> Iterator[tuple[str, Support]]:
     """iam:PassRole on a role other than its own, with a launch call of a service that runs code
     with the passed role (ec2:RunInstances, lambda:CreateFunction, ...)."""
-    if not _may_allow(caller, "iam:PassRole"):
-        return
     for service, (launch_action, template) in sorted(LAUNCHERS.items()):
         context = replace(caller.context, known={**caller.context.known, "iam:passedtoservice": (service,)})
         passing = _best(
@@ -276,7 +278,7 @@ def _written_services(items: Sequence[Labelled]) -> tuple[dict[str, dict[str, So
             doubt = statement.unknown or statement.effect
             unknown.append(f"{item.origin} ({statement.source}): {doubt} is unknown before apply")
             continue
-        for service, actions in _services_written(statement.actions, statement.is_not_action).items():
+        for service, actions in _services_written(statement.actions, statement.is_not_action):
             if service is None:
                 unknown.append(f"{item.origin} ({statement.source}): an action is unknown before apply")
             else:
@@ -284,18 +286,19 @@ def _written_services(items: Sequence[Labelled]) -> tuple[dict[str, dict[str, So
     return written, tuple(dict.fromkeys(unknown))
 
 
-def _services_written(actions: tuple[Value, ...], is_not_action: bool) -> dict[str | None, str]:
-    """Each service an Action list may write (`*` for all) with the actions that do; the key None
-    for an action unknown before apply."""
+@lru_cache(maxsize=16384)
+def _services_written(actions: tuple[Value, ...], is_not_action: bool) -> tuple[tuple[str | None, str], ...]:
+    """Each service an Action list may write (`*` for all) with the actions that do; the service None
+    for an action unknown before apply. Cached: managed policies' lists are shared by their holders."""
     if is_not_action:
-        return {"*": "every action but " + ", ".join(render(a) for a in actions)}
+        return (("*", "every action but " + ", ".join(render(a) for a in actions)),)
     found: dict[str | None, list[str]] = {}
     for action in actions:
         if not isinstance(action, str):
             found.setdefault(None, []).append(render(action))
         elif is_write(action):
             found.setdefault(action.split(":", 1)[0].lower() if ":" in action else "*", []).append(action)
-    return {service: ", ".join(listed) for service, listed in found.items()}
+    return tuple((service, ", ".join(listed)) for service, listed in found.items())
 
 
 def is_write(action: str) -> bool:
@@ -308,7 +311,7 @@ def is_write(action: str) -> bool:
     head = name
     for wildcard in "*?":
         head = head.split(wildcard, 1)[0]
-    return not any(head.lower().startswith(verb.lower()) for verb in READ_VERBS)
+    return not head.lower().startswith(_READ_PREFIXES)
 
 
 def target_powers(grants: Iterable[Grant], callers: Sequence[Caller]) -> dict[str, Power]:
@@ -340,7 +343,7 @@ def target_powers(grants: Iterable[Grant], callers: Sequence[Caller]) -> dict[st
 def strongest(held: Power | None, other: Power) -> Power:
     if held is None or other.label.rank > held.label.rank:
         return other
-    if other.label.rank < held.label.rank or other == held:
+    if other is held or other.label.rank < held.label.rank or other == held:
         return held
     return Power(
         label=held.label,
