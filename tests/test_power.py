@@ -294,3 +294,21 @@ def test_sarif_lists_the_new_rules(tmp_path):
 def test_labels_are_the_five_of_the_issue():
     assert [label.value for label in PowerLabel] == [
         "administrator", "can-escalate", "unknown", "writes", "read-only"]
+
+
+@pytest.mark.parametrize("action", [e.action for e in ESCALATIONS] + ["iam:PassRole,ec2:RunInstances"])
+def test_a_chain_to_a_role_with_one_escalation_action_is_cm301(tmp_path, action):
+    """Issue 14 item 3: CM301 used to want two escalation actions; each alone suffices."""
+    group = {"Type": "AWS::IAM::Group", "Properties": {"GroupName": "devs", "Policies": [{
+        "PolicyName": "p", "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            allow("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/deploy")]}}]}}
+    dev = {"Type": "AWS::IAM::User", "Properties": {"UserName": "dev", "Groups": [{"Ref": "Devs"}]}}
+    deploy = role([allow("sts:AssumeRole", TARGET)], name="deploy",
+                  trust={"Effect": "Allow", "Principal": {"AWS": ACCOUNT}, "Action": "sts:AssumeRole"})
+    target = role([allow(action.split(","))],
+                  trust={"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/deploy"},
+                         "Action": "sts:AssumeRole"})
+    code, report = scan(tmp_path, {"Devs": group, "Dev": dev, "Deploy": deploy, "Target": target})
+    found = [(f["rule"], f["severity"], f["principal"], f["target"]) for f in report["findings"]]
+    assert found == [("CM301", "high", f"arn:aws:iam::{ACCOUNT}:user/dev", TARGET)]
+    assert code == 1
