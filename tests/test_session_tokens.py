@@ -88,3 +88,16 @@ def test_no_users_no_line(tmp_path):
     role = 'resource "aws_iam_role" "r" {\n  name = "r"\n  assume_role_policy = "{}"\n}\n'
     _, text = scan(tmp_path, "main.tf", role, "text")
     assert "GetSessionToken" not in text
+
+
+def test_terraform_plan_access_keys_are_read(tmp_path):
+    plan = {"format_version": "1.2", "terraform_version": "1.6.0", "planned_values": {"root_module": {"resources": [
+        {"address": "aws_iam_user.alice", "mode": "managed", "type": "aws_iam_user", "name": "alice",
+         "values": {"name": "alice", "path": "/"}},
+        {"address": "aws_iam_user.bob", "mode": "managed", "type": "aws_iam_user", "name": "bob",
+         "values": {"name": "bob", "path": "/"}},
+        {"address": "aws_iam_access_key.alice", "mode": "managed", "type": "aws_iam_access_key",
+         "name": "alice", "values": {"user": "alice", "status": "Active"}},
+    ]}}}
+    _, text = scan(tmp_path, "plan.json", json.dumps(plan, indent=1), "json")
+    assert json.loads(text)["session_tokens"] == {"users": 2, "with_access_keys": [ALICE]}
