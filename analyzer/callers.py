@@ -61,6 +61,8 @@ class Caller:
     entity: User | Role
     answers: dict = field(default_factory=dict, compare=False, repr=False)
     """Answers of the parts by part and request, one dict shared by all the callers of a walk."""
+    own: tuple[Labelled, ...] = field(default=(), compare=False, repr=False)
+    """The statements of its own policies, not its groups' nor the SCPs' (rule CM201)."""
     identity: tuple[Labelled, ...] = field(init=False, compare=False, repr=False)
     part_keys: tuple[tuple[str, ...], ...] = field(init=False, compare=False, repr=False)
     """The context keys each part reads: callers whose contexts agree on them get one answer."""
@@ -217,8 +219,8 @@ absent when an IAM user or role calls AssumeRole itself."""
 def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
     name = render(user.name)
     holder = f"user {name}"
-    parts = [tuple(_policies(holder, user.inline_policies, user.attachments, index))]
-    parts += [groups.items(render(membership.group)) for membership in user.groups]
+    own = tuple(_policies(holder, user.inline_policies, user.attachments, index))
+    parts = [own, *(groups.items(render(membership.group)) for membership in user.groups)]
     arn = render(user.arn)
     context = CallerContext(
         known={
@@ -243,6 +245,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
         context=context,
         entity=user,
         answers=answers,
+        own=own,
     )
 
 

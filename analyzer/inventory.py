@@ -187,6 +187,16 @@ class Membership:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AccessKey:
+    """A long-term access key of a user (`aws_iam_access_key`, `AWS::IAM::AccessKey`): with it the
+    user can always call GetSessionToken (SEMANTICS.md §3). `status` is `Active` unless written."""
+
+    status: Value = "Active"
+    source: Source
+    address: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class User:
     name: Value
     arn: Value
@@ -200,6 +210,7 @@ class User:
     permissions_boundary: Attachment | None = None
     construct_path: str | None = None
     """CDK construct path (`aws:cdk:path` metadata) of the resource, shown beside hashed ids."""
+    access_keys: tuple[AccessKey, ...] = ()
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

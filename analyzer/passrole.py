@@ -70,14 +70,14 @@ def _allowed(caller: Caller, action: str, resource: Value, context: CallerContex
 
 def _path(caller: Caller, role: Caller, trust: Grant, launcher: tuple[str, str]) -> ServicePath | None:
     service = trust.principal
-    launch_action, launch_resource = launcher
+    launch_action, launch_resource_template = launcher
     context = replace(
         caller.context, known={**caller.context.known, "iam:passedtoservice": (service,)}
     )
     passing = _allowed(caller, "iam:PassRole", role.entity.arn, context)
     if passing is None:
         return None
-    resource = concat(*_split_account(launch_resource, caller.account))
+    resource = launch_resource(launch_resource_template, caller.account)
     launching = _allowed(caller, launch_action, resource, caller.context)
     if launching is None:
         return None
@@ -94,6 +94,7 @@ def _path(caller: Caller, role: Caller, trust: Grant, launcher: tuple[str, str])
     )
 
 
-def _split_account(template: str, account: Value) -> tuple[Value, ...]:
+def launch_resource(template: str, account: Value) -> Value:
+    """A launcher's resource (`LAUNCHERS`) in the caller's account."""
     before, after = template.split("{account}")
-    return (before, account, after)
+    return concat(before, account, after)

@@ -10,6 +10,8 @@ from analyzer.inventory import Condition, Diagnostic, Source, render
 from analyzer.model import ChainPath, Grant, ReportPrincipal
 from analyzer.suppressions import SuppressedFinding
 from analyzer.passrole import ServicePath
+from analyzer.power import Power
+from analyzer.session_tokens import session_tokens
 from analyzer.walk import Analysis
 
 SCHEMA_VERSION = 1
@@ -82,6 +84,17 @@ def service_path_dict(path: ServicePath) -> dict[str, Any]:
     }
 
 
+def power_dict(target: str, power: Power) -> dict[str, Any]:
+    return {
+        "target": target,
+        "power": power.label.value,
+        "services": list(power.services),
+        "actions": list(power.actions),
+        "reasons": list(power.reasons),
+        "sources": [source_dict(s) for s in power.sources],
+    }
+
+
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
         "level": diagnostic.level.value,
@@ -107,10 +120,19 @@ def report_dict(report: Report) -> dict[str, Any]:
         "account_id": report.account_id,
         "inputs": [{"path": i.path, "format": i.format} for i in analysis.inventory.inputs],
         "principals": [principal_dict(p) for p in analysis.principals],
-        "grants": [grant_dict(g) for g in analysis.grants],
+        "grants": [_with_power(grant_dict(g), analysis.powers.get(g.target)) for g in analysis.grants],
         "paths": [path_dict(p) for p in analysis.paths],
         "service_paths": [service_path_dict(p) for p in analysis.service_paths],
         "findings": [f.as_dict() for f in report.findings],
         "suppressed": [suppressed_dict(s) for s in report.suppressed],
         "diagnostics": [diagnostic_dict(d) for d in analysis.diagnostics],
+        "powers": [power_dict(t, p) for t, p in analysis.powers.items()],
+        "session_tokens": session_tokens(analysis).as_dict(),
     }
+
+
+def _with_power(grant: dict[str, Any], power: Power | None) -> dict[str, Any]:
+    """`target_power`: the label of the target's power (`powers` has why); null for a user's own
+    session token."""
+    grant["target_power"] = None if power is None else power.label.value
+    return grant

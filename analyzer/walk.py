@@ -6,7 +6,7 @@ One function per mechanism, listed in `MECHANISMS`; the graph and its shortest p
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping
 
@@ -26,6 +26,7 @@ from analyzer.inventory import (
 )
 from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal, strength
 from analyzer.passrole import ServicePath, service_paths
+from analyzer.power import Power, target_powers
 from analyzer.trust import (
     TrustedRole,
     grants_for_callers,
@@ -90,6 +91,8 @@ class Analysis:
     paths: tuple[ChainPath, ...]
     service_paths: tuple[ServicePath, ...]
     diagnostics: tuple[Diagnostic, ...]
+    powers: Mapping[str, Power] = field(default_factory=dict)
+    """The power of each role and federated-user target (analyzer/power.py)."""
 
 
 def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> Analysis:
@@ -122,6 +125,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         paths=_bounded_paths(graph, diagnostics),
         service_paths=tuple(service_paths(grants, callers)),
         diagnostics=tuple(sorted(set(diagnostics), key=_diagnostic_order)),
+        powers=target_powers(grants, callers),
     )
 
 

@@ -135,6 +135,22 @@ def test_report_shape(case: str, tmp_path: Path) -> None:
         assert grant["reasons"] and all(isinstance(r, str) and r for r in grant["reasons"])
         assert isinstance(grant["sources"], list)
 
+    # Issue 14's extension (fields added, none renamed): every role and federated-user target has
+    # a power label, said on the grant and explained in `powers`; `session_tokens` counts the users.
+    labels = {"administrator", "can-escalate", "unknown", "writes", "read-only"}
+    powers = {p["target"]: p for p in report["powers"]}
+    for grant in report["grants"]:
+        if grant["action"] == "sts:GetSessionToken":
+            assert grant["target_power"] is None
+            continue
+        assert grant["target_power"] in labels
+        assert powers[grant["target"]]["power"] == grant["target_power"]
+    for power in report["powers"]:
+        assert set(power) == {"target", "power", "services", "actions", "reasons", "sources"}
+        assert power["reasons"] and all(isinstance(r, str) and r for r in power["reasons"])
+    users = {g["principal"] for g in report["grants"] if g["action"] == "sts:GetSessionToken"}
+    assert report["session_tokens"] == {"users": len(users), "with_access_keys": []}
+
     assert not [d for d in report["diagnostics"] if d.get("level") == "error"]
 
 

@@ -194,7 +194,7 @@ def test_markdown_diff_lists_exactly_the_added_grant(tmp_path: Path) -> None:
         if line.startswith("| added") or line.startswith("| removed")
     ]
     assert rows == [
-        f"| added | `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) "
+        f"| added | `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | unknown "
         "| head/template.yaml:14 |"
     ]
 

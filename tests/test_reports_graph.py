@@ -20,14 +20,18 @@ flowchart LR
   n1 ==>|"AssumeRole · definite"| n0
   n2 ==>|"AssumeRole · definite"| n1
   n3 -.->|"AssumeRole · uncertain"| n1
+  classDef power_unknown fill:#f6f8fa,stroke:#6e7781,stroke-dasharray:4
+  class n0,n1 power_unknown
 """
 
 WHOLE_DOT = """\
 digraph credmint {
   rankdir=LR;
   node [shape=box, fontname="Helvetica"];
-  "arn:aws:iam::111111111111:role/admin" [label="111111111111:role/admin"];
-  "arn:aws:iam::111111111111:role/deploy" [label="111111111111:role/deploy"];
+  "arn:aws:iam::111111111111:role/admin" [label="111111111111:role/admin", style=filled, \
+fillcolor="#f6f8fa", tooltip="power: unknown"];
+  "arn:aws:iam::111111111111:role/deploy" [label="111111111111:role/deploy", style=filled, \
+fillcolor="#f6f8fa", tooltip="power: unknown"];
   "arn:aws:iam::111111111111:user/alice" [label="111111111111:user/alice"];
   "arn:aws:iam::222222222222:root" [label="222222222222:root"];
   "arn:aws:iam::111111111111:role/deploy" -> "arn:aws:iam::111111111111:role/admin" \
@@ -83,6 +87,8 @@ flowchart LR
   n2["111111111111:user/alice"]
   n1 ==>|"AssumeRole · definite"| n0
   n2 ==>|"AssumeRole · definite"| n1
+  classDef power_unknown fill:#f6f8fa,stroke:#6e7781,stroke-dasharray:4
+  class n0,n1 power_unknown
 """
     )
 

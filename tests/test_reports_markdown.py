@@ -35,9 +35,10 @@ def test_scan_markdown_has_marker_verdict_table_and_graph(tmp_path: Path) -> Non
     lines = text.splitlines()
     assert lines[0] == "<!-- credmint-report -->"
     assert "**4 credential grants, 1 finding — fails fail-on: high**" in lines
-    assert "| who | can mint for | how | certainty | severity | file:line |" in lines
+    assert "| who | can mint for | how | certainty | severity | power | file:line |" in lines
+    # role/deploy has no policy in the templates: its power is unknown (analyzer/power.py).
     assert (
-        f"| `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | t/template.yaml:14 |"
+        f"| `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | unknown | t/template.yaml:14 |"
         in lines
     )
     assert "<details><summary>Graph of the grants (3 edges)</summary>" in lines
@@ -67,7 +68,7 @@ def test_diff_verdict_counts_changes(tmp_path: Path) -> None:
     text = markdown.render(diff)
     assert "**1 new credential grant, 0 removed, 1 changed — fails fail-on: high**" in text
     assert (
-        f"| changed | `{ALICE}` | `{DEPLOY}` | AssumeRole | conditional → definite | — "
+        f"| changed | `{ALICE}` | `{DEPLOY}` | AssumeRole | conditional → definite | — | unknown "
         "| head/template.yaml:14 |" in text
     )
     assert "#### New role chains" in text

@@ -32,14 +32,30 @@ EXPECTED = {
     "CM105_fires": {("CM105", "high", "arn:aws:iam::222222222222:root", ROLE + "partner")},
     "CM105_quiet": set(),
     "CM106_fires": {
-        ("CM106", "medium", f"arn:aws:iam::{ACCOUNT}:user/broker", f"arn:aws:sts::{ACCOUNT}:federated-user/*")
+        ("CM106", "medium", f"arn:aws:iam::{ACCOUNT}:user/broker", f"arn:aws:sts::{ACCOUNT}:federated-user/*"),
+        ("CM201", "low", f"arn:aws:iam::{ACCOUNT}:user/broker", f"arn:aws:iam::{ACCOUNT}:user/broker"),
     },
-    "CM106_quiet": set(),
+    "CM106_quiet": {("CM201", "low", f"arn:aws:iam::{ACCOUNT}:user/broker", f"arn:aws:iam::{ACCOUNT}:user/broker")},
     "CM107_fires": {("CM107", "medium", f"arn:aws:iam::{ACCOUNT}:saml-provider/corp-idp", ROLE + "idp")},
     "CM107_fires_roles_anywhere": {("CM107", "medium", "rolesanywhere.amazonaws.com", ROLE + "anywhere")},
     "CM107_quiet": set(),
-    "CM301_fires": {("CM301", "high", f"arn:aws:iam::{ACCOUNT}:user/dev", ROLE + "admin")},
-    "CM301_quiet": set(),
+    # Issue 14 item 5: a minting permission in a user's own policy is CM201 (AWS advises a group).
+    "CM201_fires": {("CM201", "low", f"arn:aws:iam::{ACCOUNT}:user/dev", f"arn:aws:iam::{ACCOUNT}:user/dev")},
+    "CM201_quiet": set(),
+    # GetFederationToken by a user holding iam:AttachUserPolicy on * (an escalation action).
+    "CM202_fires": {
+        ("CM202", "high", f"arn:aws:iam::{ACCOUNT}:user/broker", f"arn:aws:sts::{ACCOUNT}:federated-user/app-*")
+    },
+    "CM202_quiet": set(),
+    "CM301_fires": {
+        ("CM301", "high", f"arn:aws:iam::{ACCOUNT}:user/dev", ROLE + "admin"),
+        ("CM201", "low", f"arn:aws:iam::{ACCOUNT}:user/dev", f"arn:aws:iam::{ACCOUNT}:user/dev"),
+    },
+    # Issue 14 item 3: one escalation action alone (iam:AttachRolePolicy on *) is administrator-equivalent.
+    "CM301_fires_escalation": {("CM301", "high", f"arn:aws:iam::{ACCOUNT}:user/dev", ROLE + "iam")},
+    "CM301_quiet": {("CM201", "low", f"arn:aws:iam::{ACCOUNT}:user/dev", f"arn:aws:iam::{ACCOUNT}:user/dev")},
+    # iam:CreateAccessKey on the holder's own user (`${aws:username}`; a role has none) escalates nothing.
+    "CM301_quiet_scoped": set(),
 }
 
 
@@ -84,3 +100,21 @@ def test_fail_on_gates_by_severity(tmp_path):
     assert main(base + ["--fail-on", "medium"]) == 1
     assert main(base + ["--fail-on", "high"]) == 0
     assert main(base + ["--fail-on", "none"]) == 0
+
+
+def test_cm201_message_says_the_fix(tmp_path):
+    """AWS, "Granting permissions to create temporary security credentials"
+    (id_credentials_temp_control-access_enable-create): grant permissions to groups, not users."""
+    _, report = scan(RULES_DIR / "CM201_fires.yaml", tmp_path)
+    assert report["findings"][0]["message"] == (
+        "user dev is granted sts:AssumeRole directly: user dev inline policy assume-deploy (CM201_fires.yaml:12). "
+        "Move the statement to a group's policy and add dev to that group, so that access is given and taken "
+        "away by group membership"
+    )
+
+
+def test_cm202_message_names_the_permissions(tmp_path):
+    _, report = scan(RULES_DIR / "CM202_fires.yaml", tmp_path)
+    message = report["findings"][0]["message"]
+    assert "while holding can-escalate permissions (iam:AttachUserPolicy; group brokers inline policy federate " \
+           "allows iam:AttachUserPolicy on any user of its account (CM202_fires.yaml:13))" in message

@@ -10,18 +10,28 @@ from typing import Union
 
 from analyzer.diff import Diff
 from analyzer.model import Certainty
+from analyzer.power import PowerLabel
 from analyzer.report import Report
 from analyzer.reports.edges import (
     ADDED,
     CHANGED,
     REMOVED,
     error_comments,
+    powers_of,
     select_edges,
     short_label,
 )
 
 STYLES = {Certainty.DEFINITE: "bold", Certainty.CONDITIONAL: "solid", Certainty.UNCERTAIN: "dashed"}
 COLOURS = {ADDED: "forestgreen", REMOVED: "red3", CHANGED: "darkgoldenrod"}
+POWER_FILLS = {
+    PowerLabel.ADMINISTRATOR: "#ffebe9",
+    PowerLabel.CAN_ESCALATE: "#fff1e5",
+    PowerLabel.UNKNOWN: "#f6f8fa",
+    PowerLabel.WRITES: "#fff8c5",
+    PowerLabel.READ_ONLY: "#dafbe1",
+}
+"""Node fill by the power of a target, the colours of the Mermaid graph."""
 
 
 def quote(text: str) -> str:
@@ -33,7 +43,14 @@ def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
     edges = select_edges(subject, focus)
     nodes = sorted({n for e in edges for n in (e.grant.principal, e.grant.target)})
     lines = ["digraph credmint {", "  rankdir=LR;", '  node [shape=box, fontname="Helvetica"];']
-    lines += [f"  {quote(n)} [label={quote(short_label(n))}];" for n in nodes]
+    powers = powers_of(subject)
+    for node in nodes:
+        attributes = [f"label={quote(short_label(node))}"]
+        if node in powers:
+            power = powers[node]
+            attributes += ["style=filled", f"fillcolor={quote(POWER_FILLS[power.label])}",
+                           f"tooltip={quote('power: ' + power.summary)}"]
+        lines.append(f"  {quote(node)} [{', '.join(attributes)}];")
     for edge in edges:
         grant = edge.grant
         label = f"{grant.action.value}\n{grant.certainty.value}" + (

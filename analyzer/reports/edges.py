@@ -8,13 +8,14 @@ edges on chains that pass through one principal or target: what reaches it, and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Union
+from typing import Iterable, Mapping, Union
 
 import networkx as nx
 
 from analyzer.diff import Diff
 from analyzer.lookup import find_identity
 from analyzer.model import Action, Grant
+from analyzer.power import Power
 from analyzer.report import Report
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
@@ -82,3 +83,10 @@ def error_comments(subject: Union[Report, Diff], marker: str) -> str:
         if d.level.value == "error"
     ]
     return "".join(line + "\n" for line in lines)
+
+
+def powers_of(subject: Union[Report, Diff]) -> Mapping[str, Power]:
+    """The power of each target a graph draws: the head's, else the base's (a removed target)."""
+    if isinstance(subject, Report):
+        return subject.analysis.powers
+    return {**subject.base.analysis.powers, **subject.head.analysis.powers}

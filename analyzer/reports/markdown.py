@@ -15,8 +15,10 @@ from urllib.parse import quote
 from analyzer.diff import Diff
 from analyzer.inventory import DiagnosticLevel, Source
 from analyzer.model import Grant
+from analyzer.power import Power
 from analyzer.report import Report
-from analyzer.reports.edges import select_edges
+from analyzer.session_tokens import session_tokens
+from analyzer.reports.edges import powers_of, select_edges
 from analyzer.reports.mermaid import render_edges
 from analyzer.rules import Finding, at_or_above
 
@@ -86,7 +88,8 @@ def _severity(grant: Grant, findings: Sequence[Finding]) -> str:
 
 
 def _row(
-    change: str | None, grant: Grant, certainty: str, findings: Sequence[Finding], link: str | None
+    change: str | None, grant: Grant, certainty: str, findings: Sequence[Finding], link: str | None,
+    power: Power | None = None,
 ) -> str:
     sources = ", ".join(_where(s, link) for s in grant.sources[:SOURCES_PER_ROW])
     if len(grant.sources) > SOURCES_PER_ROW:
@@ -97,23 +100,26 @@ def _row(
         grant.action.value.removeprefix("sts:"),
         certainty,
         _severity(grant, findings),
+        _cell(power.summary) if power is not None else "—",
         sources or "—",
     ]
     return "| " + " | ".join(([change] if change else []) + cells) + " |"
 
 
 def _rows(subject: Subject, link: str | None) -> tuple[list[str], list[str]]:
-    columns = ["who", "can mint for", "how", "certainty", "severity", "file:line"]
+    columns = ["who", "can mint for", "how", "certainty", "severity", "power", "file:line"]
     if isinstance(subject, Report):
+        powers = subject.analysis.powers
         rows = [
-            _row(None, g, g.certainty.value, subject.findings, link)
+            _row(None, g, g.certainty.value, subject.findings, link, powers.get(g.target))
             for g in subject.analysis.grants
         ]
         return columns, rows
     findings = subject.findings
-    rows = [_row("added", g, g.certainty.value, findings, link) for g in subject.added]
+    powers, before = subject.head.analysis.powers, subject.base.analysis.powers
+    rows = [_row("added", g, g.certainty.value, findings, link, powers.get(g.target)) for g in subject.added]
     # A removed grant's lines are the base's: a link to the head's blob would point elsewhere.
-    rows += [_row("removed", g, g.certainty.value, findings, None) for g in subject.removed]
+    rows += [_row("removed", g, g.certainty.value, findings, None, before.get(g.target)) for g in subject.removed]
     rows += [
         _row(
             "changed",
@@ -121,6 +127,7 @@ def _rows(subject: Subject, link: str | None) -> tuple[list[str], list[str]]:
             f"{c.before.certainty.value} → {c.after.certainty.value}",
             findings,
             link,
+            powers.get(c.after.target),
         )
         for c in subject.changed
     ]
@@ -147,7 +154,7 @@ def _graph(subject: Subject) -> list[str]:
     if not edges:
         return []
     title = "Graph of the changed grants" if isinstance(subject, Diff) else "Graph of the grants"
-    chart = render_edges(edges, max_edges=MERMAID_MAX_EDGES, max_chars=MERMAID_MAX_CHARS)
+    chart = render_edges(edges, max_edges=MERMAID_MAX_EDGES, max_chars=MERMAID_MAX_CHARS, powers=powers_of(subject))
     return [
         "",
         f"<details><summary>{title} ({_plural(len(edges), 'edge')})</summary>",
@@ -163,6 +170,9 @@ def _graph(subject: Subject) -> list[str]:
 def _document(subject: Subject, link: str | None, cap: int | None, with_graph: bool) -> str:
     columns, rows = _rows(subject, link)
     out = [MARKER, "### credmint: who can mint AWS credentials", "", f"**{verdict(subject)}**"]
+    tokens = session_tokens((subject if isinstance(subject, Report) else subject.head).analysis)
+    if tokens.users:
+        out += ["", _cell(tokens.line) + "."]
     if isinstance(subject, Diff):
         out += [
             "",

@@ -7,7 +7,9 @@ from itertools import groupby
 
 from analyzer.inventory import render as render_value
 from analyzer.model import Grant
+from analyzer.power import Power
 from analyzer.report import Report
+from analyzer.session_tokens import session_tokens
 
 INDENT = "    "
 WIDTH = 80
@@ -28,8 +30,10 @@ def _condition(grant: Grant) -> list[str]:
     ]
 
 
-def _grant_lines(grant: Grant) -> list[str]:
+def _grant_lines(grant: Grant, power: Power | None = None) -> list[str]:
     lines = [f"  {grant.action.value} -> {grant.target}", f"{INDENT}certainty: {grant.certainty.value}"]
+    if power is not None:
+        lines.append(f"{INDENT}power: {power.summary}")
     lines += [f"{INDENT}if: {text}" for text in _condition(grant)]
     if grant.excepted:
         lines.append(f"{INDENT}except: {', '.join(grant.excepted)}")
@@ -48,6 +52,9 @@ def render(report: Report) -> str:
         f"{len({g.principal for g in analysis.grants})} principals; account {account}",
         "",
     ]
+    tokens = session_tokens(analysis)
+    if tokens.users:
+        out[1:1] = [tokens.line]
     for principal_id, grants in groupby(analysis.grants, key=lambda g: g.principal):
         principal = principals.get(principal_id)
         label = principal_id
@@ -56,7 +63,7 @@ def render(report: Report) -> str:
             label += f"  ({principal.type.value}{where})"
         out.append(label)
         for grant in grants:
-            out += _grant_lines(grant)
+            out += _grant_lines(grant, analysis.powers.get(grant.target))
         out.append("")
     if analysis.paths:
         out.append("Role chains:")

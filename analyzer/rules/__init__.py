@@ -7,8 +7,10 @@ Severities gate `--fail-on`.
 from __future__ import annotations
 
 from analyzer.rules.base import FAIL_ON_CHOICES, Finding, Rule, Settings, Severity, at_or_above
+from analyzer.rules.caller_rules import federation_with_power, minting_on_user
 from analyzer.rules.chains import chain_reaches_administrator
 from analyzer.rules.federation_rules import federation_too_wide
+from analyzer.rules.power_scale import scale
 from analyzer.rules.trust_rules import (
     cross_account_without_guard,
     saml_or_roles_anywhere_without_conditions,
@@ -81,10 +83,31 @@ RULES: tuple[Rule, ...] = (
         check=saml_or_roles_anywhere_without_conditions,
     ),
     Rule(
+        id="CM201",
+        severity=Severity.LOW,
+        title="Minting permission granted directly to a user",
+        rationale="AWS advises granting sts:AssumeRole and sts:GetFederationToken to groups rather than users: "
+        "access is then given and taken away by group membership.",
+        fix="Move the statement to a group's policy and add the user to the group.",
+        check=minting_on_user,
+    ),
+    Rule(
+        id="CM202",
+        severity=Severity.HIGH,
+        title="GetFederationToken by a user with administrator or escalation permissions",
+        rationale="GetFederationToken gives the federated session the calling user's own permissions, within the "
+        "session policy the caller chooses: a user who can escalate can mint sessions that can too.",
+        fix="Take sts:GetFederationToken from the user, or its administrator and escalation permissions "
+        "(keep a separate user for minting federated sessions).",
+        check=federation_with_power,
+    ),
+    Rule(
         id="CM301",
         severity=Severity.HIGH,
         title="Role chain reaches an administrator-equivalent role",
-        rationale="A principal that cannot assume an administrator role directly reaches it through other roles.",
+        rationale="A principal that cannot assume an administrator role directly reaches it through other roles; "
+        "a role is administrator-equivalent when it may do everything or holds one escalation action "
+        "(iam:AttachRolePolicy, iam:PutUserPolicy, iam:CreatePolicyVersion, iam:PassRole with a launch...).",
         fix="Break the chain: narrow the intermediate roles' sts:AssumeRole permissions or the admin role's trust.",
         check=chain_reaches_administrator,
     ),
@@ -92,7 +115,8 @@ RULES: tuple[Rule, ...] = (
 
 
 def find_findings(analysis: Analysis, settings: Settings = Settings()) -> tuple[Finding, ...]:
-    found = [f for rule in RULES for f in rule.check(rule, analysis, settings)]
+    """Every rule's findings, each severity then scaled by the power of its target (power_scale)."""
+    found = [scale(f, analysis.powers) for rule in RULES for f in rule.check(rule, analysis, settings)]
     return tuple(sorted(found, key=lambda f: (f.rule, f.principal, f.target)))
 
 

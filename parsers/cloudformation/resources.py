@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
 from analyzer.inventory import (
+    AccessKey,
     Attachment,
     Diagnostic,
     DiagnosticLevel,
@@ -45,6 +46,7 @@ _ATTACHING_TYPES = {
     "AWS::IAM::RolePolicy",
     "AWS::IAM::UserPolicy",
     "AWS::IAM::GroupPolicy",
+    "AWS::IAM::AccessKey",
 }
 _IAM_TYPES = {*PRINCIPAL_TYPES, *_ATTACHING_TYPES, "AWS::IAM::OIDCProvider",
               "AWS::IAM::SAMLProvider", "AWS::Organizations::Policy"}
@@ -65,6 +67,7 @@ class _Draft:
     groups: list[Membership] = field(default_factory=list)
     inline_policies: list[InlinePolicy] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    access_keys: list[AccessKey] = field(default_factory=list)
 
 
 class InventoryBuilder:
@@ -293,6 +296,13 @@ class InventoryBuilder:
                 for draft in self._targets("user", user, logical_id, line):
                     draft.groups.append(Membership(group=group, source=source, address=address))
             return
+        if resource_type == "AWS::IAM::AccessKey":
+            status = self.evaluator.scalar(properties.get("Status")) or "Active"
+            key = AccessKey(status=status, source=source, address=address)
+            name = self.evaluator.scalar(properties.get("UserName")) or ""
+            for draft in self._targets("user", name, logical_id, line):
+                draft.access_keys.append(key)
+            return
         if resource_type == "AWS::IAM::ManagedPolicy":
             identity = self.evaluator.identity(logical_id)
             assert identity is not None
@@ -340,6 +350,7 @@ class InventoryBuilder:
         }
         if draft.kind == "user":
             extra["groups"] = tuple(draft.groups)
+            extra["access_keys"] = tuple(draft.access_keys)
         return entity(**draft.fields, **extra)
 
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
 from analyzer.inventory import (
+    AccessKey,
     Attachment,
     Diagnostic,
     DiagnosticLevel,
@@ -45,6 +46,7 @@ class _Entity:
     kind: str
     fields: dict
     groups: list[Membership] = field(default_factory=list)
+    access_keys: list[AccessKey] = field(default_factory=list)
     inline: list[InlinePolicy] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
 
@@ -303,11 +305,21 @@ def _user_group_membership(reader: _Reader, instance: Instance) -> None:
             entity.groups.append(membership)
 
 
+def _access_key(reader: _Reader, instance: Instance) -> None:
+    """`aws_iam_access_key`: a long-term key of the user it names (status `Active` by default)."""
+    view = instance.object.view
+    status = view.get("status") if view.has("status") else "Active"
+    key = AccessKey(status=_value(status, f"{instance.address}.status"), source=view.source,
+                    address=instance.address)
+    for entity in reader.targets("user", view.get("user"), instance):
+        entity.access_keys.append(key)
+
+
 def _finish(out: Collected, entity: _Entity) -> None:
     fields = dict(entity.fields)
     if entity.kind == "user":
         out.users.append(User(**fields, groups=tuple(entity.groups), inline_policies=tuple(entity.inline),
-                              attachments=tuple(entity.attachments)))
+                              attachments=tuple(entity.attachments), access_keys=tuple(entity.access_keys)))
     elif entity.kind == "group":
         out.groups.append(Group(**fields, inline_policies=tuple(entity.inline),
                                 attachments=tuple(entity.attachments)))
@@ -335,4 +347,5 @@ _JOINS = {
     "aws_iam_policy_attachment": _exclusive_attachment,
     "aws_iam_group_membership": _group_membership,
     "aws_iam_user_group_membership": _user_group_membership,
+    "aws_iam_access_key": _access_key,
 }
