@@ -31,7 +31,7 @@ def provider_key(block: Block) -> str:
     attribute = block.attributes.get("provider")
     if attribute is None:
         return DEFAULT
-    return block.file.snippet(attribute.expression).strip('"')
+    return block.file_of("provider").snippet(attribute.expression).strip('"')
 
 
 def own_configurations(module: "ModuleInstance", blocks: list[Block]) -> dict[str, ParseContext]:
@@ -71,6 +71,7 @@ def passed_configurations(parent: "ModuleInstance", call: Block) -> dict[str, Ca
     passed: dict[str, Callable[[], ParseContext]] = {}
     for element in subtrees(node):
         key_node, value_node = subtrees(element)
-        source_key = call.file.snippet(value_node).strip('"')
-        passed[call.file.snippet(key_node).strip('"')] = lambda key=source_key: parent.context_for(key)
+        file = call.file_of("providers")
+        source_key = file.snippet(value_node).strip('"')
+        passed[file.snippet(key_node).strip('"')] = lambda key=source_key: parent.context_for(key)
     return passed
