@@ -367,6 +367,8 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"no variable {name!r} is declared")
         value = self.inputs(name)
+        if value is None and _is_not_nullable(block, self.constants()):
+            value = MISSING  # `nullable = false`: a caller's null means the default (Terraform docs)
         if value is MISSING:
             if "default" in block.attributes:
                 value = BlockView(block, self.constants()).get("default")
@@ -452,6 +454,11 @@ class ModuleInstance:
         if value is _IN_PROGRESS:
             raise EvalError(f"module.{name} depends on itself")
         return value
+
+
+def _is_not_nullable(block: Block, scope: Scope) -> bool:
+    """`nullable = false` (Terraform docs, "Input Variables", disallowing null input values)."""
+    return "nullable" in block.attributes and BlockView(block, scope).get("nullable") in (False, "false")
 
 
 class _NoReferences:
