@@ -135,3 +135,43 @@ def test_a_literal_other_account_stays_another_account(tmp_path: Path) -> None:
     (tmp_path / "main.tf").write_text(TF_HEAD + TF_ROLE % '"222222222222"')
     grants = {g for g in scan(tmp_path) if g[2] == ROLE}
     assert ("arn:aws:iam::222222222222:root", "sts:AssumeRole", ROLE, "uncertain") in grants
+
+
+def _plan_entry(address: str, values: dict, unknown: dict, mode: str = "managed") -> tuple[dict, dict]:
+    type_, name = address.removeprefix("data.").split(".")
+    common = {"address": address, "mode": mode, "type": type_, "name": name,
+              "provider_name": "registry.terraform.io/hashicorp/aws"}
+    change = {"actions": ["read" if mode == "data" else "create"], "before": None, "after": values,
+              "after_unknown": unknown}
+    return {**common, "values": values}, {**common, "change": change}
+
+
+@pytest.mark.parametrize("account_known", [False, True], ids=["account-unknown", "account-in-prior-state"])
+def test_plan_whose_trust_names_the_caller_identity(tmp_path: Path, account_known: bool) -> None:
+    """Plan JSON: the trust is unknown until apply and the `.tf` next to the plan fills it with the
+    current account: the plan's own when its prior state knows it (docs/DECISIONS.md, "Terraform plan
+    input"), else the symbol. Either way a same-account trust."""
+    (tmp_path / "main.tf").write_text(TF_HEAD + TF_ROLE % ACCOUNT)
+    policy = '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}'
+    entries = [
+        _plan_entry("aws_iam_user.alice", {"name": "alice", "path": "/"}, {"arn": True, "id": True}),
+        _plan_entry("aws_iam_user_policy.p", {"name": "p", "policy": policy}, {"user": True, "id": True}),
+        _plan_entry("aws_iam_role.r", {"name": "r", "path": "/"}, {"assume_role_policy": True, "arn": True}),
+        _plan_entry("data.aws_caller_identity.current", {}, {"account_id": True, "id": True}, mode="data"),
+    ]
+    account = "{account_id}"
+    if account_known:  # read at plan time: in the prior state, not planned
+        account = "123456789012"
+        identity = {**entries.pop()[0], "values": {"account_id": account, "id": account}}
+    plan: dict = {"format_version": "1.2", "terraform_version": "1.9.0",
+                  "planned_values": {"root_module": {"resources": [e[0] for e in entries]}},
+                  "resource_changes": [e[1] for e in entries]}
+    if account_known:
+        plan["prior_state"] = {"values": {"root_module": {"resources": [identity]}}}
+    (tmp_path / "plan.json").write_text(json.dumps(plan))
+    out = tmp_path / "report.json"
+    assert main(["scan", str(tmp_path / "plan.json"), "--format", "json", "-o", str(out), "--fail-on", "none",
+                 "--no-cache"]) == 0
+    grants = {(g["principal"], g["target"], g["certainty"]) for g in json.loads(out.read_text())["grants"]
+              if g["action"] == "sts:AssumeRole" and g["target"].endswith(":role/r")}
+    assert grants == {(f"arn:aws:iam::{account}:user/alice", f"arn:aws:iam::{account}:role/r", "definite")}

@@ -178,3 +178,46 @@ def test_a_module_of_tf_json_files_is_called(tmp_path: Path) -> None:
     })})
     _, grants = scan(tmp_path)
     assert grants == {(BOB, f"arn:aws:iam::{ACCOUNT}:role/m", "definite")}
+
+
+def test_json_shapes_providers_dynamic_blocks_and_module_providers(tmp_path: Path) -> None:
+    """Blocks as arrays, `dynamic` with an iterator, provider aliases, a module's `providers` map
+    and a backend: each means what its native spelling means."""
+    write(tmp_path / "m", {"main.tf": 'variable "v" {}\nresource "aws_iam_user" "far" { name = "far" }\n'})
+    write(tmp_path, {"main.tf.json": json.dumps({
+        "terraform": {"backend": {"s3": {"bucket": "b"}}},
+        "provider": {"aws": [{"region": "eu-west-1"},
+                             {"alias": "prod", "assume_role": {"role_arn": "arn:aws:iam::222222222222:role/deployer"}}]},
+        "locals": {"teams": {"a": "alice", "b": "bob"}},
+        "resource": {
+            "aws_iam_user": {"u": {"for_each": "${local.teams}", "name": "${each.value}"}},
+            "aws_iam_role": {"r": {"name": "r", "assume_role_policy": "${data.aws_iam_policy_document.t.json}"}},
+        },
+        "data": {"aws_iam_policy_document": {"t": {"dynamic": {"statement": {
+            "for_each": "${local.teams}", "iterator": "team",
+            "content": {"actions": ["sts:AssumeRole"],
+                        "principals": [{"type": "AWS", "identifiers": ["${aws_iam_user.u[team.key].arn}"]}]},
+        }}}}},
+        "module": {"m": {"source": "./m", "v": 1, "providers": {"aws": "aws.prod"}}},
+    }, indent=1)})
+    found = parse_terraform(tmp_path, ParseContext(root=tmp_path, account_id=ACCOUNT))
+    assert sorted(str(u.arn) for u in found.users) == [
+        "arn:aws:iam::111111111111:user/alice", "arn:aws:iam::111111111111:user/bob",
+        "arn:aws:iam::222222222222:user/far",
+    ]
+    (trust,) = [r.trust_policy for r in found.roles]
+    assert [str(p.value) for s in trust.statements for p in s.principals] == [ALICE, BOB]
+    assert found.diagnostics == ()
+
+
+@pytest.mark.parametrize("config", [
+    {"resource": {"aws_iam_role": {"r": {"provider": "aws.x } resource \"aws_iam_user\" \"evil\" { name = \"e\""}}}},
+    {"variable": {"v": {"type": "string) (x"}}},
+    {"resource \"aws_iam_user\" \"evil\" {}\nlocals": {}},
+], ids=["provider", "type", "block-type"])
+def test_json_strings_cannot_change_the_structure(tmp_path: Path, config: dict) -> None:
+    """A string read as an expression (a reference, a type) must stay one expression: hostile
+    input (README, "Hostile input") that tries to close its block is an error, and adds nothing."""
+    write(tmp_path, {"main.tf.json": json.dumps(config)})
+    found = parse_terraform(tmp_path, ParseContext(root=tmp_path))
+    assert found.users == () and [(d.level.value, d.file) for d in found.diagnostics] == [("error", "main.tf.json")]

@@ -185,6 +185,8 @@ def to_native(text: str) -> tuple[str, tuple[int, ...]]:
     for block_type, value in root.value:  # type: ignore[union-attr]
         if block_type == "//":
             continue
+        if not _IDENTIFIER.match(block_type):
+            raise JsonSyntaxError(f"{block_type!r} is not a block type", value.line)
         writer.block(block_type, (), value, _LABELS.get(block_type, 0), block_type)
     return "\n".join(writer.lines) + "\n", tuple(writer.map)
 
@@ -227,7 +229,10 @@ class _Writer:
             if not _IDENTIFIER.match(name):
                 raise JsonSyntaxError(f"{name!r} is not a valid argument name", value.line)
             mode = "raw" if (context, name) in _RAW else "literal" if (context, name) in _LITERAL else "template"
-            self.emit(f"{name} = {_expression(value, mode)}", value.line)
+            expression = _expression(value, mode)
+            if mode == "raw" and not _is_balanced(expression):
+                raise JsonSyntaxError(f"{name}: {value.value!r} is not an expression", value.line)
+            self.emit(f"{name} = {expression}", value.line)
 
 
 def _expression(node: Node, mode: str) -> str:
@@ -243,6 +248,26 @@ def _expression(node: Node, mode: str) -> str:
             return " ".join(value.split()) or '""'
         return _quoted(value) if mode == "literal" else _template(value)
     return node.raw
+
+
+_PAIRS = {")": "(", "]": "[", "}": "{"}
+
+
+def _is_balanced(expression: str) -> bool:
+    """A raw expression's brackets pair up outside its strings: it cannot close the block it is
+    written in, so a hostile string cannot change the structure of the rewritten file."""
+    stack: list[str] = []
+    quote = escaped = False
+    for char in expression:
+        if quote:
+            escaped, quote = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            quote = True
+        elif char in "([{":
+            stack.append(char)
+        elif char in _PAIRS and (not stack or stack.pop() != _PAIRS[char]):
+            return False
+    return not stack and not quote
 
 
 def _quoted(text: str) -> str:
