@@ -116,3 +116,24 @@ def test_fileset_lists_files_inside_the_project(tmp_path: Path) -> None:
     assert [(d.level.value, d.line) for d in found.diagnostics if "outside the project root" in d.message] == [
         ("warning", 11)
     ]
+
+
+def test_region_of_the_provider_configuration(tmp_path: Path) -> None:
+    """`data "aws_region"` answers the region of the provider configuration it uses, when the
+    configuration gives one (AWS provider docs, "Data Source: aws_region"); else it is unknown."""
+    (tmp_path / "main.tf").write_text(
+        'provider "aws" {\n  region = "eu-central-1"\n}\n'
+        'provider "aws" {\n  alias = "west"\n  region = "us-west-2"\n}\n'
+        'provider "aws" {\n  alias = "somewhere"\n  region = var.region\n}\n'
+        'variable "region" {}\n'
+        'data "aws_region" "here" {}\n'
+        'data "aws_region" "west" {\n  provider = aws.west\n}\n'
+        'data "aws_region" "somewhere" {\n  provider = aws.somewhere\n}\n'
+        'data "aws_partition" "p" {}\n'
+        'resource "aws_iam_user" "u" {\n'
+        '  name = "${data.aws_region.here.name}.${data.aws_region.west.region}.${data.aws_partition.p.reverse_dns_prefix}"\n'
+        '  path = "/${data.aws_region.somewhere.name}/"\n}\n'
+    )
+    (user,) = inventory(tmp_path).users
+    assert user.name == "eu-central-1.us-west-2.com.amazonaws"
+    assert str(user.path) == "/{data.aws_region.somewhere.name}/"

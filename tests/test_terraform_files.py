@@ -221,3 +221,19 @@ def test_json_strings_cannot_change_the_structure(tmp_path: Path, config: dict) 
     write(tmp_path, {"main.tf.json": json.dumps(config)})
     found = parse_terraform(tmp_path, ParseContext(root=tmp_path))
     assert found.users == () and [(d.level.value, d.file) for d in found.diagnostics] == [("error", "main.tf.json")]
+
+
+def test_a_policy_string_of_many_lines_in_json_points_at_its_own_line(tmp_path: Path) -> None:
+    """In a `.tf.json` file a policy is one JSON string on one line: its statements are on that line,
+    not on the lines after it that its `\\n`s would suggest."""
+    policy = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
+                                                                 "Principal": {"AWS": ALICE}}]}, indent=2)
+    write(tmp_path, {"main.tf.json": json.dumps({"resource": {
+        "aws_iam_user": {"alice": {"name": "alice"}},
+        "aws_iam_role": {"r": {"name": "r", "assume_role_policy": policy}},
+    }}, indent=2)})
+    report, _ = scan(tmp_path)
+    (grant,) = [g for g in report["grants"] if g["action"] == "sts:AssumeRole"]
+    lines = (tmp_path / "main.tf.json").read_text().splitlines()
+    assert [s["file"] for s in grant["sources"]] == ["main.tf.json"]
+    assert '"assume_role_policy"' in lines[grant["sources"][0]["line"] - 1]

@@ -128,6 +128,8 @@ def _partition(obj: "ResourceObject", name: str) -> object:
         return obj.ctx.partition
     if name == "dns_suffix":
         return "amazonaws.com.cn" if obj.ctx.partition == "aws-cn" else "amazonaws.com"
+    if name == "reverse_dns_prefix":
+        return "cn.com.amazonaws" if obj.ctx.partition == "aws-cn" else "com.amazonaws"
     return _unknown(obj, name)
 
 

@@ -58,8 +58,8 @@ class BlockView:
         A heredoc's text starts on the line after `<<EOF`; a quoted string on its own line.
         """
         attribute = self.block.attributes.get(name)
-        if attribute is None:
-            return None
+        if attribute is None or self.block.file_of(name).line_map:
+            return None  # a `.tf.json` string is one line of its file, whatever lines its text has
         node: Tree = attribute.expression
         while node.data == "expr_term" and len(subtrees(node)) == 1:
             node = subtrees(node)[0]
