@@ -16,7 +16,9 @@ from typing import Sequence
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from parsers.boundary import Budget, admit, clipped, guarded, looks_like_plan, too_many_files, utf8_problem
 from parsers.context import ParseContext
-from parsers.terraform_files import NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config
+from parsers.terraform_files import (
+    NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config,
+)
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})

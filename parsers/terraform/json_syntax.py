@@ -23,7 +23,9 @@ from typing import Union
 MAX_DEPTH = 128
 """Nesting bound (parsers/limits.py counts brackets too; this keeps the reader's recursion safe)."""
 
-_LABELS = {"resource": 2, "data": 2, "ephemeral": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "check": 1}
+_LABELS = {
+    "resource": 2, "data": 2, "ephemeral": 2, "module": 1, "variable": 1, "output": 1, "provider": 1, "check": 1,
+}
 _BLOCKS_OF_RESOURCES = {
     "lifecycle": 0, "dynamic": 1, "provisioner": 1, "connection": 0, "timeouts": 0, "statement": 0,
     "principals": 0, "not_principals": 0, "condition": 0, "inline_policy": 0, "precondition": 0,
@@ -239,8 +241,8 @@ def _expression(node: Node, mode: str) -> str:
     """A JSON value as a native expression: strings are templates, raw expressions or literals."""
     value = node.value
     if node.is_object:
-        members = ", ".join(f"{_quoted(key)} = {_expression(item, mode)}" for key, item in value)  # type: ignore[union-attr, misc]
-        return "{" + members + "}"
+        pairs = value  # type: list[tuple[str, Node]]  # type: ignore[assignment]
+        return "{" + ", ".join(f"{_quoted(key)} = {_expression(item, mode)}" for key, item in pairs) + "}"
     if isinstance(value, list):
         return "[" + ", ".join(_expression(item, mode) for item in value) + "]"  # type: ignore[arg-type]
     if isinstance(value, str):
