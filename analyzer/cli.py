@@ -223,6 +223,7 @@ def _report(
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
         limits=Limits(**dict(args.limit)),
         parse_cache=None if args.no_cache else default_folder(),
+        aws_policies=_aws_policies(),
     )
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
     analysis = analyze(inventory, _managed_policies())
@@ -251,6 +252,13 @@ def _prior_state(plans: list[Path], ctx) -> Inventory:
     from parsers.terraform_plan import parse_plan_prior_state
 
     return merge([parse_plan_prior_state(plan, ctx) for plan in plans])
+
+
+def _aws_policies():
+    """AWS managed policies by name, for the parsers (Terraform's `data "aws_iam_policy"`)."""
+    from analyzer.managed import aws_policy
+
+    return aws_policy
 
 
 def _managed_policies():

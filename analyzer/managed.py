@@ -35,6 +35,20 @@ def lookup(arn: str) -> PolicyDocument | None:
     return to_document(entry["document"], name=entry["name"], address=arn)
 
 
+def aws_policy(name_or_arn: str) -> tuple[str, str] | None:
+    """An AWS managed policy by ARN or by name (Terraform's `data "aws_iam_policy"`): its
+    commercial ARN, path included, and its document as JSON text; None when the snapshot lacks it."""
+    policies = _snapshot()["policies"]
+    key = canonical_arn(name_or_arn) if name_or_arn.startswith("arn:") else _by_name().get(name_or_arn)
+    entry = policies.get(key) if key is not None else None
+    return None if entry is None else (key, json.dumps(entry["document"]))  # type: ignore[return-value]
+
+
+@cache
+def _by_name() -> Mapping[str, str]:
+    return {entry["name"]: arn for arn, entry in _snapshot()["policies"].items()}
+
+
 def canonical_arn(arn: str) -> str | None:
     """`arn:aws-us-gov:iam::aws:policy/X` → `arn:aws:iam::aws:policy/X`; None if not AWS's."""
     found = _AWS_POLICY.match(arn)

@@ -12,7 +12,7 @@ from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
-from analyzer.inventory import Principal, PrincipalKind, Text, Unknown, Value, concat, render
+from analyzer.inventory import CURRENT_ACCOUNT, Principal, PrincipalKind, Text, Unknown, Value, concat, render
 from analyzer.model import Action, PrincipalType
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -90,6 +90,10 @@ def _aws(value: Value, text: str) -> TrustEntry:
         # Another tool's variable left in the text (Serverless `${self:...}`, a template engine):
         # what it will be is unknown here, so the principal is unknown, not invalid.
         return TrustEntry(Named.UNKNOWN, text)
+    if value == CURRENT_ACCOUNT:
+        # The current account as a bare principal (`data.aws_caller_identity.x.account_id`,
+        # `!Ref AWS::AccountId`): the account, same-account with every caller of the run.
+        return TrustEntry(Named.ACCOUNT, render(account_root(value)), account=value)
     if isinstance(value, str):
         if ACCOUNT_ID.match(value):
             return TrustEntry(Named.ACCOUNT, render(account_root(value)), account=value)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from analyzer.inventory import CURRENT_ACCOUNT, Value
 from parsers.limits import Limits
@@ -36,6 +36,9 @@ class ParseContext:
     """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
     limits: Limits = field(default_factory=Limits)
     """Bounds on hostile input (parsers/limits.py), checked in parsers.detect before parsing."""
+    aws_policies: Callable[[str], tuple[str, str] | None] | None = None
+    """AWS managed policies by name or ARN → (ARN, document JSON): the analyzer's snapshot
+    (analyzer.managed.aws_policy), handed in by the CLI since parsers import no analyzer module."""
     refused: frozenset[Path] = frozenset()
     """Resolved files the boundary refused (and reported): no parser may read them."""
 

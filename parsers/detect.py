@@ -9,7 +9,6 @@ the other paths are still read.
 from __future__ import annotations
 
 import os
-import re
 from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
@@ -17,6 +16,9 @@ from typing import Sequence
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from parsers.boundary import Budget, admit, clipped, guarded, looks_like_plan, too_many_files, utf8_problem
 from parsers.context import ParseContext
+from parsers.terraform_files import (
+    NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config,
+)
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})
@@ -58,7 +60,7 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
             parts.append(_error(ctx, path, f"{path} leads outside the project root {ctx.root}"))
             continue
         if path.is_file():
-            if path.suffix == ".tf":
+            if is_config_name(path.name):
                 terraform_dirs.append(path.parent)
             else:
                 templates.append(path)
@@ -72,9 +74,7 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
     # parses them), so that a refused file is never read.
     ctx, admitted = _admit(folders, templates, named, ctx, parts)
     _warm_parse_cache(folders, ctx)
-    directories = _roots(folders, named, ctx, parts)
-    for directory in directories:
-        parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory))))
+    _read_roots(folders, _roots(folders, named, ctx, parts), ctx, parts)
     for template in admitted:
         explicit = template.resolve() in named
         part = guarded(ctx, template, lambda: _read_template(template, ctx.for_path(template), explicit=explicit))
@@ -111,7 +111,7 @@ def _admit(
     for directory in directories:
         for path in _terraform_files(directory):
             ok, problem = admit(path, ctx, budget, matters=True)
-            if ok and path.suffix in (".tf", ".tfvars"):
+            if ok and (path.suffix == ".tfvars" or config_suffix(path.name) in NATIVE_SUFFIXES):
                 problem = utf8_problem(path, ctx.relative(path))
             if problem is not None:
                 parts.append(Inventory(diagnostics=(problem,)))
@@ -134,9 +134,10 @@ def _admit(
 
 
 def _terraform_files(directory: Path) -> list[Path]:
-    """What parse_terraform reads in a root module folder: `.tf` files and the automatic tfvars."""
-    names = ("*.tf", "terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json")
-    return sorted({path for name in names for path in directory.glob(name)})
+    """What parse_terraform reads in a root module folder: configuration files and the automatic tfvars."""
+    names = ("terraform.tfvars", "terraform.tfvars.json", "*.auto.tfvars", "*.auto.tfvars.json")
+    found = {path for name in names for path in directory.glob(name)}
+    return sorted(found | set(config_files(directory).all))
 
 
 def _unique(paths: list[Path]) -> list[Path]:
@@ -156,9 +157,9 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
         if not ctx.is_inside_root(here):
             subfolders[:] = []
             continue
-        if any(name.endswith(".tf") for name in files):
+        if has_config(files):
             terraform_dirs.append(here)
-        templates += [here / n for n in sorted(files) if n.endswith(TEMPLATE_SUFFIXES)]
+        templates += [here / n for n in sorted(files) if n.endswith(TEMPLATE_SUFFIXES) and not is_config_name(n)]
     return terraform_dirs, templates  # a template leading outside the root is refused in _admit
 
 
@@ -170,8 +171,8 @@ def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
 
     texts = []
     for directory in directories:
-        for file in sorted(directory.glob("*.tf")):
-            if not file.is_file() or not ctx.is_inside_root(file) or file.resolve() in ctx.refused:
+        for file in config_files(directory).all:
+            if is_json_config(file) or not file.is_file() or not ctx.is_inside_root(file) or file.resolve() in ctx.refused:
                 continue
             try:
                 if file.stat().st_size <= MAX_FILE_BYTES:
@@ -183,40 +184,36 @@ def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
 
 def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:
     """Terraform root modules: folders no other scanned folder calls as a local module (issue 3),
-    and any folder named on the command line. Should finding the calls fail, every folder is a root."""
-    from parsers.terraform import called_folders
+    any folder named on the command line, and called folders that look like roots
+    (parsers/terraform/roots.py). Should finding the calls fail, every folder is a root."""
+    from parsers.terraform import called_folders, looks_like_root
 
     try:
         called = called_folders(directories, ctx)
+        return [d for d in directories if d not in called or d in named or looks_like_root(d, ctx)]
     except Exception as problem:  # noqa: BLE001 - fail closed: analyse every folder as a root
         parts.append(_error(ctx, ctx.root, f"internal error while finding root modules: {type(problem).__name__}: {problem}"))
         return directories
-    return [d for d in directories if d not in called or d in named or _stands_alone(d, ctx)]
 
 
-_ROOT_MARKS = re.compile(r'^\s*(provider\s+"|backend\s+"|cloud\s*\{)', re.MULTILINE)
-_VARIABLE = re.compile(r'^\s*variable\s+"', re.MULTILINE)
+def _read_roots(folders: list[Path], roots: list[Path], ctx: ParseContext, parts: list[Inventory]) -> None:
+    """Read every root, then, as roots too, the called folders no root made an instance of (a call
+    with `count = 0` or `for_each = {}` must not hide a folder: issue 13 item 10), until none is left."""
+    instantiated: set[Path] = set()
+    done: set[Path] = set()
+    pending = list(roots)
+    while pending:
+        directory = pending.pop(0)
+        done.add(directory)
+        parts.append(guarded(ctx, directory, lambda: _read_terraform(directory, ctx.for_path(directory), instantiated)))
+        if not pending:
+            pending = [d for d in folders if d not in done and d.resolve() not in instantiated][:1]
 
 
-def _stands_alone(directory: Path, ctx: ParseContext) -> bool:
-    """A folder that another folder calls is still a root when it looks like one: it configures a
-    provider or a backend, or takes no input variables. Otherwise a pull request could hide a real
-    root by adding a caller (`count = 0`) — a gate must not fail open that way (issue 9)."""
-    texts = []
-    for path in sorted(directory.glob("*.tf")):
-        if path.is_file() and ctx.is_inside_root(path) and path.resolve() not in ctx.refused:
-            try:
-                texts.append(path.read_text(encoding="utf-8", errors="replace"))
-            except OSError:
-                return True
-    text = "\n".join(texts)
-    return bool(_ROOT_MARKS.search(text)) or not _VARIABLE.search(text)
-
-
-def _read_terraform(directory: Path, ctx: ParseContext) -> Inventory:
+def _read_terraform(directory: Path, ctx: ParseContext, instantiated: set[Path]) -> Inventory:
     from parsers.terraform import parse_terraform
 
-    return parse_terraform(directory, ctx)
+    return parse_terraform(directory, ctx, instantiated)
 
 
 def _read_template(path: Path, ctx: ParseContext, *, explicit: bool) -> Inventory | None:

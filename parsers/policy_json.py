@@ -11,6 +11,7 @@ import json
 from typing import Callable, Mapping, Union
 
 from analyzer.inventory import (
+    CURRENT_ACCOUNT,
     Condition,
     Diagnostic,
     DiagnosticLevel,
@@ -209,7 +210,8 @@ def _either(
 def _values(value: object, name: str, unknowns: list[Unknown]) -> tuple[Value, ...]:
     """A scalar or a list of scalars as a tuple; a wholly unknown list is one unknown value."""
     if isinstance(value, Unknown):
-        unknowns.append(value)
+        if value != CURRENT_ACCOUNT:  # the account is one known value, whatever its id
+            unknowns.append(value)
         return (value,)
     items = value if isinstance(value, (list, tuple)) else [value]
     result = []
@@ -219,7 +221,7 @@ def _values(value: object, name: str, unknowns: list[Unknown]) -> tuple[Value, .
         if isinstance(item, (Mapping, list, tuple)):
             raise _Invalid(f"{name} must hold strings, not {type(item).__name__}")
         text = _scalar_text(item)
-        if isinstance(text, Unknown):
+        if isinstance(text, Unknown) and text != CURRENT_ACCOUNT:
             unknowns.append(text)
         result.append(text)
     return tuple(result)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from analyzer.inventory import Source
+from parsers.terraform_files import NATIVE_SUFFIXES, config_suffix
 from parsers.cloudformation.loader import read
 
 Ignore = tuple[str, str, "str | None", Source]
@@ -47,7 +48,7 @@ class InlineSuppressions:
         path = (self._root / file).resolve()
         if not path.is_relative_to(self._root) or not path.is_file():
             return None
-        if path.suffix == ".tf":
+        if config_suffix(path.name) in NATIVE_SUFFIXES:
             try:
                 return path.read_text(encoding="utf-8", errors="replace").splitlines()
             except OSError:

@@ -23,23 +23,25 @@ from typing import Iterable
 from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.context import ParseContext
 from parsers.terraform.evaluator import evaluate
-from parsers.terraform.parse_cache import cache_of
 from parsers.terraform.scps import read_scps
-from parsers.terraform.hcl import ParseFailure, read_body, read_file, top_blocks
+from parsers.terraform.hcl import ParseFailure, read_body, read_file
 from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
+from parsers.terraform.roots import called_folders, looks_like_root
+from parsers.terraform_files import is_config_name
 from parsers.terraform.resources import read_instances
 
-__all__ = ["called_folders", "find_root_modules", "parse_terraform"]
+__all__ = ["called_folders", "find_root_modules", "looks_like_root", "parse_terraform"]
 
 _SKIPPED = frozenset({"node_modules", "__pycache__"})
 """Folders never searched for root modules (besides hidden ones such as `.terraform`, `.git`)."""
 
 
-def parse_terraform(directory: Path, ctx: ParseContext) -> Inventory:
-    """The inventory of one root module; never raises on bad input (diagnostics instead)."""
+def parse_terraform(directory: Path, ctx: ParseContext, instantiated: set[Path] | None = None) -> Inventory:
+    """The inventory of one root module; never raises on bad input (diagnostics instead).
+    `instantiated` gets the (resolved) folders of the local modules it makes instances of."""
     try:
-        return _parse(directory, ctx)
+        return _parse(directory, ctx, set() if instantiated is None else instantiated)
     except RecursionError:
         problem = "input nested too deeply to analyse"
     except Exception as error:  # noqa: BLE001 - a parser bug must fail closed, not crash the run
@@ -50,8 +52,8 @@ def parse_terraform(directory: Path, ctx: ParseContext) -> Inventory:
     )
 
 
-def _parse(directory: Path, ctx: ParseContext) -> Inventory:
-    loader = Loader()
+def _parse(directory: Path, ctx: ParseContext, instantiated: set[Path]) -> Inventory:
+    loader = Loader(instantiated)
     files = loader.files(directory, ctx)
     diagnostics: list[Diagnostic] = list(files.diagnostics)
     root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader)
@@ -107,37 +109,15 @@ def _read_tfvars(path: Path, ctx: ParseContext, root: ModuleInstance) -> dict[st
 
 
 def find_root_modules(paths: Iterable[Path], ctx: ParseContext) -> list[Path]:
-    """Folders of `.tf` files under `paths` that no other scanned folder calls as a local module."""
+    """Folders of configuration files under `paths` that no other scanned folder calls as a local
+    module, or that look like roots although called (roots.py)."""
     folders: set[Path] = set()
     for path in paths:
-        candidates = [path] if path.is_file() else sorted(path.rglob("*.tf"))
+        candidates = [path] if path.is_file() else sorted(p for p in path.rglob("*") if is_config_name(p.name))
         for candidate in candidates:
             inside = candidate.relative_to(path).parts[:-1] if candidate != path else ()
             hidden = any(part.startswith(".") or part in _SKIPPED for part in inside)
-            if candidate.suffix == ".tf" and not hidden and ctx.is_inside_root(candidate):
+            if is_config_name(candidate.name) and not hidden and ctx.is_inside_root(candidate):
                 folders.add(candidate.parent.resolve())
     called = called_folders(folders, ctx)
-    return sorted(folder for folder in folders if folder not in called)
-
-
-def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
-    """The folders that the `.tf` files of `folders` call as local modules (`./x`, `../x`):
-    resolved, and also as given when one of `folders` is such a folder."""
-    folders = list(folders)
-    called: set[Path] = set()
-    for folder in folders:
-        for path in sorted(folder.glob("*.tf")):
-            if not path.is_file() or not ctx.is_inside_root(path):
-                continue  # never follow a link out of the project root (CONTRACT.md)
-            try:
-                file = read_file(path, ctx.relative(path), cache_of(ctx))
-            except (ParseFailure, OSError, UnicodeError):
-                continue
-            for block in top_blocks(file):
-                source = block.attributes.get("source")
-                if block.type != "module" or source is None:
-                    continue
-                text = file.snippet(source.expression).strip('"')
-                if text.startswith(("./", "../")):
-                    called.add((folder / text).resolve())
-    return called | {folder for folder in folders if folder.resolve() in called}
+    return sorted(folder for folder in folders if folder not in called or looks_like_root(folder, ctx))

@@ -128,19 +128,60 @@ def _partition(obj: "ResourceObject", name: str) -> object:
         return obj.ctx.partition
     if name == "dns_suffix":
         return "amazonaws.com.cn" if obj.ctx.partition == "aws-cn" else "amazonaws.com"
+    if name == "reverse_dns_prefix":
+        return "cn.com.amazonaws" if obj.ctx.partition == "aws-cn" else "com.amazonaws"
     return _unknown(obj, name)
 
 
 def _region(obj: "ResourceObject", name: str) -> object:
+    """`data "aws_region"`: the region it is given (`name`, or `region` in provider v6), else the run's."""
     if name in ("name", "id", "region"):
+        given = obj.config("region") or obj.config("name")
+        if given is not None:
+            return given
         return obj.ctx.region if obj.ctx.region else _unknown(obj, name)
     return _unknown(obj, name)
 
 
+_SUFFIXES = {"aws": "amazonaws.com", "aws-us-gov": "amazonaws.com"}
+"""Service principal suffix per partition where it is the same for every service; China and the
+isolated partitions vary per service, so there it stays unknown."""
+
+
+def _service_principal(obj: "ResourceObject", name: str) -> object:
+    """`data "aws_service_principal"` (AWS provider docs): `name` is `SERVICE.amazonaws.com`, `id`
+    `SERVICE.REGION.amazonaws.com`, in the commercial and GovCloud partitions."""
+    service = obj.config("service_name")
+    region = obj.config("region") or obj.ctx.region
+    partition = obj.ctx.partition
+    if isinstance(region, str) and region.startswith(("cn-", "us-iso")):
+        partition = "aws-cn" if region.startswith("cn-") else "aws-iso"
+    suffix = _SUFFIXES.get(partition)
+    if name == "suffix":
+        return suffix if suffix else _unknown(obj, name)
+    if not isinstance(service, str) or suffix is None:
+        return _unknown(obj, name)
+    if name == "name":
+        return f"{service}.{suffix}"
+    if name == "id":
+        return f"{service}.{region}.{suffix}" if isinstance(region, str) else _unknown(obj, name)
+    return _lookup_only(obj, name)
+
+
 def _policy_lookup(obj: "ResourceObject", name: str) -> object:
-    """`data "aws_iam_policy"` by ARN: the ARN is known, the document is not in the templates."""
-    if name in ("arn", "id") and obj.config("arn") is not None:
-        return obj.config("arn")
+    """`data "aws_iam_policy"`: an AWS managed policy (by `arn` or `name`) is read from the bundled
+    snapshot, ARN, path and document; any other policy has only its given ARN known."""
+    given, by_name = obj.config("arn"), obj.config("name")
+    key = given if isinstance(given, str) else by_name if isinstance(by_name, str) else None
+    found = obj.ctx.aws_policies(key) if key is not None and obj.ctx.aws_policies is not None else None
+    if found is not None:
+        arn = found[0].replace("arn:aws:", f"arn:{obj.ctx.partition}:", 1)
+        values = {"arn": arn, "id": arn, "name": arn.rsplit("/", 1)[1], "policy": found[1],
+                  "path": "/" + arn.split(":policy/", 1)[1].rpartition("/")[0] + "/" if arn.count("/") > 1 else "/"}
+        if name in values:
+            return values[name]
+    if name in ("arn", "id") and given is not None:
+        return given
     return _unknown(obj, name)
 
 
@@ -175,6 +216,7 @@ DATA_ATTRIBUTES: dict[str, Callable[["ResourceObject", str], object]] = {
     "aws_caller_identity": _caller_identity,
     "aws_partition": _partition,
     "aws_region": _region,
+    "aws_service_principal": _service_principal,
     "aws_iam_policy": _policy_lookup,
     "aws_iam_policy_document": _policy_document,
 }

@@ -45,7 +45,7 @@ class BlockView:
         if attribute is None:
             return default
         if name not in self._values:
-            self._values[name] = evaluate(attribute.expression, self.block.file, self.scope)
+            self._values[name] = evaluate(attribute.expression, self.block.file_of(name), self.scope)
         return self._values[name]
 
     def line_of(self, name: str) -> int:
@@ -58,21 +58,21 @@ class BlockView:
         A heredoc's text starts on the line after `<<EOF`; a quoted string on its own line.
         """
         attribute = self.block.attributes.get(name)
-        if attribute is None:
-            return None
+        if attribute is None or self.block.file_of(name).line_map:
+            return None  # a `.tf.json` string is one line of its file, whatever lines its text has
         node: Tree = attribute.expression
         while node.data == "expr_term" and len(subtrees(node)) == 1:
             node = subtrees(node)[0]
         if node.data in ("heredoc_template", "heredoc_template_trim"):
             if "%{" in str(node.children[0]).replace("%%{", ""):
                 return None  # directives add or drop lines: the text's lines are not the file's
-            return self.block.file.line(node) + 1
+            return self.block.file_of(name).line(node) + 1
         if node.data == "string":
-            return self.block.file.line(node)
+            return self.block.file_of(name).line(node)
         return None
 
     def source_of(self, name: str) -> Source:
-        return Source(file=self.block.file.rel, line=self.line_of(name))
+        return Source(file=self.block.file_of(name).rel, line=self.line_of(name))
 
     def blocks(self, type_: str) -> list["BlockView"]:
         """Nested blocks of this type, static and `dynamic`, in source order."""

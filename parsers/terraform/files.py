@@ -60,8 +60,38 @@ def _templatefile(module: "ModuleInstance", args: list[object], where: Call) -> 
     return render_template(text, rel, dict(args[1]), module.constants(), where)
 
 
+MAX_FILESET = 1_000
+"""Bound on the paths one `fileset()` returns (hostile input: a `**` over a large tree)."""
+
+
+def _fileset(module: "ModuleInstance", args: list[object], where: Call) -> object:
+    """`fileset(path, pattern)`: the files under `path` matching the glob `pattern` (`*`, `**`, `?`,
+    `[...]`), as paths relative to `path`, sorted (Terraform docs, "fileset Function"). Only files
+    inside the project root are listed."""
+    if len(args) != 2:
+        raise EvalError("fileset() takes a path and a pattern")
+    if is_unknown(args[0]) or is_unknown(args[1]):
+        return where.unknown("fileset path or pattern not known before apply")
+    if not isinstance(args[0], str) or not isinstance(args[1], str):
+        raise EvalError("fileset() takes strings")
+    base = Path(args[0]) if Path(args[0]).is_absolute() else module.root_directory / args[0]
+    if not module.ctx.is_inside_root(base):
+        raise EvalError(f"{args[0]} is outside the project root; not read")
+    if not base.is_dir():
+        return []
+    found = sorted(
+        path.relative_to(base).as_posix()
+        for path in base.glob(args[1])
+        if path.is_file() and module.ctx.is_inside_root(path)
+    )
+    if len(found) > MAX_FILESET:
+        raise EvalError(f"fileset() matches more than {MAX_FILESET} files; not listed")
+    return found
+
+
 FILE_FUNCTIONS: dict[str, Callable[["ModuleInstance", list[object], Call], object]] = {
     "file": _file,
     "fileexists": _fileexists,
     "templatefile": _templatefile,
+    "fileset": _fileset,
 }

@@ -15,6 +15,8 @@ from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
 from parsers.terraform.grammar import parser
+from parsers.terraform.json_syntax import JsonSyntaxError, to_native
+from parsers.terraform_files import is_json_config
 from parsers.terraform.parse_cache import DiskCache, digest, load, store
 
 MAX_SNIPPET = 160
@@ -36,6 +38,8 @@ class SourceFile:
     tree: Tree
     line_offset: int = 0
     """Added to node lines: non-zero for expressions parsed out of a heredoc."""
+    line_map: tuple[int, ...] = ()
+    """For a `.tf.json` file (json_syntax.py): the JSON line of each line of the native `text`."""
 
     def snippet(self, node: Tree | Token) -> str:
         """The source text of a node, used to name unknown values."""
@@ -52,7 +56,10 @@ class SourceFile:
 
     def line(self, node: Tree | Token) -> int:
         token = node if isinstance(node, Token) else _edge_token(node, first=True)
-        return ((token.line if token is not None else 1) or 1) + self.line_offset
+        line = (token.line if token is not None else 1) or 1
+        if self.line_map:
+            return self.line_map[min(line, len(self.line_map)) - 1]
+        return line + self.line_offset
 
 
 def _edge_token(node: Tree, *, first: bool) -> Optional[Token]:
@@ -170,6 +177,16 @@ def read_file(path: Path, rel: str, cache: Optional[DiskCache] = None) -> Source
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ParseFailure(f"file larger than {MAX_FILE_BYTES} bytes, not parsed", 1)
     text = path.read_text(encoding="utf-8", errors="replace")
+    if is_json_config(path):
+        try:
+            native, lines = to_native(text)
+        except JsonSyntaxError as problem:
+            raise ParseFailure(f"cannot read Terraform JSON: {problem}", problem.line) from None
+        try:
+            return SourceFile(rel=rel, text=native, tree=parse_text(native, cache), line_map=lines)
+        except ParseFailure as problem:
+            line = lines[min(problem.line, len(lines)) - 1] if lines else 1
+            raise ParseFailure(f"an expression in a JSON string: {problem}", line) from None
     return SourceFile(rel=rel, text=text, tree=parse_text(text, cache))
 
 
@@ -249,6 +266,8 @@ class Attribute:
     name: str
     expression: Tree
     line: int
+    file: Optional["SourceFile"] = None
+    """Set when the attribute comes from another file than its block's (an override file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,6 +280,11 @@ class Block:
     blocks: tuple["Block", ...]
     line: int
     file: SourceFile
+
+    def file_of(self, name: str) -> SourceFile:
+        """The file an attribute's expression is written in: an override file's, or the block's."""
+        attribute = self.attributes.get(name)
+        return attribute.file if attribute is not None and attribute.file is not None else self.file
 
 
 def expression_of(attribute: Tree) -> Tree:

@@ -22,6 +22,8 @@ from parsers.terraform.files import FILE_FUNCTIONS
 from parsers.terraform.functions import NOT_A_FUNCTION, call_function
 from parsers.terraform.parse_cache import cache_of
 from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from parsers.terraform.overrides import merge_block, override_key
+from parsers.terraform_files import config_files
 from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
 from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.types import TypeSpec, convert, parse_type
@@ -49,30 +51,82 @@ class ModuleFiles:
 
 
 def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
-    """Parse every `*.tf` file of a directory; an unreadable or invalid file is an error diagnostic."""
+    """Parse the configuration files of a directory (parsers/terraform_files.py: `.tf`, `.tf.json`,
+    `.tofu`), then merge its override files into them; an unreadable or invalid file is an error
+    diagnostic."""
     module = ModuleFiles(directory=directory, rel=ctx.relative(directory))
-    for path in sorted(directory.glob("*.tf")):
-        if not ctx.is_inside_root(path):
-            if path.resolve() in ctx.refused:
-                continue  # refused (and reported) at the boundary by parsers.detect
+    found = config_files(directory)
+    for path in found.all:
+        file = _read(module, path, ctx)
+        if file is None:
+            continue
+        module.files.append(file)
+        for block in top_blocks(file):
+            if path in found.overrides:
+                _override(module, block)
+            else:
+                _collect(module, block)
+    return module
+
+
+def _read(module: ModuleFiles, path: Path, ctx: ParseContext) -> Optional[SourceFile]:
+    if not ctx.is_inside_root(path):
+        if path.resolve() not in ctx.refused:  # else refused (and reported) at the boundary by parsers.detect
             module.diagnostics.append(Diagnostic(
                 level=DiagnosticLevel.WARNING, file=(Path(module.rel) / path.name).as_posix(), line=0,
                 message="leads outside the project root (symlink); not read",
             ))
-            continue
-        rel = ctx.relative(path)
-        try:
-            file = read_file(path, rel, cache_of(ctx))
-        except ParseFailure as problem:
-            module.diagnostics.append(_error(rel, problem.line, f"cannot parse HCL: {problem}"))
-            continue
-        except (OSError, UnicodeError) as problem:
-            module.diagnostics.append(_error(rel, 0, f"cannot read file: {problem}"))
-            continue
-        module.files.append(file)
-        for block in top_blocks(file):
-            _collect(module, block)
-    return module
+        return None
+    rel = ctx.relative(path)
+    try:
+        return read_file(path, rel, cache_of(ctx))
+    except ParseFailure as problem:
+        module.diagnostics.append(_error(rel, problem.line, f"cannot parse HCL: {problem}"))
+    except (OSError, UnicodeError) as problem:
+        module.diagnostics.append(_error(rel, 0, f"cannot read file: {problem}"))
+    return None
+
+
+def _override(module: ModuleFiles, block: Block) -> None:
+    """Merge one block of an override file into the block it overrides (overrides.py)."""
+    if block.type == "locals":
+        for name, attribute in block.attributes.items():
+            if name not in module.locals:
+                module.diagnostics.append(_missing_base(block, f"local value {name}"))
+            module.locals[name] = (block.file, attribute.expression, attribute.line)
+        return
+    key = override_key(block, _alias)
+    if key is None:
+        return  # `terraform` settings and the like: nothing the analysis reads
+    if block.type == "provider":
+        if block.labels != ("aws",):
+            return
+        index = next((i for i, p in enumerate(module.providers) if override_key(p, _alias) == key), None)
+        if index is None:
+            module.diagnostics.append(_missing_base(block, f"provider {'.'.join(str(k) for k in key[1:] if k)}"))
+            return
+        module.providers[index] = merge_block(module.providers[index], block)
+        return
+    table = {
+        "variable": module.variables, "module": module.modules, "output": module.outputs,
+        "resource": module.resources, "data": module.data,
+    }[block.type]
+    name = block.labels[0] if len(block.labels) == 1 else (block.labels[0], block.labels[1])
+    original = table.get(name)  # type: ignore[call-overload]
+    if original is None:
+        module.diagnostics.append(_missing_base(block, f"{block.type} {'.'.join(block.labels)}"))
+        return
+    table[name] = merge_block(original, block)  # type: ignore[index]
+
+
+def _alias(block: Block) -> Optional[str]:
+    attribute = block.attributes.get("alias")
+    return None if attribute is None else block.file_of("alias").snippet(attribute.expression).strip('"')
+
+
+def _missing_base(block: Block, what: str) -> Diagnostic:
+    """Terraform refuses an override of something no other file defines: nothing deploys."""
+    return _error(block.file.rel, block.line, f"override of {what}, which no other file of the module defines")
 
 
 def _collect(module: ModuleFiles, block: Block) -> None:
@@ -313,6 +367,8 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"no variable {name!r} is declared")
         value = self.inputs(name)
+        if value is None and _is_not_nullable(block, self.constants()):
+            value = MISSING  # `nullable = false`: a caller's null means the default (Terraform docs)
         if value is MISSING:
             if "default" in block.attributes:
                 value = BlockView(block, self.constants()).get("default")
@@ -329,7 +385,7 @@ class ModuleInstance:
         if block is None or "type" not in block.attributes:
             return "any"
         scope = self.constants()
-        return parse_type(block.attributes["type"].expression, lambda node: evaluate(node, block.file, scope))
+        return parse_type(block.attributes["type"].expression, lambda node: evaluate(node, block.file_of("type"), scope))
 
     def local(self, name: str) -> object:
         cached = self._locals.get(name, MISSING)
@@ -398,6 +454,11 @@ class ModuleInstance:
         if value is _IN_PROGRESS:
             raise EvalError(f"module.{name} depends on itself")
         return value
+
+
+def _is_not_nullable(block: Block, scope: Scope) -> bool:
+    """`nullable = false` (Terraform docs, "Input Variables", disallowing null input values)."""
+    return "nullable" in block.attributes and BlockView(block, scope).get("nullable") in (False, "false")
 
 
 class _NoReferences:

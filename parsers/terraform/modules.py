@@ -51,15 +51,17 @@ class ModuleObject(Namespace):
         attribute = block.attributes.get("value")
         if attribute is None:
             return None
-        return evaluate(attribute.expression, block.file, child.scope)
+        return evaluate(attribute.expression, block.file_of("value"), child.scope)
 
 
 class Loader:
     """Creates child module instances for a run, parsing each module directory once."""
 
-    def __init__(self) -> None:
+    def __init__(self, instantiated: set[Path] | None = None) -> None:
         self._files: dict[Path, ModuleFiles] = {}
         self.instances = 0
+        self.instantiated = set() if instantiated is None else instantiated
+        """Resolved folders of the modules instances were made of: the others are roots (roots.py)."""
 
     def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]
         key = directory.resolve()
@@ -87,6 +89,7 @@ class Loader:
             parent.report(diagnostic.level, diagnostic.message, diagnostic.file, diagnostic.line)
 
         def make(address: str, bindings: dict) -> ModuleObject:
+            self.instantiated.add(directory.resolve())
             self.instances += 1
             if self.instances > MAX_MODULE_INSTANCES:
                 if self.instances == MAX_MODULE_INSTANCES + 1:

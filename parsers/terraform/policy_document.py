@@ -136,7 +136,7 @@ def _name(block: BlockView, argument: str) -> object:
     try:
         return value if isinstance(value, (str, Unknown, Text)) else to_text(value, argument)
     except EvalError:  # null, a list or a map: Terraform rejects the block
-        return Unknown(f"{block.block.file.snippet(block.block.attributes[argument].expression)}"
+        return Unknown(f"{block.block.file_of(argument).snippet(block.block.attributes[argument].expression)}"
                        if argument in block.block.attributes else argument, f"{argument} is not a string")
 
 

@@ -1,7 +1,8 @@
 """AWS provider configurations: which account each resource deploys into (issue 3 §3).
 
 A `provider "aws"` block whose `assume_role` names a role in a known account, or whose
-`allowed_account_ids` holds one known id, deploys its resources into that account; a resource picks
+`allowed_account_ids` holds one known id, deploys its resources into that account (and a known
+`region` is the region its `data "aws_region"` answers); a resource picks
 a configuration with `provider = aws.ALIAS`, and a module call passes them with
 `providers = { aws = aws.ALIAS }` (the default configuration is inherited without it). Anything not
 known before apply keeps the run's account (`--account-id` or the symbolic current account).
@@ -24,6 +25,7 @@ DEFAULT = "aws"
 
 _ROLE_ACCOUNT = re.compile(r"^arn:[^:]+:iam::(\d{12}):")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 def provider_key(block: Block) -> str:
@@ -31,7 +33,7 @@ def provider_key(block: Block) -> str:
     attribute = block.attributes.get("provider")
     if attribute is None:
         return DEFAULT
-    return block.file.snippet(attribute.expression).strip('"')
+    return block.file_of("provider").snippet(attribute.expression).strip('"')
 
 
 def own_configurations(module: "ModuleInstance", blocks: list[Block]) -> dict[str, ParseContext]:
@@ -42,7 +44,11 @@ def own_configurations(module: "ModuleInstance", blocks: list[Block]) -> dict[st
         alias = view.get("alias")
         key = f"{DEFAULT}.{alias}" if isinstance(alias, str) and alias else DEFAULT
         account = _account(view)
-        configurations[key] = replace(module.ctx, account_id=account) if account else module.ctx
+        context = replace(module.ctx, account_id=account) if account else module.ctx
+        region = view.get("region")
+        if isinstance(region, str) and _REGION.match(region):
+            context = replace(context, region=region)  # what `data "aws_region"` answers
+        configurations[key] = context
     return configurations
 
 
@@ -71,6 +77,7 @@ def passed_configurations(parent: "ModuleInstance", call: Block) -> dict[str, Ca
     passed: dict[str, Callable[[], ParseContext]] = {}
     for element in subtrees(node):
         key_node, value_node = subtrees(element)
-        source_key = call.file.snippet(value_node).strip('"')
-        passed[call.file.snippet(key_node).strip('"')] = lambda key=source_key: parent.context_for(key)
+        file = call.file_of("providers")
+        source_key = file.snippet(value_node).strip('"')
+        passed[file.snippet(key_node).strip('"')] = lambda key=source_key: parent.context_for(key)
     return passed

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel
+from parsers.terraform_files import config_files
 from parsers.context import ParseContext
 from parsers.terraform.module import MISSING, ModuleInstance, ResourceObject
 from parsers.terraform.modules import Loader, all_instances
@@ -37,11 +38,11 @@ class SourceConfig:
 
 
 def config_directory(plan_path: Path, ctx: ParseContext) -> Path | None:
-    """`--config-dir`, else the plan's own folder when it holds `.tf` files."""
+    """`--config-dir`, else the plan's own folder when it holds configuration files (`.tf`, `.tofu`...)."""
     if ctx.config_dir is not None:
         return ctx.config_dir
     folder = plan_path.parent
-    return folder if any(folder.glob("*.tf")) else None
+    return folder if config_files(folder).all else None
 
 
 def load_source_config(
