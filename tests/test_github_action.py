@@ -15,7 +15,7 @@ import pytest
 
 from analyzer.cli import main
 from analyzer.github_action import escape_data, escape_property
-from analyzer.reports.markdown import MARKER
+from analyzer.reports.markdown import MARKER, text
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, write_tree
 
 CM105_MESSAGE = (
@@ -155,7 +155,7 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
     assert summary.startswith(MARKER + "\n")
     assert "**1 new credential grant, 0 removed — fails fail-on: high**" in summary
     assert (
-        "[infra/template.yaml:14](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)"
+        f"[{text('infra/template.yaml:14')}](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)"
         in summary
     )
     stdout = capsys.readouterr().out.splitlines()
