@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reports.markdown import text
+from analyzer.reports.markdown import text as md
 from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, run, run_json, write_tree
 
 PARTNER_GRANT = {
@@ -196,7 +196,7 @@ def test_markdown_diff_lists_exactly_the_added_grant(tmp_path: Path) -> None:
         if line.startswith("| added") or line.startswith("| removed")
     ]
     assert rows == [
-        f"| added | <code>{text(PARTNER)}</code> | <code>{text(DEPLOY)}</code> | AssumeRole "
+        f"| added | <code>{md(PARTNER)}</code> | <code>{md(DEPLOY)}</code> | AssumeRole "
         f"| uncertain | high (CM105) | {text('head/template.yaml:14')} |"
     ]
 
