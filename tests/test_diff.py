@@ -197,7 +197,7 @@ def test_markdown_diff_lists_exactly_the_added_grant(tmp_path: Path) -> None:
     ]
     assert rows == [
         f"| added | <code>{md(PARTNER)}</code> | <code>{md(DEPLOY)}</code> | AssumeRole "
-        f"| uncertain | high (CM105) | {text('head/template.yaml:14')} |"
+        f"| uncertain | high (CM105) | {md('head/template.yaml:14')} |"
     ]
 
 
