@@ -81,7 +81,10 @@ def _fingerprint(finding: Finding) -> str:
 
 
 def result_for(
-    finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None
+    finding: Finding,
+    grants: Iterable[Grant],
+    suppression: SuppressedFinding | None,
+    unreviewed: SuppressedFinding | None = None,
 ) -> dict[str, Any]:
     rule_index = next(i for i, rule in enumerate(RULES) if rule.id == finding.rule)
     related = [s for g in grants for s in g.sources if s != finding.source]
@@ -101,6 +104,11 @@ def result_for(
             "target": finding.target,
         },
     }
+    if unreviewed is not None:  # a suppression the change adds: not obeyed (issue 15 §1)
+        result["properties"]["unreviewedSuppression"] = {
+            "reason": unreviewed.reason,
+            "origin": unreviewed.origin,
+        }
     if suppression is not None:
         kind = "inSource" if suppression.in_source else "external"
         result["suppressions"] = [
@@ -118,6 +126,7 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
         by_pair.setdefault((grant.principal, grant.target), []).append(grant)
     entries = [(f, None) for f in findings] + [(s.finding, s) for s in suppressed]
     entries.sort(key=lambda e: (e[0].key, e[1] is not None))
+    unreviewed = {s.finding.key: s for s in getattr(subject, "added_suppressions", ())}
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -133,7 +142,13 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
                 },
                 "invocations": [invocation(subject)],
                 "results": [
-                    result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries
+                    result_for(
+                        f,
+                        by_pair.get((f.principal, f.target), []),
+                        s,
+                        None if s else unreviewed.get(f.key),
+                    )
+                    for f, s in entries
                 ],
             }
         ],
