@@ -238,3 +238,10 @@ def render(subject: Subject, *, link_base: str | None = None, limit: int = COMME
     shapes = [(None, True), *((cap, False) for cap in CAPS)]
     candidates = (_document(subject, link_base, cap, graph) for cap, graph in shapes)
     return _fitting(candidates, limit)
+
+
+def render_failure(why: str) -> str:
+    """The summary of a run that could not analyse: the verdict is a failure and says why."""
+    return "\n".join(
+        [MARKER, "### credmint: who can mint AWS credentials", "", f"**fails: {text(why)}**", ""]
+    )
