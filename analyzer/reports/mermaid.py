@@ -29,11 +29,26 @@ CHANGE_STYLES = {
     REMOVED: "stroke:#cf222e,stroke-dasharray:4",
     CHANGED: "stroke:#bf8700",
 }
-ESCAPES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;"}
+ESCAPES = {
+    "&": "#amp;",
+    '"': "#quot;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "#": "#35;",
+    "|": "#124;",
+    "`": "#96;",
+    "%": "#37;",
+    ";": "#59;",
+}
 
 
 def escape(text: str) -> str:
-    return "".join(ESCAPES.get(ch, ch) for ch in text)
+    """A label's text that cannot leave its quoted node: the one escape of this format.
+
+    Line breaks and other control characters become spaces (a newline would end the statement,
+    then three backticks the Markdown block); quotes, pipes, backticks, `#`, `%`, `;`, `<`, `>`
+    and `&`, which Mermaid reads in a label, are its `#code;` entities (issue 15 §3)."""
+    return "".join(" " if not ch.isprintable() else ESCAPES.get(ch, ch) for ch in text)
 
 
 def _edge_label(edge: Edge) -> str:
