@@ -32,6 +32,10 @@ class FakeApi(ThreadingHTTPServer):
         self.requests: list[tuple[str, str, str, dict | None]] = []
         self.comments: list[dict] = []
         self.status: int | None = None
+        self.failures: int | None = None
+        """How many answers `status` applies to (None: all)."""
+        self.headers: dict[str, str] = {}
+        self.message = "Resource not accessible by integration"
 
     @property
     def url(self) -> str:
@@ -42,9 +46,11 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeApi
     timeout = 10
 
-    def _answer(self, status: int, body: object) -> None:
+    def _answer(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -56,8 +62,10 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             (self.command, self.path, self.headers.get("Authorization", ""), body)
         )
-        if self.server.status is not None:
-            self._answer(self.server.status, {"message": "Resource not accessible by integration"})
+        if self.server.status is not None and self.server.failures != 0:
+            if self.server.failures is not None:
+                self.server.failures -= 1
+            self._answer(self.server.status, {"message": self.server.message}, self.server.headers)
         elif self.command == "GET":
             self._answer(200, self.server.comments)
         elif self.command == "POST":
