@@ -79,10 +79,11 @@ def added(report: dict) -> list[tuple[str, str, str]]:
     [
         ("ignore: [CM105]", ("rule CM105 ignored in {file}", "config")),
         ("trusted_principals: ['*']", None),
+        ("fail_on: none", None),
         (f"trusted_principals: ['{PARTNER}']", ("trusted principal", "config")),
         ("trusted_accounts: ['222222222222']", (ALLOWANCE_REASON, "{file}")),
     ],
-    ids=["ignore", "trust-anyone", "trusted-principal", "trusted-accounts"],
+    ids=["ignore", "trust-anyone", "fail-on-none", "trusted-principal", "trusted-accounts"],
 )
 def test_settings_the_change_adds_do_not_silence_its_finding(
     repo: Path, settings: str, reason: tuple[str, str] | None
@@ -94,7 +95,7 @@ def test_settings_the_change_adds_do_not_silence_its_finding(
     assert [(f["rule"], f["principal"], f["target"]) for f in report["findings"]] == [
         ("CM105", PARTNER, DEPLOY)
     ]
-    if reason is None:  # `*` names no principal: the change's setting silences nothing
+    if reason is None:  # `*` names no principal, fail_on silences nothing: both simply not used
         assert report["suppressions_added"] == []
     else:
         file = str(repo / ".credmint.yaml")
