@@ -414,10 +414,16 @@ def _use_color(output: Path | None) -> bool:
 
 
 def _write(text: str, output: Path | None) -> None:
+    """stdout, or `--output`: its missing folders are created; a file that cannot be written is a
+    usage error (exit 2), never a traceback with the findings' exit status (issue 15 §5)."""
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
+    except OSError as problem:
+        raise UsageError(f"cannot write {output}: {problem.strerror or problem}") from None
 
 
 def run() -> None:

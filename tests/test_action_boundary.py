@@ -4,7 +4,6 @@ the pull request's head under `pull_request_target`, and tells its 403s apart.""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,7 +14,7 @@ from analyzer.github_action import annotations
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Source
 from analyzer.reports.markdown import MARKER
 from analyzer.rules import Finding, Severity
-from cfn_trees import ALICE, PARTNER, write_tree
+from cfn_trees import PARTNER
 from test_github_action import FakeApi, api, git, outputs, workspace  # noqa: F401 (fixtures)
 
 
@@ -126,7 +125,6 @@ def test_an_exception_anywhere_fails_closed(
 def pull_request_target(workspace: Path, head: str, base: str) -> None:
     event = workspace / "event.json"
     event.write_text(json.dumps({"pull_request": {"number": 7, "base": {"sha": base}, "head": {"sha": head}}}))
-    os.environ["GITHUB_EVENT_NAME"] = "pull_request_target"
 
 
 def test_pull_request_target_diffs_the_pull_request_s_head_not_the_base_against_itself(
@@ -229,3 +227,13 @@ def test_errors_at_no_file_are_annotated_without_a_file(file: str) -> None:
     error = Diagnostic(level=DiagnosticLevel.ERROR, message="no input found", file=file, line=0)
     subject = SimpleNamespace(diagnostics=(error,), findings=[])
     assert list(annotations(subject)) == ["::error title=credmint%3A input error::no input found"]
+
+
+def test_the_cli_creates_a_missing_output_folder_and_refuses_an_unwritable_one(tmp_path: Path) -> None:
+    from cfn_trees import ALICE, run, write_tree
+
+    write_tree(tmp_path / "t", [ALICE])
+    assert run(["scan", "--fail-on", "none", "--format", "sarif", "-o", str(tmp_path / "new" / "x.sarif"), str(tmp_path / "t")]) == 0
+    assert (tmp_path / "new" / "x.sarif").is_file()
+    (tmp_path / "file").write_text("")
+    assert run(["scan", "--fail-on", "none", "--format", "sarif", "-o", str(tmp_path / "file" / "x.sarif"), str(tmp_path / "t")]) == 2

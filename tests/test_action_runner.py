@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from pathlib import Path
 from typing import Iterator
 
@@ -22,17 +21,11 @@ from action_runner import (
     Run,
 )
 from analyzer.reports.markdown import MARKER
-from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, write_tree
+from cfn_trees import ACCOUNT, ALICE, PARTNER, git, write_tree
 
 EVIL = 'evil\r| x @admin [l](http://e.example) <b>hi</b> ``` %0A ::error::'
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from analyzer.reports.markdown import text as md
 from analyzer.trusted import ALLOWANCE_REASON
-from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, run, write_tree
+from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, git, run, write_tree
 
 IGNORE_PARTNER = """\
     Metadata:
@@ -36,12 +35,6 @@ TERRAFORM = """\
 """
 
 
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
