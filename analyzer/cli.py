@@ -212,9 +212,11 @@ class _Tree:
     def place(self, path: Path) -> Path | None:
         """`path` of the working tree in this revision; None when it is outside the repository."""
         lexical = Path(os.path.abspath(path))
-        if not lexical.is_relative_to(self.repo):
-            return None
-        return self.tree / lexical.relative_to(self.repo)
+        # the folder's links resolved (git reports the root resolved), not the file's own
+        for candidate in (lexical, Path(os.path.realpath(lexical.parent)) / lexical.name):
+            if candidate.is_relative_to(self.repo):
+                return self.tree / candidate.relative_to(self.repo)
+        return None
 
 
 def _revision_tree(args: argparse.Namespace, stack: ExitStack) -> _Tree | None:
