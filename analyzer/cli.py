@@ -26,9 +26,9 @@ from analyzer.git_base import BaseRevisionError, checkout, repository_root
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from analyzer.report import Report
 from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
-from analyzer.suppressions import Suppressions
+from analyzer.suppressions import InlineLookup, Suppressions
 from analyzer.trusted import added_suppressions, known_to_base
-from analyzer.walk import analyze
+from analyzer.walk import Analysis, analyze
 
 FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot")
 GRAPH_FORMATS = ("mermaid", "dot")
@@ -306,7 +306,7 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, revision: _Tre
 def _analysis(
     paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
     prior_state: bool = False
-):
+) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
     """The analysis of `paths` and the parse context it was read with."""
     from parsers.context import ParseContext
     from parsers.terraform.parse_cache import default_folder
@@ -329,7 +329,13 @@ def _analysis(
     return analyze(inventory, _managed_policies()), ctx
 
 
-def _build(analysis, args: argparse.Namespace, settings: RunSettings, baseline, inline) -> Report:
+def _build(
+    analysis: Analysis,
+    args: argparse.Namespace,
+    settings: RunSettings,
+    baseline: frozenset[tuple[str, str, str]],
+    inline: InlineLookup | None,
+) -> Report:
     suppressions = Suppressions(
         trusted_principals=frozenset(settings.trusted_principals),
         ignores=settings.ignores,
