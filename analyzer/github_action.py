@@ -212,7 +212,8 @@ def escape_property(text: str) -> str:
 
 
 def annotations(subject: Subject) -> Iterator[str]:
-    """Workflow commands for input errors and findings, worst first, 10 per level at most."""
+    """Workflow commands for input errors and findings, worst first, within the runner's 10 per
+    type (`ANNOTATIONS_PER_LEVEL`), then one overflow notice."""
     diagnostics = (
         subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
     )
