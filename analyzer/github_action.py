@@ -153,13 +153,18 @@ def base_revision(inputs: Inputs, event: Mapping) -> str | None:
 def head_revision(env: Mapping[str, str], event: Mapping, base: str | None, root: Path) -> str | None:
     """Under `pull_request_target` the checkout is the base: the head is the PR's head commit,
     read from a temporary worktree (fetched, never run), or the run is refused (issue 15 §5)."""
-    if env.get("GITHUB_EVENT_NAME") != "pull_request_target" or base in (None, "prior-state"):
+    if env.get("GITHUB_EVENT_NAME") != "pull_request_target" or base == "prior-state":
         return None
     head = str(_pull_request(event).get("head", {}).get("sha") or "")
     if not head:
         raise ActionError("pull_request_target without pull_request.head.sha: nothing to diff")
     if current_commit(root) == head:
         return None
+    if base is None:  # a scan reads the checkout: the base's, not the pull request's
+        raise ActionError(
+            f"pull_request_target with diff: off would scan the base checkout, not the pull "
+            f"request's head {head}: check the head out or let credmint diff it"
+        )
     if not fetch_commit(root, head):
         raise ActionError(
             f"pull_request_target: the pull request's head {head} is not checked out and cannot "

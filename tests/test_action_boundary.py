@@ -157,6 +157,17 @@ def test_pull_request_target_without_the_head_refuses(
     refused(capsys, workspace, f"the pull request's head {'1' * 40} is not checked out and cannot be fetched")
 
 
+def test_pull_request_target_never_scans_the_base_checkout_as_the_head(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    base = git(workspace / "repo", "rev-parse", "HEAD")
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request_target")
+    monkeypatch.setenv("INPUT_DIFF", "off")
+    pull_request_target(workspace, "2" * 40, base)
+    assert main(["github-action"]) == 2
+    refused(capsys, workspace, "with diff: off would scan the base checkout")
+
+
 def test_a_secondary_rate_limit_is_waited_for_once(workspace: Path, api: FakeApi, capsys: pytest.CaptureFixture) -> None:
     api.status, api.failures, api.headers = 403, 1, {"Retry-After": "0"}
     api.message = "You have exceeded a secondary rate limit"
