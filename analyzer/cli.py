@@ -14,20 +14,21 @@ import importlib
 import os
 import sys
 from contextlib import ExitStack
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence, Union
 
 from analyzer.assemble import build_report
 from analyzer.baseline import BaselineError, read_baseline, write_baseline
-from analyzer.config import ConfigError, RunSettings, load_settings
+from analyzer.config import ConfigError, RunSettings, config_path, load_settings
 from analyzer.diff import Diff, diff_reports
 from analyzer.git_base import BaseRevisionError, checkout, repository_root
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from analyzer.report import Report
 from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
-from analyzer.suppressions import Suppressions
-from analyzer.walk import analyze
+from analyzer.suppressions import InlineLookup, Suppressions
+from analyzer.trusted import added_suppressions, known_to_base
+from analyzer.walk import Analysis, analyze
 
 FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot")
 GRAPH_FORMATS = ("mermaid", "dot")
@@ -116,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     scan_command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     diff_command = commands.add_parser("diff", parents=[common], help="what the change adds or removes")
     diff_command.add_argument("--base", required=True, metavar="BASE_PATH_OR_GIT_REF")
+    diff_command.add_argument(
+        "--head", metavar="GIT_REF",
+        help="read the head from this revision (checked out, never run) instead of the working tree",
+    )
+    diff_command.add_argument(
+        "--trust-head-suppressions", action="store_true",
+        help="obey the settings, baseline and inline suppressions the change itself adds",
+    )
     diff_command.add_argument("paths", nargs="*", default=["."], metavar="PATH")
     explain_command = commands.add_parser("explain", parents=[common], help="why a principal reaches a target")
     explain_command.add_argument("principal", metavar="PRINCIPAL")
@@ -154,20 +163,103 @@ def scan(args: argparse.Namespace) -> int:
 
 def evaluate(args: argparse.Namespace) -> tuple[Subject, int]:
     """The report of `scan`, or the diff of `diff`, with its exit status."""
+    if args.command == "diff":
+        return _diff(args)
     settings = _settings(args)
     head = _report([Path(p) for p in args.paths], args, settings, args.root)
-    if args.command != "diff":
-        return head, exit_code(head.analysis.diagnostics, head.findings, settings.fail_on)
+    return head, exit_code(head.analysis.diagnostics, head.findings, settings.fail_on)
+
+
+def _diff(args: argparse.Namespace) -> tuple[Diff, int]:
+    """Base and head with the base's settings, baseline and inline suppressions (issue 15 §1);
+    what the change's own would silence is listed as suppressions it adds, unless trusted."""
     with ExitStack() as stack:
-        base = _base_report(args, settings, stack)
-    head_ref = _head_ref(args)
-    diff = diff_reports(base, head, base_ref=args.base, head_ref=head_ref)
-    return diff, exit_code(diff.diagnostics, diff.findings, settings.fail_on)
+        revision = _revision_tree(args, stack)
+        head_tree = _head_tree(args, stack)
+        own = _settings(args, head_tree)
+        trusted = own if revision is None or args.trust_head_suppressions else _settings(args, revision)
+        base = _base_report(args, trusted, revision)
+        head_paths = [Path(p) for p in args.paths]
+        head_root = args.root
+        if head_tree is not None:
+            head_paths, head_root = _tree_paths(head_tree, head_paths), head_tree.tree
+        analysis, ctx = _analysis(head_paths, args, trusted, head_root)
+        from parsers.suppressions import InlineSuppressions
+
+        inline = InlineSuppressions(ctx.root)
+        if revision is None or args.trust_head_suppressions:
+            head = _build(analysis, args, trusted, _baseline(args, head_tree), inline)
+            claimed = head
+        else:
+            base_inline = InlineSuppressions(revision.tree)
+            head = _build(
+                analysis, args, trusted, _baseline(args, revision), known_to_base(inline, base_inline)
+            )
+            claimed = _build(analysis, args, own, _baseline(args, head_tree), inline)
+    diff = diff_reports(base, head, base_ref=args.base, head_ref=_head_ref(args))
+    added = added_suppressions(head, claimed, {f.key for f in diff.findings}, own.file or "settings")
+    diff = replace(diff, added_suppressions=added)
+    return diff, exit_code(diff.diagnostics, diff.findings, trusted.fail_on)
 
 
-def _settings(args: argparse.Namespace) -> RunSettings:
+@dataclass(frozen=True, slots=True)
+class _Tree:
+    """A git revision checked out beside the working tree: `repo` is the working tree's root."""
+
+    repo: Path
+    tree: Path
+
+    def place(self, path: Path) -> Path | None:
+        """`path` of the working tree in this revision; None when it is outside the repository."""
+        lexical = Path(os.path.abspath(path))
+        # the folder's links resolved (git reports the root resolved), not the file's own
+        for candidate in (lexical, Path(os.path.realpath(lexical.parent)) / lexical.name):
+            if candidate.is_relative_to(self.repo):
+                return self.tree / candidate.relative_to(self.repo)
+        return None
+
+
+def _revision_tree(args: argparse.Namespace, stack: ExitStack) -> _Tree | None:
+    """The base checked out when `--base` is a git revision (not a path, not prior-state)."""
+    if args.base == PRIOR_STATE or Path(args.base).exists():
+        return None
+    return _checkout(args, args.base, stack)
+
+
+def _head_tree(args: argparse.Namespace, stack: ExitStack) -> _Tree | None:
+    """`--head REV`: the head read from a checkout of that revision, never run (pull_request_target)."""
+    return _checkout(args, args.head, stack) if args.head else None
+
+
+def _checkout(args: argparse.Namespace, revision: str, stack: ExitStack) -> _Tree:
+    heads = [Path(os.path.abspath(p)) for p in args.paths]
+    repo = repository_root(heads[0])
+    if not all(h.is_relative_to(repo) for h in heads):
+        raise UsageError(f"every PATH must be inside the repository {repo} to diff against a revision")
+    return _Tree(repo=repo, tree=stack.enter_context(checkout(repo, revision)))
+
+
+def _tree_paths(tree: _Tree, paths: list[Path]) -> list[Path]:
+    placed = [tree.place(p) for p in paths]
+    return [p for p in placed if p is not None and p.exists()]
+
+
+def _settings(args: argparse.Namespace, tree: _Tree | None = None) -> RunSettings:
+    """The settings of the working tree, or of a checked-out revision: its settings file, read at the
+    same place as the working tree's (a revision without one has the defaults)."""
+    env: dict[str, str] = dict(os.environ)
+    config, cwd, search = args.config, Path.cwd(), True
+    if tree is not None:
+        given = config_path(args.config, env)
+        env.pop("CREDMINT_CONFIG", None)
+        placed_cwd = tree.place(cwd)
+        if placed_cwd is None:
+            return _settings(args)
+        cwd = placed_cwd
+        placed = given if given is None else tree.place(given) or given
+        config, search = (placed, True) if placed is None or placed.exists() else (None, False)
     settings = load_settings(
-        account_id=args.account_id, fail_on=args.fail_on, config=args.config, env=os.environ, cwd=Path.cwd()
+        account_id=args.account_id, fail_on=args.fail_on, config=config, env=env, cwd=cwd, search=search
     )
     for warning in settings.warnings:
         sys.stderr.write(f"credmint: warning: {warning}\n")
@@ -176,13 +268,28 @@ def _settings(args: argparse.Namespace) -> RunSettings:
     return settings
 
 
+def _baseline(args: argparse.Namespace, tree: _Tree | None) -> frozenset[tuple[str, str, str]]:
+    """The accepted findings: from the revision's copy of `--baseline` when given a tree (none when
+    the revision has no such file: the change adds it)."""
+    if args.baseline is None or getattr(args, "update_baseline", False):
+        return frozenset()
+    if tree is None:
+        return read_baseline(args.baseline)
+    placed = tree.place(args.baseline)
+    if placed is None:
+        return read_baseline(args.baseline)
+    return read_baseline(placed) if placed.exists() else frozenset()
+
+
 def _head_ref(args: argparse.Namespace) -> str:
+    if args.head:
+        return args.head
     if args.base == PRIOR_STATE:
         return "planned values"
     return " ".join(args.paths) if Path(args.base).exists() else HEAD_REF
 
 
-def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitStack) -> Report:
+def _base_report(args: argparse.Namespace, settings: RunSettings, revision: _Tree | None) -> Report:
     """The base: the plans' prior state, a directory or plan given as `--base`, else a git revision."""
     if args.base == PRIOR_STATE:
         plans = [Path(p) for p in args.paths if Path(p).is_file() and Path(p).suffix == ".json"]
@@ -190,27 +297,21 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitSta
             raise UsageError("--base prior-state compares a Terraform plan JSON's prior state with its "
                              "planned values: give only plan JSON files as PATH")
         return _report(plans, args, settings, args.root, prior_state=True)
-    given = Path(args.base)
-    if given.exists():
-        return _report([given], args, settings, None)
-    heads = [Path(p).resolve() for p in args.paths]
-    repo = repository_root(heads[0])
-    try:
-        relative = [h.relative_to(repo) for h in heads]
-    except ValueError:
-        raise UsageError(f"every PATH must be inside the repository {repo} to diff against a revision") from None
-    tree = stack.enter_context(checkout(repo, args.base))
-    return _report([tree / r for r in relative if (tree / r).exists()], args, settings, tree)
+    if revision is None:
+        return _report([Path(args.base)], args, settings, None)
+    return _report(_tree_paths(revision, [Path(p) for p in args.paths]), args, settings, revision.tree,
+                   tree=revision)
 
 
-def _report(
-    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *, prior_state: bool = False
-) -> Report:
+def _analysis(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
+    prior_state: bool = False
+) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
+    """The analysis of `paths` and the parse context it was read with."""
     from parsers.context import ParseContext
     from parsers.terraform.parse_cache import default_folder
     from parsers.detect import load_inputs, project_root
     from parsers.limits import Limits
-    from parsers.suppressions import InlineSuppressions
 
     ctx = ParseContext(
         root=project_root(paths, root) if paths else (root or Path.cwd()).resolve(),
@@ -226,24 +327,38 @@ def _report(
         aws_policies=_aws_policies(),
     )
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
-    analysis = analyze(inventory, _managed_policies())
+    return analyze(inventory, _managed_policies()), ctx
+
+
+def _build(
+    analysis: Analysis,
+    args: argparse.Namespace,
+    settings: RunSettings,
+    baseline: frozenset[tuple[str, str, str]],
+    inline: InlineLookup | None,
+) -> Report:
     suppressions = Suppressions(
         trusted_principals=frozenset(settings.trusted_principals),
         ignores=settings.ignores,
-        baseline=read_baseline(args.baseline) if args.baseline and not args.update_baseline else frozenset(),
+        baseline=baseline,
         baseline_file=str(args.baseline or ""),
-        inline=InlineSuppressions(ctx.root),
+        inline=inline,
     )
-    report = build_report(analysis, rules=settings.rules, suppressions=suppressions, fail_on=settings.fail_on)
+    return build_report(analysis, rules=settings.rules, suppressions=suppressions, fail_on=settings.fail_on)
+
+
+def _report(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
+    prior_state: bool = False, tree: _Tree | None = None
+) -> Report:
+    from parsers.suppressions import InlineSuppressions
+
+    analysis, ctx = _analysis(paths, args, settings, root, prior_state=prior_state)
+    report = _build(analysis, args, settings, _baseline(args, tree), InlineSuppressions(ctx.root))
     if args.update_baseline:
         write_baseline(args.baseline, report.findings)
         accepted = frozenset(f.key for f in report.findings)
-        report = build_report(
-            analysis,
-            rules=settings.rules,
-            suppressions=replace(suppressions, baseline=accepted),
-            fail_on=settings.fail_on,
-        )
+        report = _build(analysis, args, settings, accepted, InlineSuppressions(ctx.root))
     return report
 
 
@@ -315,10 +430,16 @@ def _use_color(output: Path | None) -> bool:
 
 
 def _write(text: str, output: Path | None) -> None:
+    """stdout, or `--output`: its missing folders are created; a file that cannot be written is a
+    usage error (exit 2), never a traceback with the findings' exit status (issue 15 §5)."""
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
+    except OSError as problem:
+        raise UsageError(f"cannot write {output}: {problem.strerror or problem}") from None
 
 
 def run() -> None:

@@ -9,6 +9,7 @@ gate would otherwise pass silently.
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,13 +59,16 @@ def load_settings(
     config: Path | None,
     env: Mapping[str, str],
     cwd: Path,
+    search: bool = True,
 ) -> RunSettings:
-    """The settings of one run; `account_id`, `fail_on` and `config` come from the CLI (or None)."""
+    """The settings of one run; `account_id`, `fail_on` and `config` come from the CLI (or None).
+
+    `search=False` reads no file unless one is given (a diff's base that has none)."""
     warnings: list[str] = []
-    path = config or (Path(env["CREDMINT_CONFIG"]) if env.get("CREDMINT_CONFIG") else None)
+    path = config_path(config, env)
     if path is not None and not path.is_file():
         raise ConfigError(f"settings file {path} does not exist")
-    data, used = _read_file(path, cwd, warnings)
+    data, used = _read_file(path, cwd, warnings) if path or search else ({}, None)
     _check_keys(data, KEYS, used)
     from_env = {
         "account_id": env.get("CREDMINT_ACCOUNT_ID") or None,
@@ -98,6 +102,21 @@ def load_settings(
     )
 
 
+def config_path(config: Path | None, env: Mapping[str, str]) -> Path | None:
+    """The settings file named by `--config`, else by `$CREDMINT_CONFIG`; None to look for one."""
+    return config or (Path(env["CREDMINT_CONFIG"]) if env.get("CREDMINT_CONFIG") else None)
+
+
+def _contained(path: Path, cwd: Path) -> Path:
+    """A settings file inside `cwd` must stay there: a committed symlink to an outside file would
+    print that file's keys into a public log (issue 15 §4)."""
+    folder = Path(os.path.abspath(cwd))
+    lexical = Path(os.path.abspath(path))
+    if lexical.is_relative_to(folder) and not lexical.resolve().is_relative_to(folder.resolve()):
+        raise ConfigError(f"settings file {path} is a symlink that leads outside {cwd}: refused")
+    return path
+
+
 def _first(*values: Any) -> Any:
     return next((v for v in values if v is not None), None)
 
@@ -108,10 +127,11 @@ def _read_file(
     if path is None:
         path = next((cwd / n for n in FILE_NAMES if (cwd / n).is_file()), None)
     if path is not None and path.name != "pyproject.toml":
-        return _yaml(path), str(path)
+        return _yaml(_contained(path, cwd)), str(path)
     pyproject = path or cwd / "pyproject.toml"
     if not pyproject.is_file():
         return {}, None
+    _contained(pyproject, cwd)
     if sys.version_info < (3, 11):
         warnings.append(f"{pyproject}: [tool.credmint] needs Python 3.11+ (tomllib); ignored")
         return {}, None

@@ -24,6 +24,9 @@ from analyzer.report import (
 from analyzer.rules import Finding
 from analyzer.suppressions import SuppressedFinding
 
+ADDED_TITLE = "Suppressions this change adds (need review)"
+"""The section every diff format gives the suppressions a change adds but does not get to use."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class GrantChange:
@@ -46,6 +49,8 @@ class Diff:
     findings: tuple[Finding, ...]
     suppressed: tuple[SuppressedFinding, ...]
     diagnostics: tuple[Diagnostic, ...]
+    added_suppressions: tuple[SuppressedFinding, ...] = ()
+    """Suppressions the change itself adds: not obeyed, listed for review (issue 15 §1)."""
 
 
 def path_key(path: ChainPath) -> tuple:
@@ -126,5 +131,6 @@ def diff_dict(diff: Diff) -> dict[str, Any]:
         "added_paths": [path_dict(p) for p in diff.added_paths],
         "findings": [f.as_dict() for f in diff.findings],
         "suppressed": [suppressed_dict(s) for s in diff.suppressed],
+        "suppressions_added": [suppressed_dict(s) for s in diff.added_suppressions],
         "diagnostics": [diagnostic_dict(d) for d in diff.diagnostics],
     }

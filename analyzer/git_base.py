@@ -81,3 +81,21 @@ def checkout(root: Path, revision: str) -> Iterator[Path]:
         shutil.rmtree(holder, ignore_errors=True)
         with suppress(BaseRevisionError):
             _git(["worktree", "prune"], root)
+
+
+def current_commit(root: Path) -> str | None:
+    """The commit checked out at `root`, or None outside a repository."""
+    done = _git(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], root)
+    return done.stdout.strip() if done.returncode == 0 else None
+
+
+def fetch_commit(root: Path, commit: str) -> bool:
+    """Make `commit` present (fetched from `origin` when missing; only git runs, nothing of the
+    fetched tree); True when it is there afterwards."""
+    if commit.startswith("-"):
+        return False
+    present = ["cat-file", "-e", f"{commit}^{{commit}}"]
+    if _git(present, root).returncode == 0:
+        return True
+    _git(["fetch", "--no-tags", "--quiet", "--no-recurse-submodules", "origin", commit], root)
+    return _git(present, root).returncode == 0

@@ -1,33 +1,46 @@
-"""`credmint github-action`: the Action's entry point (issue 7 §1, §4).
+"""`credmint github-action`: the Action's entry point (issue 7 §1, §4; issue 15).
 
 It reads the inputs (`INPUT_*`, passed by action.yml through `env:` only) and the runner's
 `GITHUB_*` variables, diffs against the pull request's base (or scans), and then writes: the SARIF
 file and the JSON report, the Markdown job summary, `::error file=...,line=...::` annotations
-(at most 10 per level, then one notice pointing to the summary), the sticky PR comment, and the
-step outputs. A fork's read-only token only costs the comment: a warning, nothing else.
+(at most 10 per type, the overflow notice included), the sticky PR comment, and the step outputs.
+A fork's read-only token only costs the comment: a warning, nothing else.
+
+It fails closed on every exit: whatever goes wrong (an unusable input, a path outside the
+workspace, a missing base, an exception), the step still writes `exit-code=2`, an `::error::`, a
+SARIF log of a failed invocation and the summary. Outputs use `$GITHUB_OUTPUT`'s heredoc form with
+a random delimiter, so no value can add a line of its own.
 """
 
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 from typing import Callable, Iterator, Mapping, Sequence, TextIO, Union
 
+from dataclasses import replace
+
 from analyzer.diff import Diff
-from analyzer.github_comment import CommentApi, CommentError, CommentRefused
+from analyzer.git_base import current_commit, fetch_commit
+from analyzer.github_comment import BOT_LOGIN, CommentApi, CommentError, CommentRefused
 from analyzer.inventory import DiagnosticLevel
 from analyzer.model import Certainty, Grant
 from analyzer.report import Report
 from analyzer.reports import diff_json, json_report, markdown, sarif
-from analyzer.rules import Severity
+from analyzer.rules import FAIL_ON_CHOICES, Severity
+from analyzer.workspace import check_input, workspace, write_inside
 
 Subject = Union[Report, Diff]
 Evaluate = Callable[[Sequence[str]], "tuple[Subject, int]"]
 
-ANNOTATIONS_PER_LEVEL = 10
+ANNOTATIONS_PER_LEVEL = {"error": 10, "warning": 9, "notice": 9}
+"""The runner shows 10 annotations of each type per step: one warning is kept for the comment's
+own, and one notice for the overflow notice."""
 LEVELS = {
     Severity.CRITICAL: "error",
     Severity.HIGH: "error",
@@ -37,6 +50,7 @@ LEVELS = {
 DIFF_MODES = ("auto", "base-ref", "prior-state", "off")
 COMMENT_MODES = ("off", "update", "new")
 EXIT_ERROR = 2
+DEFAULT_SARIF = "credmint.sarif"
 
 
 class ActionError(Exception):
@@ -59,6 +73,8 @@ class Inputs:
     comment: str
     config_file: str
     token: str
+    trust_head_suppressions: bool = False
+    comment_author: str = BOT_LOGIN
 
 
 def _flag(value: str, name: str) -> bool:
@@ -81,14 +97,22 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
         diff=get("diff", "auto"),
         base_ref=get("base-ref"),
         baseline=get("baseline"),
-        sarif_file=get("sarif-file", "credmint.sarif"),
+        sarif_file=get("sarif-file", DEFAULT_SARIF),
         report_json=get("report-json", "credmint-report.json"),
         annotations=_flag(get("annotations", "true"), "annotations"),
         summary=_flag(get("summary", "true"), "summary"),
         comment=get("comment", "update"),
         config_file=get("config-file"),
         token=get("github-token"),
+        trust_head_suppressions=_flag(
+            get("trust-head-suppressions", "false"), "trust-head-suppressions"
+        ),
+        comment_author=get("comment-author", BOT_LOGIN),
     )
+    if inputs.fail_on and inputs.fail_on not in FAIL_ON_CHOICES:
+        raise ActionError(
+            f"input fail-on must be one of {', '.join(FAIL_ON_CHOICES)}, got {inputs.fail_on!r}"
+        )
     if inputs.diff not in DIFF_MODES:
         raise ActionError(f"input diff must be one of {', '.join(DIFF_MODES)}, got {inputs.diff!r}")
     if inputs.comment not in COMMENT_MODES:
@@ -126,22 +150,62 @@ def base_revision(inputs: Inputs, event: Mapping) -> str | None:
     return base or None
 
 
-def command_line(inputs: Inputs, base: str | None) -> list[str]:
-    """The CLI arguments: a prior-state diff reads the plan alone, other runs the paths and plan."""
+def head_revision(env: Mapping[str, str], event: Mapping, base: str | None, root: Path) -> str | None:
+    """Under `pull_request_target` the checkout is the base: the head is the PR's head commit,
+    read from a temporary worktree (fetched, never run), or the run is refused (issue 15 §5)."""
+    if env.get("GITHUB_EVENT_NAME") != "pull_request_target" or base == "prior-state":
+        return None
+    head = str(_pull_request(event).get("head", {}).get("sha") or "")
+    if not head:
+        raise ActionError("pull_request_target without pull_request.head.sha: nothing to diff")
+    if current_commit(root) == head:
+        return None
+    if base is None:  # a scan reads the checkout: the base's, not the pull request's
+        raise ActionError(
+            f"pull_request_target with diff: off would scan the base checkout, not the pull "
+            f"request's head {head}: check the head out or let credmint diff it"
+        )
+    if not fetch_commit(root, head):
+        raise ActionError(
+            f"pull_request_target: the pull request's head {head} is not checked out and cannot "
+            "be fetched; check it out (actions/checkout with ref: the head SHA, fetch-depth: 0) "
+            "— credmint refuses to diff the base against itself"
+        )
+    return head
+
+
+def command_line(inputs: Inputs, base: str | None, head: str | None = None) -> list[str]:
+    """The CLI arguments, every value as `--option=value` and the paths after `--`, so that no
+    input can become an option (issue 15 §4). A prior-state diff reads the plan alone."""
     if base == "prior-state" and not inputs.plan_json:
         raise ActionError("diff: prior-state needs input plan-json")
-    argv = ["diff", "--base", base] if base else ["scan"]
+    argv = ["diff", f"--base={base}"] if base else ["scan"]
     for option, value in (
+        ("--head", head),
         ("--account-id", inputs.account_id),
         ("--fail-on", inputs.fail_on),
         ("--config", inputs.config_file),
         ("--baseline", inputs.baseline),
     ):
         if value:
-            argv += [option, value]
+            argv.append(f"{option}={value}")
+    if base and inputs.trust_head_suppressions:
+        argv.append("--trust-head-suppressions")
     if base == "prior-state":
-        return [*argv, inputs.plan_json]
-    return argv + list(inputs.paths) + ([inputs.plan_json] if inputs.plan_json else [])
+        return [*argv, "--", inputs.plan_json]
+    return [*argv, "--", *inputs.paths, *([inputs.plan_json] if inputs.plan_json else [])]
+
+
+def check_inputs(inputs: Inputs, root: Path) -> None:
+    """Every path the Action reads resolves inside the workspace, links followed (issue 15 §4)."""
+    for what, value in (
+        *(("input paths", p) for p in inputs.paths),
+        ("input plan-json", inputs.plan_json),
+        ("input config-file", inputs.config_file),
+        ("input baseline", inputs.baseline),
+    ):
+        if value:
+            check_input(value, what, root)
 
 
 def escape_data(text: str) -> str:
@@ -153,12 +217,13 @@ def escape_property(text: str) -> str:
 
 
 def annotations(subject: Subject) -> Iterator[str]:
-    """Workflow commands for input errors and findings, worst first, 10 per level at most."""
+    """Workflow commands for input errors and findings, worst first, within the runner's 10 per
+    type (`ANNOTATIONS_PER_LEVEL`), then one overflow notice."""
     diagnostics = (
         subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
     )
     items = [
-        ("error", d.file, d.line, "credmint: input error", d.message)
+        ("error", "" if d.file in ("", ".") else d.file, d.line, "credmint: input error", d.message)
         for d in diagnostics
         if d.level is DiagnosticLevel.ERROR
     ]
@@ -176,7 +241,7 @@ def annotations(subject: Subject) -> Iterator[str]:
     shown: Counter[str] = Counter()
     hidden = 0
     for level, file, line, title, message in items:
-        if shown[level] >= ANNOTATIONS_PER_LEVEL:
+        if shown[level] >= ANNOTATIONS_PER_LEVEL[level]:
             hidden += 1
             continue
         shown[level] += 1
@@ -208,19 +273,37 @@ def outputs(subject: Subject, code: int, inputs: Inputs) -> dict[str, str]:
     }
 
 
+def output_lines(values: Mapping[str, str]) -> str:
+    """`$GITHUB_OUTPUT` in its multiline form, `name<<DELIMITER`, with a random delimiter that no
+    value contains (GitHub's "workflow commands" page, multiline strings)."""
+    out = []
+    for name, value in values.items():
+        delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        while delimiter in value:
+            delimiter = f"ghadelimiter_{secrets.token_hex(16)}"
+        out.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    return "".join(out)
+
+
 def _append(path: str | None, text: str) -> None:
     if path:
         with open(path, "a", encoding="utf-8") as handle:
             handle.write(text)
 
 
+def _head_sha(env: Mapping[str, str], event: Mapping) -> str:
+    return str(_pull_request(event).get("head", {}).get("sha") or env.get("GITHUB_SHA", ""))
+
+
 def _link_base(env: Mapping[str, str], event: Mapping) -> str | None:
-    sha = str(_pull_request(event).get("head", {}).get("sha") or env.get("GITHUB_SHA", ""))
+    sha = _head_sha(env, event)
     server, repository = (
         env.get("GITHUB_SERVER_URL", "https://github.com"),
         env.get("GITHUB_REPOSITORY"),
     )
-    return f"{server}/{repository}/blob/{sha}" if repository and sha else None
+    if not repository or not sha:
+        return None
+    return f"{server}/{quote(repository, safe='/')}/blob/{quote(sha, safe='')}"
 
 
 def _comment(
@@ -237,6 +320,7 @@ def _comment(
             env.get("GITHUB_API_URL", "https://api.github.com"),
             env["GITHUB_REPOSITORY"],
             inputs.token,
+            author=inputs.comment_author,
         )
         done = api.publish(number, body, markdown.MARKER, sticky=inputs.comment == "update")
         log.write(f"credmint: PR comment {done}\n")
@@ -250,21 +334,38 @@ def _comment(
 
 
 def run(env: Mapping[str, str], evaluate: Evaluate, log: TextIO | None = None) -> int:
-    """The Action: analyse, publish everywhere asked, set outputs; returns the CLI's exit status."""
+    """The Action: analyse, publish everywhere asked, set outputs; returns the CLI's exit status.
+    Any failure on the way still leaves the step's outputs, SARIF and summary (fail closed)."""
     log = log or sys.stdout
     try:
-        inputs = read_inputs(env)
-        event = read_event(env)
-        subject, code = evaluate(command_line(inputs, base_revision(inputs, event)))
-    except Exception as problem:  # the gate fails closed, and says why in the job log
-        log.write(f"::error::credmint: {escape_data(str(problem))}\n")
-        _append(env.get("GITHUB_OUTPUT"), f"exit-code={EXIT_ERROR}\n")
-        return EXIT_ERROR
-    Path(inputs.sarif_file).write_text(sarif.render(subject), encoding="utf-8")
+        return _publish(env, evaluate, log)
+    except BaseException as problem:  # noqa: BLE001 (argparse's SystemExit included): fail closed
+        if isinstance(problem, KeyboardInterrupt):
+            raise
+        return _failed(env, log, _why(problem))
+
+
+def _why(problem: BaseException) -> str:
+    if isinstance(problem, SystemExit):
+        return "the command line built from the inputs was refused (see the log above)"
+    return str(problem) or type(problem).__name__
+
+
+def _publish(env: Mapping[str, str], evaluate: Evaluate, log: TextIO) -> int:
+    root = workspace(env)
+    inputs = read_inputs(env)
+    check_inputs(inputs, root)
+    event = read_event(env)
+    base = base_revision(inputs, event)
+    head = head_revision(env, event, base, root)
+    subject, code = evaluate(command_line(inputs, base, head))
+    if isinstance(subject, Diff) and _head_sha(env, event):
+        subject = replace(subject, head_ref=_head_sha(env, event))
+    write_inside(inputs.sarif_file, sarif.render(subject), root)
     as_json = (
         diff_json.render(subject) if isinstance(subject, Diff) else json_report.render(subject)
     )
-    Path(inputs.report_json).write_text(as_json, encoding="utf-8")
+    write_inside(inputs.report_json, as_json, root)
     link = _link_base(env, event)
     if inputs.summary:
         _append(
@@ -280,9 +381,30 @@ def run(env: Mapping[str, str], evaluate: Evaluate, log: TextIO | None = None) -
         markdown.render(subject, link_base=link, limit=markdown.COMMENT_LIMIT),
         log,
     )
+    _append(env.get("GITHUB_OUTPUT"), output_lines(outputs(subject, code, inputs)))
+    log.write(f"credmint: {escape_data(markdown.verdict(subject))}\n")
+    return code
+
+
+def _failed(env: Mapping[str, str], log: TextIO, why: str) -> int:
+    """The failure path: an `::error::`, a failed-invocation SARIF, the summary, exit-code=2."""
+    log.write(f"::error::credmint: {escape_data(why)}\n")
+    root = workspace(env)
+    written = ""
+    given = env.get("INPUT_SARIF_FILE", "").strip()
+    for candidate in dict.fromkeys([given or DEFAULT_SARIF, DEFAULT_SARIF]):
+        try:
+            write_inside(candidate, sarif.render_failure(why), root)
+        except Exception:  # noqa: BLE001 (a refused path: try the default, else none)
+            continue
+        written = candidate
+        break
+    try:
+        _append(env.get("GITHUB_STEP_SUMMARY"), markdown.render_failure(why))
+    except OSError:
+        pass
     _append(
         env.get("GITHUB_OUTPUT"),
-        "".join(f"{k}={v}\n" for k, v in outputs(subject, code, inputs).items()),
+        output_lines({"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": ""}),
     )
-    log.write(f"credmint: {markdown.verdict(subject)}\n")
-    return code
+    return EXIT_ERROR

@@ -18,6 +18,9 @@ from parsers.terraform_files import NATIVE_SUFFIXES, config_suffix
 from parsers.cloudformation.loader import read
 
 Ignore = tuple[str, str, "str | None", Source]
+Anchored = tuple[str, str, str, "str | None"]
+"""A suppression as (block, rule, reason, expires), free of line numbers: the block is the line
+that follows the comments (HCL) or the resource's logical id (CloudFormation)."""
 
 DIRECTIVE = re.compile(r"credmint:ignore\s+(?P<rule>[\w*-]+)(?P<rest>.*)")
 REASON = re.compile(r"""reason\s*=\s*(?:"(?P<double>[^"]*)"|'(?P<single>[^']*)')""")
@@ -43,6 +46,36 @@ class InlineSuppressions:
         if isinstance(loaded, Mapping):
             return _template_ignores(loaded, source)
         return []
+
+    def anchored(self, file: str) -> frozenset[Anchored]:
+        """Every suppression written in `file`, so that another revision's can be recognised."""
+        if file not in self._files:
+            self._files[file] = self._load(file)
+        loaded = self._files[file]
+        if isinstance(loaded, list):
+            return frozenset(_hcl_anchored(loaded, file))
+        if isinstance(loaded, Mapping):
+            return frozenset(_template_anchored(loaded, file))
+        return frozenset()
+
+    def anchor(self, ignore: Ignore) -> Anchored | None:
+        """The block-anchored form of one suppression this lookup returned."""
+        rule, reason, expires, where = ignore
+        return next(
+            (a for a in self.anchored(where.file) if a[1:] == (rule, reason, expires) and
+             self._block_at(where) == a[0]),
+            None,
+        )
+
+    def _block_at(self, where: Source) -> str:
+        loaded = self._files.get(where.file)
+        if isinstance(loaded, list):
+            return _block_after(loaded, where.line)
+        if isinstance(loaded, Mapping) and isinstance(loaded.get("Resources"), Mapping):
+            resources = loaded["Resources"]
+            line_of = getattr(resources, "line_of", lambda _key: 0)
+            return next((str(n) for n in resources if line_of(n) == where.line), "")
+        return ""
 
     def _load(self, file: str) -> Any:
         path = (self._root / file).resolve()
@@ -74,6 +107,36 @@ def _hcl_ignores(lines: list[str], source: Source) -> list[Ignore]:
                 found.append(parsed)
             number -= 1
     return found
+
+
+def _block_after(lines: list[str], line: int) -> str:
+    """The first line below the comment run that holds `line`: the block the comment is above."""
+    number = line
+    while number <= len(lines) and COMMENT.match(lines[number - 1]):
+        number += 1
+    return lines[number - 1].strip() if number <= len(lines) else ""
+
+
+def _hcl_anchored(lines: list[str], file: str) -> list[Anchored]:
+    found = []
+    for number, text in enumerate(lines, 1):
+        if COMMENT.match(text):
+            parsed = _directive(text, Source(file=file, line=number))
+            if parsed is not None:
+                found.append((_block_after(lines, number), *parsed[:3]))
+    return found
+
+
+def _template_anchored(template: Mapping[str, Any], file: str) -> list[Anchored]:
+    resources = template.get("Resources")
+    if not isinstance(resources, Mapping):
+        return []
+    line_of = getattr(resources, "line_of", lambda _key: 0)
+    return [
+        (str(name), *ignore[:3])
+        for name in resources
+        for ignore in _template_ignores(template, Source(file=file, line=line_of(name)))
+    ]
 
 
 def _directive(text: str, where: Source) -> Ignore | None:

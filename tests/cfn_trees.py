@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 from typing import Sequence
 
@@ -83,3 +84,15 @@ def run(argv: Sequence[str]) -> int:
 def run_json(argv: Sequence[str], out: Path) -> tuple[int, dict]:
     code = run([*argv, "--format", "json", "-o", str(out), "--account-id", ACCOUNT])
     return code, json.loads(out.read_text(encoding="utf-8"))
+
+
+def git(repo: Path, *args: str) -> str:
+    """Run git in `repo` with a fixed identity; its output, stripped."""
+    done = subprocess.run(
+        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()

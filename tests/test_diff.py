@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from analyzer.reports.markdown import text as md
 from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, run, run_json, write_tree
 
 PARTNER_GRANT = {
@@ -86,6 +87,7 @@ def test_one_more_trust_principal_is_exactly_one_added_grant(tmp_path: Path) -> 
         "added_paths",
         "findings",
         "suppressed",
+        "suppressions_added",
         "diagnostics",
     ]
 
@@ -194,8 +196,8 @@ def test_markdown_diff_lists_exactly_the_added_grant(tmp_path: Path) -> None:
         if line.startswith("| added") or line.startswith("| removed")
     ]
     assert rows == [
-        f"| added | `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | unknown "
-        "| head/template.yaml:14 |"
+        f"| added | <code>{md(PARTNER)}</code> | <code>{md(DEPLOY)}</code> | AssumeRole "
+        f"| uncertain | high (CM105) | unknown | {md('head/template.yaml:14')} |"
     ]
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from analyzer.cli import main
 from analyzer.github_action import escape_data, escape_property
-from analyzer.reports.markdown import MARKER
+from analyzer.reports.markdown import MARKER, text
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, write_tree
 
 CM105_MESSAGE = (
@@ -32,6 +32,10 @@ class FakeApi(ThreadingHTTPServer):
         self.requests: list[tuple[str, str, str, dict | None]] = []
         self.comments: list[dict] = []
         self.status: int | None = None
+        self.failures: int | None = None
+        """How many answers `status` applies to (None: all)."""
+        self.headers: dict[str, str] = {}
+        self.message = "Resource not accessible by integration"
 
     @property
     def url(self) -> str:
@@ -42,9 +46,11 @@ class Handler(BaseHTTPRequestHandler):
     server: FakeApi
     timeout = 10
 
-    def _answer(self, status: int, body: object) -> None:
+    def _answer(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode("utf-8")
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -56,8 +62,10 @@ class Handler(BaseHTTPRequestHandler):
         self.server.requests.append(
             (self.command, self.path, self.headers.get("Authorization", ""), body)
         )
-        if self.server.status is not None:
-            self._answer(self.server.status, {"message": "Resource not accessible by integration"})
+        if self.server.status is not None and self.server.failures != 0:
+            if self.server.failures is not None:
+                self.server.failures -= 1
+            self._answer(self.server.status, {"message": self.server.message}, self.server.headers)
         elif self.command == "GET":
             self._answer(200, self.server.comments)
         elif self.command == "POST":
@@ -122,10 +130,12 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> 
         "GITHUB_SERVER_URL": "https://github.com",
         "GITHUB_API_URL": api.url,
         "GITHUB_SHA": "beef",
+        "GITHUB_WORKSPACE": str(repo),
+        "GITHUB_EVENT_NAME": "pull_request",
         "INPUT_PATHS": "infra",
         "INPUT_ACCOUNT_ID": ACCOUNT,
-        "INPUT_SARIF_FILE": str(tmp_path / "credmint.sarif"),
-        "INPUT_REPORT_JSON": str(tmp_path / "credmint.json"),
+        "INPUT_SARIF_FILE": "out/credmint.sarif",
+        "INPUT_REPORT_JSON": "out/credmint.json",
         "INPUT_GITHUB_TOKEN": "token-123",
     }
     for name, value in env.items():
@@ -134,8 +144,18 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, api: FakeApi) -> 
 
 
 def outputs(workspace: Path) -> dict[str, str]:
-    lines = (workspace / "output.txt").read_text(encoding="utf-8").splitlines()
-    return dict(line.split("=", 1) for line in lines)
+    """`$GITHUB_OUTPUT` read as the runner reads it: `name<<DELIMITER` blocks only."""
+    lines = iter((workspace / "output.txt").read_text(encoding="utf-8").splitlines())
+    found = {}
+    for line in lines:
+        name, delimiter = line.split("<<", 1)
+        value = []
+        for body in lines:
+            if body == delimiter:
+                break
+            value.append(body)
+        found[name] = "\n".join(value)
+    return found
 
 
 def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
@@ -148,14 +168,14 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
         "uncertain": "1",
         "total-grants": "4",
         "exit-code": "1",
-        "sarif-file": str(workspace / "credmint.sarif"),
-        "report-json": str(workspace / "credmint.json"),
+        "sarif-file": "out/credmint.sarif",
+        "report-json": "out/credmint.json",
     }
     summary = (workspace / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith(MARKER + "\n")
     assert "**1 new credential grant, 0 removed — fails fail-on: high**" in summary
     assert (
-        "[infra/template.yaml:14](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)"
+        f"[{text('infra/template.yaml:14')}](https://github.com/octo/infra/blob/f00d/infra/template.yaml#L14)"
         in summary
     )
     stdout = capsys.readouterr().out.splitlines()
@@ -168,9 +188,9 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
         "credmint: PR comment created",
         "credmint: 1 new credential grant, 0 removed — fails fail-on: high",
     ]
-    diff = json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
+    diff = json.loads((workspace / "repo" / "out" / "credmint.json").read_text(encoding="utf-8"))
     assert [(g["principal"], g["target"]) for g in diff["added"]] == [(PARTNER, DEPLOY)]
-    sarif = json.loads((workspace / "credmint.sarif").read_text(encoding="utf-8"))
+    sarif = json.loads((workspace / "repo" / "out" / "credmint.sarif").read_text(encoding="utf-8"))
     assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["CM105"]
     assert [(m, p, auth) for m, p, auth, _ in api.requests] == [
         ("GET", "/repos/octo/infra/issues/7/comments?per_page=100&page=1", "Bearer token-123"),
@@ -181,7 +201,10 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
 
 
 def test_the_comment_is_sticky(workspace: Path, api: FakeApi) -> None:
-    api.comments = [{"id": 5, "body": "another bot"}, {"id": 99, "body": f"{MARKER}\nold report"}]
+    api.comments = [
+        {"id": 5, "body": "another bot", "user": {"login": "other[bot]"}},
+        {"id": 99, "body": f"{MARKER}\nold report", "user": {"login": "github-actions[bot]"}},
+    ]
     assert main(["github-action"]) == 1
     assert [(m, p) for m, p, _, _ in api.requests] == [
         ("GET", "/repos/octo/infra/issues/7/comments?per_page=100&page=1"),
@@ -192,7 +215,7 @@ def test_the_comment_is_sticky(workspace: Path, api: FakeApi) -> None:
 def test_comment_new_always_posts(
     workspace: Path, api: FakeApi, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    api.comments = [{"id": 99, "body": MARKER}]
+    api.comments = [{"id": 99, "body": MARKER, "user": {"login": "github-actions[bot]"}}]
     monkeypatch.setenv("INPUT_COMMENT", "new")
     assert main(["github-action"]) == 1
     assert [(m, p) for m, p, _, _ in api.requests] == [
@@ -206,7 +229,11 @@ def test_a_fork_token_403_is_a_warning_and_keeps_summary_and_annotations(
     api.status = 403
     assert main(["github-action"]) == 1
     stdout = capsys.readouterr().out
-    assert "::warning::credmint: PR comment not written: HTTP 403 from GET" in stdout
+    assert (
+        "::warning::credmint: PR comment not written: HTTP 403 from GET "
+        "/issues/7/comments?per_page=100&page=1: the token may not write comments "
+        "(Resource not accessible by integration)"
+    ) in stdout
     assert "::error file=infra/template.yaml,line=14," in stdout
     assert "fails fail-on: high" in (workspace / "summary.md").read_text(encoding="utf-8")
     assert outputs(workspace)["exit-code"] == "1"
@@ -229,7 +256,7 @@ def test_comment_off_and_diff_off_scan_without_any_request(
         "sarif-file": "",
         "report-json": "",
     }
-    assert "grants" in json.loads((workspace / "credmint.json").read_text(encoding="utf-8"))
+    assert "grants" in json.loads((workspace / "repo" / "out" / "credmint.json").read_text(encoding="utf-8"))
 
 
 def test_annotations_are_capped_at_10_per_level_with_a_notice(
@@ -250,7 +277,11 @@ def test_unusable_inputs_fail_closed_with_exit_code_2(
     monkeypatch.setenv("INPUT_DIFF", "sometimes")
     assert main(["github-action"]) == 2
     assert capsys.readouterr().out.startswith("::error::credmint: input diff must be one of")
-    assert outputs(workspace) == {"exit-code": "2"}
+    assert outputs(workspace) == {
+        "exit-code": "2",
+        "sarif-file": "out/credmint.sarif",
+        "report-json": "",
+    }
 
 
 def test_a_base_missing_from_a_shallow_checkout_fails_closed(
@@ -280,7 +311,8 @@ PLAN = Path(__file__).resolve().parents[1] / "fixtures" / "terraform_plan" / "mo
 
 def test_prior_state_diffs_the_plan_input(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("INPUT_DIFF", "prior-state")
-    monkeypatch.setenv("INPUT_PLAN_JSON", str(PLAN))
+    (workspace / "repo" / "plan.json").write_bytes(PLAN.read_bytes())
+    monkeypatch.setenv("INPUT_PLAN_JSON", "plan.json")
     monkeypatch.setenv("INPUT_COMMENT", "off")
     assert main(["github-action"]) == 0
     assert {k: v for k, v in outputs(workspace).items() if k.endswith("grants")} == {

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from analyzer.power import ESCALATIONS, PowerLabel
+from analyzer.reports.markdown import text as md
 from cfn_trees import run
 
 ACCOUNT = "111111111111"
@@ -253,8 +254,9 @@ def test_json_grants_carry_the_target_power_and_powers_say_why(tmp_path):
 def test_text_and_markdown_show_the_power(tmp_path):
     path = template(tmp_path, {"Target": role(trust=PUBLIC, statements=[allow("iam:AttachRolePolicy")])})
     for fmt, expected in (("text", "    power: can-escalate (iam:AttachRolePolicy)"),
-                          ("markdown", f"| `*` | `{TARGET}` | AssumeRole | definite | critical (CM101) | "
-                                       "can-escalate (iam:AttachRolePolicy) | template.json:1 |")):
+                          ("markdown", f"| <code>{md('*')}</code> | <code>{md(TARGET)}</code> | AssumeRole | definite "
+                                       f"| critical (CM101) | {md('can-escalate (iam:AttachRolePolicy)')} "
+                                       f"| {md('template.json:1')} |")):
         out = tmp_path / f"report.{fmt}"
         run(["scan", str(path), "--root", str(tmp_path), "--account-id", ACCOUNT, "--format", fmt, "-o", str(out)])
         assert expected in out.read_text().splitlines()

@@ -18,6 +18,14 @@ IGNORE_PARTNER = """\
 """
 
 
+def code(value: str) -> str:
+    return f"<code>{markdown.text(value)}</code>"
+
+
+def md(value: str) -> str:
+    return markdown.text(value)
+
+
 def analyse(tmp_path: Path, *argv: str):
     subject, _ = evaluate(
         build_parser().parse_args([*argv, "--root", str(tmp_path), "--account-id", ACCOUNT])
@@ -38,7 +46,8 @@ def test_scan_markdown_has_marker_verdict_table_and_graph(tmp_path: Path) -> Non
     assert "| who | can mint for | how | certainty | severity | power | file:line |" in lines
     # role/deploy has no policy in the templates: its power is unknown (analyzer/power.py).
     assert (
-        f"| `{PARTNER}` | `{DEPLOY}` | AssumeRole | uncertain | high (CM105) | unknown | t/template.yaml:14 |"
+        f"| {code(PARTNER)} | {code(DEPLOY)} | AssumeRole | uncertain | high (CM105) | unknown "
+        f"| {md('t/template.yaml:14')} |"
         in lines
     )
     assert "<details><summary>Graph of the grants (3 edges)</summary>" in lines
@@ -50,7 +59,7 @@ def test_file_lines_link_to_the_blob_when_a_link_base_is_given(tmp_path: Path) -
     text = markdown.render(
         analyse(tmp_path, "scan", str(tmp_path / "t")), link_base="https://github.com/o/r/blob/abc"
     )
-    assert "[t/template.yaml:14](https://github.com/o/r/blob/abc/t/template.yaml#L14)" in text
+    assert f"[{md('t/template.yaml:14')}](https://github.com/o/r/blob/abc/t/template.yaml#L14)" in text
 
 
 def test_suppressed_findings_are_counted_and_listed(tmp_path: Path) -> None:
@@ -58,7 +67,10 @@ def test_suppressed_findings_are_counted_and_listed(tmp_path: Path) -> None:
     text = markdown.render(analyse(tmp_path, "scan", str(tmp_path / "t")))
     assert "**4 credential grants, 0 findings — passes fail-on: high**" in text
     assert "#### Suppressed findings (1)" in text
-    assert f"- CM105 `{PARTNER}` → `{DEPLOY}`: partner audit role (t/template.yaml:7)" in text
+    assert (
+        f"- CM105 {code(PARTNER)} → {code(DEPLOY)}: partner audit role ({md('t/template.yaml:7')})"
+        in text
+    )
 
 
 def test_diff_verdict_counts_changes(tmp_path: Path) -> None:
@@ -68,8 +80,8 @@ def test_diff_verdict_counts_changes(tmp_path: Path) -> None:
     text = markdown.render(diff)
     assert "**1 new credential grant, 0 removed, 1 changed — fails fail-on: high**" in text
     assert (
-        f"| changed | `{ALICE}` | `{DEPLOY}` | AssumeRole | conditional → definite | — | unknown "
-        "| head/template.yaml:14 |" in text
+        f"| changed | {code(ALICE)} | {code(DEPLOY)} | AssumeRole | conditional → definite | — | unknown "
+        f"| {md('head/template.yaml:14')} |" in text
     )
     assert "#### New role chains" in text
     assert "<details><summary>Graph of the changed grants (2 edges)</summary>" in text

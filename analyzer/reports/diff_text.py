@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.diff import Diff
+from analyzer.diff import ADDED_TITLE, Diff
 from analyzer.model import Grant
 
 WIDTH = 80
@@ -45,6 +45,15 @@ def verdict(diff: Diff) -> str:
 
 def render(diff: Diff, *, color: bool = False) -> str:
     out = _wrap(f"{verdict(diff)} (base {diff.base_ref}, head {diff.head_ref})", "") + [""]
+    if diff.added_suppressions:
+        out += [f"{ADDED_TITLE} ({len(diff.added_suppressions)}):"]
+        for s in diff.added_suppressions:
+            out += _wrap(
+                f"{s.finding.rule} {s.finding.principal} -> {s.finding.target}: {s.reason} "
+                f"({s.origin})",
+                "  ",
+            )
+        out += [""]
     for grant in diff.added:
         out += _paint(_grant("+", grant, grant.certainty.value), GREEN, color)
     for grant in diff.removed:

@@ -12,7 +12,7 @@ from typing import Iterable, Mapping, Union
 
 import networkx as nx
 
-from analyzer.diff import Diff
+from analyzer.diff import ADDED_TITLE, Diff
 from analyzer.lookup import find_identity
 from analyzer.model import Action, Grant
 from analyzer.power import Power
@@ -78,11 +78,17 @@ def error_comments(subject: Union[Report, Diff], marker: str) -> str:
         subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
     )
     lines = [
-        f"{marker} error: {d.file}:{d.line}: {' '.join(d.message.split())}"
+        f"{marker} error: {d.file}:{d.line}: {d.message}"
         for d in diagnostics
         if d.level.value == "error"
     ]
-    return "".join(line + "\n" for line in lines)
+    if isinstance(subject, Diff):
+        lines += [
+            f"{marker} {ADDED_TITLE.lower()}: {s.finding.rule} {s.finding.principal} -> "
+            f"{s.finding.target}: {s.reason} ({s.origin})"
+            for s in subject.added_suppressions
+        ]
+    return "".join(f"{' '.join(line.split())}\n" for line in lines)
 
 
 def powers_of(subject: Union[Report, Diff]) -> Mapping[str, Power]:

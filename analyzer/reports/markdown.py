@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Iterable, Sequence, Union
 from urllib.parse import quote
 
-from analyzer.diff import Diff
+from analyzer.diff import ADDED_TITLE, Diff
 from analyzer.inventory import DiagnosticLevel, Source
 from analyzer.model import Grant
 from analyzer.power import Power
@@ -21,6 +21,7 @@ from analyzer.session_tokens import session_tokens
 from analyzer.reports.edges import powers_of, select_edges
 from analyzer.reports.mermaid import render_edges
 from analyzer.rules import Finding, at_or_above
+from analyzer.suppressions import SuppressedFinding
 
 MARKER = "<!-- credmint-report -->"
 COMMENT_LIMIT = 60_000
@@ -29,6 +30,7 @@ MERMAID_MAX_EDGES = 500
 MERMAID_MAX_CHARS = 50_000
 CAPS: tuple[int | None, ...] = (None, 1000, 500, 200, 100, 50, 20, 10, 0)
 SOURCES_PER_ROW = 3
+PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?[\\]^_`{|}~")
 
 Subject = Union[Report, Diff]
 
@@ -37,16 +39,33 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
-def _code(text: str) -> str:
-    return "`" + text.replace("`", "'").replace("|", "\\|").replace("\n", " ") + "`"
+def text(value: str) -> str:
+    """Any string from a template or a run, made inert Markdown: the one escape of this format.
+
+    Line breaks and other control characters become spaces (a `\\r` or `\\n` would end a table
+    row or leave a block); every ASCII punctuation mark is backslash-escaped (no link, image,
+    emphasis, HTML, autolink, table cell or code span can start); `@` is followed by a zero-width
+    space, as Dependabot and Renovate do, so that no one is mentioned (issue 15 §3)."""
+    out = []
+    for char in value:
+        if not char.isprintable():
+            out.append(" ")
+        elif char == "@":
+            out.append("\\@&#8203;")
+        elif char in PUNCTUATION:
+            out.append("\\" + char)
+        else:
+            out.append(char)
+    return "".join(out)
 
 
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+def _code(value: str) -> str:
+    """An identity in code style: inline HTML `<code>` keeps the escapes (a code span would not)."""
+    return f"<code>{text(value)}</code>"
 
 
 def _where(source: Source, link_base: str | None) -> str:
-    label = _cell(str(source))
+    label = text(str(source))
     if not link_base:
         return label
     return f"[{label}]({link_base.rstrip('/')}/{quote(source.file)}#L{source.line})"
@@ -100,7 +119,7 @@ def _row(
         grant.action.value.removeprefix("sts:"),
         certainty,
         _severity(grant, findings),
-        _cell(power.summary) if power is not None else "—",
+        text(power.summary) if power is not None else "—",
         sources or "—",
     ]
     return "| " + " | ".join(([change] if change else []) + cells) + " |"
@@ -146,7 +165,15 @@ def _section(title: str, lines: list[str], cap: int | None, what: str) -> list[s
 
 def _finding_line(finding: Finding, link: str | None) -> str:
     where = f" — {_where(finding.source, link)}" if finding.source else ""
-    return f"- **{finding.severity.value}** {finding.rule} {_cell(finding.message)}{where}"
+    return f"- **{finding.severity.value}** {finding.rule} {text(finding.message)}{where}"
+
+
+def _suppressed_line(s: SuppressedFinding) -> str:
+    expires = f", expires {s.expires}" if s.expires else ""
+    return (
+        f"- {text(s.finding.rule)} {_code(s.finding.principal)} → {_code(s.finding.target)}: "
+        f"{text(s.reason)} ({text(s.origin + expires)})"
+    )
 
 
 def _graph(subject: Subject) -> list[str]:
@@ -172,13 +199,16 @@ def _document(subject: Subject, link: str | None, cap: int | None, with_graph: b
     out = [MARKER, "### credmint: who can mint AWS credentials", "", f"**{verdict(subject)}**"]
     tokens = session_tokens((subject if isinstance(subject, Report) else subject.head).analysis)
     if tokens.users:
-        out += ["", _cell(tokens.line) + "."]
+        out += ["", text(tokens.line) + "."]
     if isinstance(subject, Diff):
         out += [
             "",
-            f"Base `{subject.base_ref}` ({_plural(len(subject.base.analysis.grants), 'grant')}), "
-            f"head `{subject.head_ref}` ({_plural(len(subject.head.analysis.grants), 'grant')}).",
+            f"Base {_code(subject.base_ref)} ({_plural(len(subject.base.analysis.grants), 'grant')}), "
+            f"head {_code(subject.head_ref)} ({_plural(len(subject.head.analysis.grants), 'grant')}).",
         ]
+    if isinstance(subject, Diff):
+        added = [_suppressed_line(s) for s in subject.added_suppressions]
+        out += _section(f"{ADDED_TITLE} ({len(added)})", added, cap, "suppressions")
     if rows:
         table = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns), *rows]
         out += ["", *_capped(table, None if cap is None else cap + 2, "grants")]
@@ -190,20 +220,14 @@ def _document(subject: Subject, link: str | None, cap: int | None, with_graph: b
         out += _section("New role chains", chains, cap, "chains")
     title = "Findings this change introduces" if isinstance(subject, Diff) else "Findings"
     out += _section(title, [_finding_line(f, link) for f in subject.findings], cap, "findings")
-    suppressed = [
-        f"- {s.finding.rule} {_code(s.finding.principal)} → {_code(s.finding.target)}: "
-        f"{_cell(s.reason)} ({_cell(s.origin)}{', expires ' + s.expires if s.expires else ''})"
-        for s in subject.suppressed
-    ]
+    suppressed = [_suppressed_line(s) for s in subject.suppressed]
     out += _section(
         f"Suppressed findings ({len(suppressed)})", suppressed, cap, "suppressed findings"
     )
     diagnostics = (
         subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
     )
-    notes = [
-        f"- {d.level.value}: {_cell(f'{d.file}:{d.line}')}: {_cell(d.message)}" for d in diagnostics
-    ]
+    notes = [f"- {d.level.value}: {text(f'{d.file}:{d.line}')}: {text(d.message)}" for d in diagnostics]
     out += _section("Diagnostics", notes, cap, "diagnostics")
     if with_graph:
         out += _graph(subject)
@@ -224,3 +248,10 @@ def render(subject: Subject, *, link_base: str | None = None, limit: int = COMME
     shapes = [(None, True), *((cap, False) for cap in CAPS)]
     candidates = (_document(subject, link_base, cap, graph) for cap, graph in shapes)
     return _fitting(candidates, limit)
+
+
+def render_failure(why: str) -> str:
+    """The summary of a run that could not analyse: the verdict is a failure and says why."""
+    return "\n".join(
+        [MARKER, "### credmint: who can mint AWS credentials", "", f"**fails: {text(why)}**", ""]
+    )

@@ -40,11 +40,26 @@ POWER_STYLES = {
 }
 """Node style by the power of a target: red administrator, orange can-escalate, yellow writes,
 green read-only, grey dashed unknown."""
-ESCAPES = {"&": "#amp;", '"': "#quot;", "<": "#lt;", ">": "#gt;", "#": "#35;", "|": "#124;"}
+ESCAPES = {
+    "&": "#amp;",
+    '"': "#quot;",
+    "<": "#lt;",
+    ">": "#gt;",
+    "#": "#35;",
+    "|": "#124;",
+    "`": "#96;",
+    "%": "#37;",
+    ";": "#59;",
+}
 
 
 def escape(text: str) -> str:
-    return "".join(ESCAPES.get(ch, ch) for ch in text)
+    """A label's text that cannot leave its quoted node: the one escape of this format.
+
+    Line breaks and other control characters become spaces (a newline would end the statement,
+    then three backticks the Markdown block); quotes, pipes, backticks, `#`, `%`, `;`, `<`, `>`
+    and `&`, which Mermaid reads in a label, are its `#code;` entities (issue 15 §3)."""
+    return "".join(" " if not ch.isprintable() else ESCAPES.get(ch, ch) for ch in text)
 
 
 def _edge_label(edge: Edge) -> str:

@@ -4,7 +4,9 @@ Every rule of `analyzer.rules.RULES` is listed with its stable id, short and ful
 help and `security-severity`; each finding is one result located at the statement that creates
 the grant, with the grant's other statements as related locations. Accepted (suppressed) findings
 stay in the log as results carrying a `suppressions` entry, so that nothing is silently dropped.
-URIs are repository-relative, as the sources are.
+URIs are repository-relative, as the sources are, and percent-encoded (RFC 3986) so that a file
+name with a space or `%` is still a `uri-reference` GitHub accepts (issue 15 §6); the run carries
+`automationDetails.id`, so that code scanning keeps credmint's runs apart from other tools'.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import hashlib
 import json
 import re
 from typing import Any, Iterable, Union
+from urllib.parse import quote
 
 from analyzer import __version__
 from analyzer.diff import Diff
@@ -23,6 +26,8 @@ from analyzer.rules import RULES, Finding, Rule, Severity
 from analyzer.suppressions import SuppressedFinding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
+AUTOMATION_ID = "credmint/"
+"""The run's category: GitHub keeps one analysis per category (the trailing `/` ends the prefix)."""
 INFORMATION_URI = "https://github.com/credmint/credmint"
 SECURITY_SEVERITY = {
     Severity.CRITICAL: "9.5",
@@ -61,6 +66,12 @@ def rule_descriptor(rule: Rule) -> dict[str, Any]:
     }
 
 
+def uri(file: str) -> str:
+    """A repository-relative path as a relative URI reference: every byte but the unreserved
+    characters and `/` percent-encoded, the one escape of this format."""
+    return quote(file, safe="/")
+
+
 def _location(
     source: Source, message: str | None = None, index: int | None = None
 ) -> dict[str, Any]:
@@ -68,7 +79,7 @@ def _location(
     if index is not None:
         location["id"] = index
     location["physicalLocation"] = {
-        "artifactLocation": {"uri": source.file},
+        "artifactLocation": {"uri": uri(source.file)},
         "region": {"startLine": max(source.line, 1)},
     }
     if message:
@@ -81,7 +92,10 @@ def _fingerprint(finding: Finding) -> str:
 
 
 def result_for(
-    finding: Finding, grants: Iterable[Grant], suppression: SuppressedFinding | None
+    finding: Finding,
+    grants: Iterable[Grant],
+    suppression: SuppressedFinding | None,
+    unreviewed: SuppressedFinding | None = None,
 ) -> dict[str, Any]:
     rule_index = next(i for i, rule in enumerate(RULES) if rule.id == finding.rule)
     related = [s for g in grants for s in g.sources if s != finding.source]
@@ -101,6 +115,11 @@ def result_for(
             "target": finding.target,
         },
     }
+    if unreviewed is not None:  # a suppression the change adds: not obeyed (issue 15 §1)
+        result["properties"]["unreviewedSuppression"] = {
+            "reason": unreviewed.reason,
+            "origin": unreviewed.origin,
+        }
     if suppression is not None:
         kind = "inSource" if suppression.in_source else "external"
         result["suppressions"] = [
@@ -118,6 +137,15 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
         by_pair.setdefault((grant.principal, grant.target), []).append(grant)
     entries = [(f, None) for f in findings] + [(s.finding, s) for s in suppressed]
     entries.sort(key=lambda e: (e[0].key, e[1] is not None))
+    unreviewed = {s.finding.key: s for s in getattr(subject, "added_suppressions", ())}
+    results = [
+        result_for(f, by_pair.get((f.principal, f.target), []), s, None if s else unreviewed.get(f.key))
+        for f, s in entries
+    ]
+    return _log(invocation(subject), results)
+
+
+def _log(run_invocation: dict[str, Any], results: list[dict[str, Any]]) -> dict[str, Any]:
     return {
         "$schema": SCHEMA_URI,
         "version": "2.1.0",
@@ -131,10 +159,9 @@ def sarif_log(subject: Union[Report, Diff]) -> dict[str, Any]:
                         "rules": [rule_descriptor(rule) for rule in RULES],
                     }
                 },
-                "invocations": [invocation(subject)],
-                "results": [
-                    result_for(f, by_pair.get((f.principal, f.target), []), s) for f, s in entries
-                ],
+                "automationDetails": {"id": AUTOMATION_ID},
+                "invocations": [run_invocation],
+                "results": results,
             }
         ],
     }
@@ -153,14 +180,7 @@ def invocation(subject: Union[Report, Diff]) -> dict[str, Any]:
             {
                 "level": "error",
                 "message": {"text": d.message},
-                "locations": [
-                    {
-                        "physicalLocation": {
-                            "artifactLocation": {"uri": d.file},
-                            "region": {"startLine": max(d.line, 1)},
-                        }
-                    }
-                ],
+                "locations": [] if d.file in ("", ".") else [_location(Source(file=d.file, line=d.line))],
             }
             for d in errors
         ],
@@ -169,3 +189,13 @@ def invocation(subject: Union[Report, Diff]) -> dict[str, Any]:
 
 def render(subject: Union[Report, Diff]) -> str:
     return json.dumps(sarif_log(subject), indent=2, ensure_ascii=False) + "\n"
+
+
+def render_failure(why: str) -> str:
+    """The log of a run that could not analyse at all: no results, a failed invocation saying why
+    (code scanning then shows a failed run, never a clean one)."""
+    failed = {
+        "executionSuccessful": False,
+        "toolExecutionNotifications": [{"level": "error", "message": {"text": why}}],
+    }
+    return json.dumps(_log(failed, []), indent=2, ensure_ascii=False) + "\n"
