@@ -86,10 +86,12 @@ def cross_account_without_guard(rule: Rule, analysis: Analysis, settings: Settin
         return account not in settings.trusted_accounts and account not in analysed
 
     def message(grant: Grant, item: Labelled, admission: Admission) -> str:
-        return (
-            f"{grant.target} trusts {grant.principal} of account {_account_of(grant.principal)}, which is not in "
-            f"trusted_accounts, without a condition on sts:ExternalId or aws:PrincipalOrgID that an outsider "
-            f"cannot meet ({item.statement.source})"
+        said = f"{grant.target} trusts {grant.principal} of account {_account_of(grant.principal)}, which is not in "
+        if not item.statement.conditions:
+            return said + "trusted_accounts, without sts:ExternalId or aws:PrincipalOrgID"
+        return said + (
+            "trusted_accounts, and no condition requires an ExternalId or an organisation an outsider cannot "
+            f"meet ({item.statement.source})"
         )
 
     yield from statement_findings(rule, analysis, wanted, cross_account_severity, message)
