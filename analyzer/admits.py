@@ -357,7 +357,11 @@ def judge_condition(
         absent_pass, stranger_pass, someone_pass = wants_absent, wants_present, wants_present
         absent_fail, stranger_fail, someone_fail = not wants_absent, not wants_present, not wants_present
     else:
-        absent_pass = parts.if_exists or parts.set_prefix == "forallvalues" or negated
+        # A key missing from the request (as analyzer/conditions.py reads it): IfExists and
+        # ForAllValues pass, ForAnyValue fails, a plain negated operator passes.
+        absent_pass = parts.if_exists or parts.set_prefix == "forallvalues" or (
+            negated and parts.set_prefix != "foranyvalue"
+        )
         absent_fail = not absent_pass
         like = "like" in parts.base or parts.base.startswith("arn")
         compared = [value_tokens(v, like=like, version=version) for v in condition.values]
