@@ -407,6 +407,15 @@ class KindAdmission:
         """The strongest thing its conditions pin, None when they pin nothing at all."""
         return max((v.role for v in self.narrowing), default=None)
 
+    @property
+    def reach(self) -> "Reach":
+        if self.nobody:
+            return Reach.NOBODY
+        strongest = self.strongest
+        if strongest is None:
+            return Reach.ANYONE
+        return {Role.IDENTITY: Reach.IDENTITY, Role.SECRET: Reach.SECRET}.get(strongest, Reach.REQUEST)
+
 
 class Reach(IntEnum):
     """How widely a statement admits, weakest first (a rule's severity starts here)."""
@@ -425,7 +434,7 @@ class Admission:
     @property
     def reach(self) -> Reach:
         """The widest reach over the kinds of caller the entry lets in."""
-        return max((_reach(k) for k in self.kinds), default=Reach.NOBODY)
+        return max((k.reach for k in self.kinds), default=Reach.NOBODY)
 
     def pins(self, *dimensions: str) -> bool:
         """Does every admitted kind have a condition pinning one of these identity dimensions?"""
@@ -438,15 +447,6 @@ class Admission:
 
     def narrowing(self) -> tuple[Verdict, ...]:
         return tuple(v for k in self.kinds for v in k.narrowing)
-
-
-def _reach(kind: KindAdmission) -> Reach:
-    if kind.nobody:
-        return Reach.NOBODY
-    strongest = kind.strongest
-    if strongest is None:
-        return Reach.ANYONE
-    return {Role.IDENTITY: Reach.IDENTITY, Role.SECRET: Reach.SECRET}.get(strongest, Reach.REQUEST)
 
 
 def kinds_of(entry: TrustEntry) -> tuple[Kind, ...]:
