@@ -133,6 +133,9 @@ class KeyFacts:
     head: Head = _whole
     universal: str = ""
     """Text every value of the key starts with: a pattern of it and wildcards matches every value."""
+    fixed: str | None = None
+    """The value every caller of the kind has (aws:PrincipalIsAWSService): the condition is met by
+    all of them or by none."""
 
 
 _CHOSEN = KeyFacts(Presence.OPTIONAL, Role.CHOSEN)
@@ -161,8 +164,9 @@ SERVICE_IDENTITY = {
 # session name (IAM User Guide, reference_policies_condition-keys).
 CHOSEN_KEYS = frozenset({
     "aws:principaltype", "aws:username", "sts:rolesessionname", "sts:sourceidentity",
-    "sts:transitivetagkeys", "aws:tagkeys", "aws:principalisawsservice",
+    "sts:transitivetagkeys", "aws:tagkeys",
 })
+IS_SERVICE = "aws:principalisawsservice"
 CHOSEN_PREFIXES = ("aws:principaltag/", "aws:requesttag/")
 ALWAYS_SENT = frozenset({"aws:sourceip", "aws:currenttime", "aws:epochtime", "aws:securetransport",
                          "aws:requestedregion", "sts:rolesessionname", "aws:principaltype"})
@@ -222,6 +226,8 @@ def _claims(issuer: str) -> dict[str, KeyFacts]:
 def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
     """What a condition key is for this kind of caller: present or not, and what it pins."""
     key = key.lower()
+    if key == IS_SERVICE and kind in (Kind.PRINCIPAL, Kind.SERVICE):
+        return KeyFacts(Presence.ALWAYS, Role.REQUEST, fixed="true" if kind is Kind.SERVICE else "false")
     claim_of = key.rsplit(":", 1)
     is_claim = len(claim_of) == 2 and ("." in claim_of[0] or claim_of[0] == "saml")
     if kind is Kind.WEB:
@@ -351,6 +357,10 @@ def judge_condition(
     facts = key_facts(condition.key, kind, issuer)
     parts = split_operator(condition.operator)
     negated = parts.base in NEGATED or parts.base in OTHER_NEGATED
+    if facts.fixed is not None and parts.base != "null":
+        hit = any(isinstance(v, str) and v.lower() == facts.fixed for v in condition.values)
+        holds = hit is not negated
+        return Verdict(Effect3.ALWAYS if holds is not escape else Effect3.NEVER, condition=condition)
     if parts.base == "null":
         wants_absent = any(isinstance(v, str) and v.lower() == "true" for v in condition.values)
         wants_present = any(isinstance(v, str) and v.lower() == "false" for v in condition.values)
@@ -508,7 +518,9 @@ def statements_admitting(
     """Each Allow statement of a trust that names `principal` and allows `action`, judged."""
     for item in trust:
         statement = item.statement
-        if statement.effect is not Effect.ALLOW or statement.unknown is not None or statement.is_not_principal:
+        # A statement partly unknown before apply is judged by what is known of it: an unknown
+        # Condition block is not taken to narrow (a gate must not pass what it cannot see).
+        if statement.effect is not Effect.ALLOW or statement.is_not_principal:
             continue
         if action_truth(statement, action) is Tri.NO:
             continue

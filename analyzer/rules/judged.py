@@ -25,16 +25,22 @@ SeverityOf = Callable[[Admission], "Severity | None"]
 MessageOf = Callable[[Grant, Labelled, Admission], str]
 
 
-def roles_by_id(analysis: Analysis) -> Mapping[str, TrustedRole]:
-    return {role.id: role for role in analysis.world.roles}
+def roles_by_id(analysis: Analysis) -> Mapping[str, list[TrustedRole]]:
+    """Roles by identity; several roles may share one (the same name in two templates, or a name
+    known only after apply), and the grant to that identity is made by all of them."""
+    roles: dict[str, list[TrustedRole]] = {}
+    for role in analysis.world.roles:
+        roles.setdefault(role.id, []).append(role)
+    return roles
 
 
-def judged_statements(roles: Mapping[str, TrustedRole], grant: Grant) -> list[Judged]:
-    """The Allow statements of the grant's target trust that name its principal for its action."""
-    role = roles.get(grant.target)
-    if role is None:
-        return []
-    return list(statements_admitting(role.items, grant.principal, grant.action.value))
+def judged_statements(roles: Mapping[str, list[TrustedRole]], grant: Grant) -> list[Judged]:
+    """The Allow statements of the grant's target trusts that name its principal for its action."""
+    return [
+        judged
+        for role in roles.get(grant.target, ())
+        for judged in statements_admitting(role.items, grant.principal, grant.action.value)
+    ]
 
 
 def widest_finding(

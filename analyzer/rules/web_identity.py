@@ -86,21 +86,28 @@ def _wild_repository(subject: Value, version: str | None) -> bool:
 
 
 def literal_star_subject(rule: Rule, analysis: Analysis, settings: Settings) -> Iterator[Finding]:
-    """`StringEquals` takes `*` literally: the condition matches no real subject (a mistake)."""
+    """`StringEquals` takes `*` literally: the condition matches no real subject (a mistake).
+
+    Read in every statement that allows the grant, not only the one the merged grant kept."""
+    roles = roles_by_id(analysis)
     for grant in analysis.grants:
         if not _is_web_identity(grant):
             continue
         name = issuer_of(grant.principal)
-        for condition in grant.conditions:
-            if not condition.key.lower().startswith(name + ":"):
-                continue
-            if "like" in condition.operator.lower() or "not" in condition.operator.lower():
-                continue
-            starred = [render(v) for v in condition.values if has_known_wildcard(v)]
-            if starred:
-                yield rule.finding(
-                    grant,
-                    f"{condition.operator} compares {condition.key} with {', '.join(starred)} literally; "
-                    "it matches no real subject — use StringLike",
-                    Severity.LOW,
+        starred: dict[str, Labelled] = {}
+        for item, _, _ in judged_statements(roles, grant):
+            for condition in item.statement.conditions:
+                operator = condition.operator.lower()
+                if not condition.key.lower().startswith(name + ":") or "like" in operator or "not" in operator:
+                    continue
+                starred.update(
+                    (f"{condition.operator} {condition.key} {render(v)}", item)
+                    for v in condition.values if has_known_wildcard(v)
                 )
+        if starred:
+            yield rule.finding(
+                grant,
+                f"{'; '.join(starred)}: compared literally, it matches no real subject — use StringLike",
+                Severity.LOW,
+                source=next(iter(starred.values())).statement.source,
+            )
