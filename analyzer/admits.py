@@ -45,7 +45,7 @@ class Presence(Enum):
     NEVER = "never"
 
 
-class Role(IntEnum):
+class KeyRole(IntEnum):
     """What a key says about the caller; higher pins more."""
 
     CHOSEN = 0  # the caller sets it freely (its own tags, session name, a GitHub token's aud)
@@ -127,7 +127,7 @@ def _oidc_subject(tokens: list, segmentwise: bool) -> bool:
 @dataclass(frozen=True, slots=True)
 class KeyFacts:
     presence: Presence
-    role: Role
+    role: KeyRole
     dimension: str = ""
     """What an IDENTITY key pins: organisation, account, arn, source, service, subject."""
     head: Head = _whole
@@ -138,27 +138,27 @@ class KeyFacts:
     all of them or by none."""
 
 
-_CHOSEN = KeyFacts(Presence.OPTIONAL, Role.CHOSEN)
-_REQUEST = KeyFacts(Presence.OPTIONAL, Role.REQUEST)
-_NEVER = KeyFacts(Presence.NEVER, Role.REQUEST)
+_CHOSEN = KeyFacts(Presence.OPTIONAL, KeyRole.CHOSEN)
+_REQUEST = KeyFacts(Presence.OPTIONAL, KeyRole.REQUEST)
+_NEVER = KeyFacts(Presence.NEVER, KeyRole.REQUEST)
 
 PRINCIPAL_IDENTITY = {
-    "aws:principalarn": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "arn", _arn, "arn:"),
-    "aws:principalaccount": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "account"),
+    "aws:principalarn": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "arn", _arn, "arn:"),
+    "aws:principalaccount": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "account"),
     # A stranger may belong to no organisation (the key is then absent) or to its own.
-    "aws:principalorgid": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "organisation", _whole, "o-"),
-    "aws:principalorgpaths": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "organisation", _up_to("/"), "o-"),
-    "aws:userid": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "arn", _up_to(":")),
+    "aws:principalorgid": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "organisation", _whole, "o-"),
+    "aws:principalorgpaths": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "organisation", _up_to("/"), "o-"),
+    "aws:userid": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "arn", _up_to(":")),
 }
 SOURCE_IDENTITY = {
-    "aws:sourcearn": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "source", _arn, "arn:"),
-    "aws:sourceaccount": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "source"),
-    "aws:sourceowner": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "source"),
-    "aws:sourceorgid": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "source", _whole, "o-"),
-    "aws:sourceorgpaths": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "source", _up_to("/"), "o-"),
+    "aws:sourcearn": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "source", _arn, "arn:"),
+    "aws:sourceaccount": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "source"),
+    "aws:sourceowner": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "source"),
+    "aws:sourceorgid": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "source", _whole, "o-"),
+    "aws:sourceorgpaths": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "source", _up_to("/"), "o-"),
 }
 SERVICE_IDENTITY = {
-    "aws:principalservicename": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "service"),
+    "aws:principalservicename": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "service"),
 }
 # Values a caller sets for itself: a stranger names its own user, tags its own role, picks its
 # session name (IAM User Guide, reference_policies_condition-keys).
@@ -170,7 +170,7 @@ IS_SERVICE = "aws:principalisawsservice"
 CHOSEN_PREFIXES = ("aws:principaltag/", "aws:requesttag/")
 ALWAYS_SENT = frozenset({"aws:sourceip", "aws:currenttime", "aws:epochtime", "aws:securetransport",
                          "aws:requestedregion", "sts:rolesessionname", "aws:principaltype"})
-SECRET_KEYS = {"sts:externalid": KeyFacts(Presence.OPTIONAL, Role.SECRET)}
+SECRET_KEYS = {"sts:externalid": KeyFacts(Presence.OPTIONAL, KeyRole.SECRET)}
 
 GITHUB = "token.actions.githubusercontent.com"
 COGNITO = "cognito-identity.amazonaws.com"
@@ -186,26 +186,26 @@ def _github_subject(tokens: list, segmentwise: bool) -> bool:
 # User Guide, reference_policies_iam-condition-keys "Available keys for ... web identity"):
 # Google's `aud` is the OAuth client id of the application, as in AWS's own example.
 WEB_IDENTITY_CLAIMS: dict[str, dict[str, KeyFacts]] = {
-    GITHUB: {"sub": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject", _github_subject, "repo:")},
+    GITHUB: {"sub": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject", _github_subject, "repo:")},
     COGNITO: {
-        "aud": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
-        "sub": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
+        "aud": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
+        "sub": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
     },
     "accounts.google.com": {
-        "aud": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
-        "oaud": KeyFacts(Presence.OPTIONAL, Role.IDENTITY, "subject"),
-        "sub": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
+        "aud": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
+        "oaud": KeyFacts(Presence.OPTIONAL, KeyRole.IDENTITY, "subject"),
+        "sub": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
     },
     "graph.facebook.com": {
-        "app_id": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
-        "id": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
+        "app_id": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
+        "id": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
     },
     "www.amazon.com": {
-        "app_id": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
-        "user_id": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject"),
+        "app_id": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
+        "user_id": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject"),
     },
 }
-GENERIC_OIDC_CLAIMS = {"sub": KeyFacts(Presence.ALWAYS, Role.IDENTITY, "subject", _oidc_subject)}
+GENERIC_OIDC_CLAIMS = {"sub": KeyFacts(Presence.ALWAYS, KeyRole.IDENTITY, "subject", _oidc_subject)}
 # A token's audience is chosen by whoever requests the token (a GitHub workflow's `audience`, a
 # pod's projected token): it pins nobody, unless the issuer's table above says otherwise.
 CHOSEN_CLAIMS = frozenset({"aud", "amr"})
@@ -227,7 +227,7 @@ def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
     """What a condition key is for this kind of caller: present or not, and what it pins."""
     key = key.lower()
     if key == IS_SERVICE and kind in (Kind.PRINCIPAL, Kind.SERVICE):
-        return KeyFacts(Presence.ALWAYS, Role.REQUEST, fixed="true" if kind is Kind.SERVICE else "false")
+        return KeyFacts(Presence.ALWAYS, KeyRole.REQUEST, fixed="true" if kind is Kind.SERVICE else "false")
     claim_of = key.rsplit(":", 1)
     is_claim = len(claim_of) == 2 and ("." in claim_of[0] or claim_of[0] == "saml")
     if kind is Kind.WEB:
@@ -235,12 +235,12 @@ def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
             facts = _claims(issuer).get(claim_of[1])
             if facts is not None:
                 return facts
-            return KeyFacts(Presence.ALWAYS, Role.CHOSEN) if claim_of[1] in CHOSEN_CLAIMS else _REQUEST
+            return KeyFacts(Presence.ALWAYS, KeyRole.CHOSEN) if claim_of[1] in CHOSEN_CLAIMS else _REQUEST
         if is_claim or key in PRINCIPAL_IDENTITY or key in SOURCE_IDENTITY or key in SECRET_KEYS:
             return _NEVER
     elif kind is Kind.SAML:
         if claim_of[0] == "saml":
-            return KeyFacts(Presence.ALWAYS, Role.REQUEST)
+            return KeyFacts(Presence.ALWAYS, KeyRole.REQUEST)
         if is_claim or key in PRINCIPAL_IDENTITY or key in SOURCE_IDENTITY or key in SECRET_KEYS:
             return _NEVER
     elif kind is Kind.SERVICE:
@@ -267,8 +267,8 @@ def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
         if is_claim or key in SOURCE_IDENTITY or key in SERVICE_IDENTITY:
             return _NEVER
     if key in CHOSEN_KEYS or key.startswith(CHOSEN_PREFIXES):
-        return KeyFacts(Presence.ALWAYS if key in ALWAYS_SENT else Presence.OPTIONAL, Role.CHOSEN)
-    return KeyFacts(Presence.ALWAYS, Role.REQUEST) if key in ALWAYS_SENT else _REQUEST
+        return KeyFacts(Presence.ALWAYS if key in ALWAYS_SENT else Presence.OPTIONAL, KeyRole.CHOSEN)
+    return KeyFacts(Presence.ALWAYS, KeyRole.REQUEST) if key in ALWAYS_SENT else _REQUEST
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -281,7 +281,7 @@ OWNER_VARIABLES = ("aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgp
 
 
 def value_tokens(value: Value, *, like: bool, version: str | None) -> list:
-    """A value as characters, WILD (a Like wildcard) and VAR (a caller-side policy variable).
+    """A value as characters, STAR and ONE (Like wildcards) and VAR (a caller-side policy variable).
 
     A part unknown before apply is the author's value, not a wildcard: it stays one opaque token
     (docs/DECISIONS.md). Policy variables are read only under Version 2012-10-17 (§6)."""
@@ -336,7 +336,7 @@ def _matches_every(tokens: list, facts: KeyFacts) -> bool:
 # --- one condition --------------------------------------------------------------------------
 
 
-class Effect3(Enum):
+class Outcome(Enum):
     ALWAYS = "always"  # a stranger can meet it: it narrows nothing
     NEVER = "never"  # no caller of this kind can meet it
     NARROWS = "narrows"
@@ -344,8 +344,8 @@ class Effect3(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    effect: Effect3
-    role: Role = Role.CHOSEN
+    effect: Outcome
+    role: KeyRole = KeyRole.CHOSEN
     dimension: str = ""
     condition: Condition | None = None
 
@@ -360,7 +360,7 @@ def judge_condition(
     if facts.fixed is not None and parts.base != "null":
         hit = any(isinstance(v, str) and v.lower() == facts.fixed for v in condition.values)
         holds = hit is not negated
-        return Verdict(Effect3.ALWAYS if holds is not escape else Effect3.NEVER, condition=condition)
+        return Verdict(Outcome.ALWAYS if holds is not escape else Outcome.NEVER, condition=condition)
     if parts.base == "null":
         wants_absent = any(isinstance(v, str) and v.lower() == "true" for v in condition.values)
         wants_present = any(isinstance(v, str) and v.lower() == "false" for v in condition.values)
@@ -378,9 +378,9 @@ def judge_condition(
         total = any(_matches_every(t, facts) for t in compared)
         hit_possible: bool | None
         miss_possible: bool | None
-        if facts.role is Role.CHOSEN:
+        if facts.role is KeyRole.CHOSEN:
             hit_possible, miss_possible = True, not total
-        elif facts.role is Role.REQUEST:
+        elif facts.role is KeyRole.REQUEST:
             # What the request will hold (MFA, source IP, time) is not who the caller is: undecided
             # either way, unless a value matches everything.
             hit_possible, miss_possible = (True, False) if total else (None, None)
@@ -394,11 +394,11 @@ def judge_condition(
     can_absent = facts.presence is not Presence.ALWAYS
     can_present = facts.presence is not Presence.NEVER
     if (can_absent and absent_pass) or (can_present and stranger_pass is True):
-        return Verdict(Effect3.ALWAYS, condition=condition)
+        return Verdict(Outcome.ALWAYS, condition=condition)
     if not ((can_absent and absent_pass) or (can_present and someone_pass)):
-        return Verdict(Effect3.NEVER, condition=condition)
-    role = facts.role if facts.role is not Role.CHOSEN else Role.REQUEST
-    return Verdict(Effect3.NARROWS, role, facts.dimension, condition)
+        return Verdict(Outcome.NEVER, condition=condition)
+    role = facts.role if facts.role is not KeyRole.CHOSEN else KeyRole.REQUEST
+    return Verdict(Outcome.NARROWS, role, facts.dimension, condition)
 
 
 # --- one statement --------------------------------------------------------------------------
@@ -413,7 +413,7 @@ class KindAdmission:
     narrowing: tuple[Verdict, ...] = ()
 
     @property
-    def strongest(self) -> Role | None:
+    def strongest(self) -> KeyRole | None:
         """The strongest thing its conditions pin, None when they pin nothing at all."""
         return max((v.role for v in self.narrowing), default=None)
 
@@ -424,7 +424,7 @@ class KindAdmission:
         strongest = self.strongest
         if strongest is None:
             return Reach.ANYONE
-        return {Role.IDENTITY: Reach.IDENTITY, Role.SECRET: Reach.SECRET}.get(strongest, Reach.REQUEST)
+        return {KeyRole.IDENTITY: Reach.IDENTITY, KeyRole.SECRET: Reach.SECRET}.get(strongest, Reach.REQUEST)
 
 
 class Reach(IntEnum):
@@ -439,6 +439,8 @@ class Reach(IntEnum):
 
 @dataclass(frozen=True, slots=True)
 class Admission:
+    """What one Allow statement admits through one Principal entry, kind by kind."""
+
     kinds: tuple[KindAdmission, ...]
 
     @property
@@ -446,16 +448,8 @@ class Admission:
         """The widest reach over the kinds of caller the entry lets in."""
         return max((k.reach for k in self.kinds), default=Reach.NOBODY)
 
-    def pins(self, *dimensions: str) -> bool:
-        """Does every admitted kind have a condition pinning one of these identity dimensions?"""
-        admitted = [k for k in self.kinds if not k.nobody]
-        return all(any(v.role is Role.IDENTITY and v.dimension in dimensions for v in k.narrowing) for k in admitted)
-
-    def holds(self, role: Role) -> bool:
-        """Does every admitted kind have a condition pinning at least `role`?"""
-        return all(k.nobody or (k.strongest is not None and k.strongest >= role) for k in self.kinds)
-
     def narrowing(self) -> tuple[Verdict, ...]:
+        """Every condition (or Deny's way out) that stops a stranger, over all kinds."""
         return tuple(v for k in self.kinds for v in k.narrowing)
 
 
@@ -493,20 +487,20 @@ def _deny_covers(deny: Labelled, entry: TrustEntry, action: str) -> bool:
 
 def _admit_kind(item: Labelled, kind: Kind, issuer: str, denies: Iterable[Labelled]) -> KindAdmission:
     verdicts = [judge_condition(c, kind, issuer=issuer, version=item.version) for c in item.statement.conditions]
-    if any(v.effect is Effect3.NEVER for v in verdicts):
+    if any(v.effect is Outcome.NEVER for v in verdicts):
         return KindAdmission(kind, nobody=True)
-    narrowing = [v for v in verdicts if v.effect is Effect3.NARROWS]
+    narrowing = [v for v in verdicts if v.effect is Outcome.NARROWS]
     for deny in denies:
         # The caller escapes a Deny by failing any one of its conditions.
         escapes = [
             judge_condition(c, kind, issuer=issuer, version=deny.version, escape=True)
             for c in deny.statement.conditions
         ]
-        if all(e.effect is Effect3.NEVER for e in escapes):
+        if all(e.effect is Outcome.NEVER for e in escapes):
             return KindAdmission(kind, nobody=True)  # it always applies (no condition, or none avoidable)
-        if any(e.effect is Effect3.ALWAYS for e in escapes):
+        if any(e.effect is Outcome.ALWAYS for e in escapes):
             continue  # a stranger escapes it: it narrows nothing
-        ways = [e for e in escapes if e.effect is Effect3.NARROWS]
+        ways = [e for e in escapes if e.effect is Outcome.NARROWS]
         weakest = min(ways, key=lambda e: e.role)
         narrowing.extend(ways if all(e.role is weakest.role for e in ways) else [weakest])
     return KindAdmission(kind, nobody=False, narrowing=tuple(narrowing))

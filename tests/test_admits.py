@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.admits import Effect3, Kind, Reach, Role, admits, judge_condition
-from analyzer.inventory import Condition, Effect, Principal, PrincipalKind, Source, Statement, Unknown, Text
+from analyzer.admits import KeyRole, Kind, Outcome, Reach, admits, judge_condition
+from analyzer.inventory import Condition, Effect, Principal, PrincipalKind, Source, Statement, Text, Unknown
 from analyzer.policy import Labelled
 from analyzer.principals import classify
 
@@ -31,17 +31,17 @@ EXAMPLES = settings(max_examples=150, deadline=None)
 def verdict(operator: str, key: str, values: list, kind: Kind = Kind.PRINCIPAL, issuer: str = "", escape=False):
     found = judge_condition(Condition(operator=operator, key=key, values=tuple(values)), kind, issuer=issuer,
                             escape=escape)
-    return (found.effect, found.role, found.dimension) if found.effect is Effect3.NARROWS else found.effect
+    return (found.effect, found.role, found.dimension) if found.effect is Outcome.NARROWS else found.effect
 
 
-ALWAYS, NEVER = Effect3.ALWAYS, Effect3.NEVER
-ORG = (Effect3.NARROWS, Role.IDENTITY, "organisation")
-ARN = (Effect3.NARROWS, Role.IDENTITY, "arn")
-ACCOUNT = (Effect3.NARROWS, Role.IDENTITY, "account")
-SECRET = (Effect3.NARROWS, Role.SECRET, "")
-REQUEST = (Effect3.NARROWS, Role.REQUEST, "")
-SUBJECT = (Effect3.NARROWS, Role.IDENTITY, "subject")
-SOURCE_PIN = (Effect3.NARROWS, Role.IDENTITY, "source")
+ALWAYS, NEVER = Outcome.ALWAYS, Outcome.NEVER
+ORG = (Outcome.NARROWS, KeyRole.IDENTITY, "organisation")
+ARN = (Outcome.NARROWS, KeyRole.IDENTITY, "arn")
+ACCOUNT = (Outcome.NARROWS, KeyRole.IDENTITY, "account")
+SECRET = (Outcome.NARROWS, KeyRole.SECRET, "")
+REQUEST = (Outcome.NARROWS, KeyRole.REQUEST, "")
+SUBJECT = (Outcome.NARROWS, KeyRole.IDENTITY, "subject")
+SOURCE_PIN = (Outcome.NARROWS, KeyRole.IDENTITY, "source")
 
 TABLE = [
     # An AWS principal calling AssumeRole itself (Principal "*" or an account).
@@ -52,7 +52,8 @@ TABLE = [
     ("ForAllValues:StringEquals", "aws:PrincipalOrgID", ["o-abc123"], Kind.PRINCIPAL, "", ALWAYS),
     ("ForAnyValue:StringEquals", "aws:PrincipalOrgID", ["o-abc123"], Kind.PRINCIPAL, "", ORG),
     ("StringEquals", "aws:PrincipalOrgID", ["${aws:ResourceOrgID}"], Kind.PRINCIPAL, "", ORG),
-    ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", ["o-abc123/r-ab12/ou-ab12-11111111/*"], Kind.PRINCIPAL, "", ORG),
+    ("ForAnyValue:StringLike", "aws:PrincipalOrgPaths", ["o-abc123/r-ab12/ou-ab12-11111111/*"],
+     Kind.PRINCIPAL, "", ORG),
     ("StringLike", "aws:PrincipalArn", ["arn:aws:iam::111111111111:role/ci-*"], Kind.PRINCIPAL, "", ARN),
     ("ArnLike", "aws:PrincipalArn", ["arn:*:iam::111111111111:role/x"], Kind.PRINCIPAL, "", ARN),
     ("StringLike", "aws:PrincipalArn", ["arn:*:iam::111111111111:role/x"], Kind.PRINCIPAL, "", ALWAYS),
@@ -93,7 +94,8 @@ TABLE = [
     ("StringLike", f"{GITHUB}:sub", ["repo:*"], Kind.WEB, GITHUB, ALWAYS),
     ("StringNotEquals", f"{GITHUB}:sub", ["repo:acme/app:ref:refs/heads/main"], Kind.WEB, GITHUB, ALWAYS),
     ("Null", f"{GITHUB}:sub", ["false"], Kind.WEB, GITHUB, ALWAYS),
-    ("StringLike", f"{GITHUB}:sub", [Text(("repo:acme/", Unknown("var.repos[*].name"), ":*"))], Kind.WEB, GITHUB, SUBJECT),
+    ("StringLike", f"{GITHUB}:sub", [Text(("repo:acme/", Unknown("var.repos[*].name"), ":*"))],
+     Kind.WEB, GITHUB, SUBJECT),
     ("StringEquals", f"{GITHUB}:aud", ["sts.amazonaws.com"], Kind.WEB, GITHUB, ALWAYS),
     ("StringLike", f"{EKS}:sub", ["system:*"], Kind.WEB, EKS, ALWAYS),
     ("StringLike", f"{EKS}:sub", ["system:serviceaccount:*"], Kind.WEB, EKS, ALWAYS),
@@ -220,7 +222,7 @@ ANY_CONDITION = st.one_of(
 @EXAMPLES
 @given(ADMITS_EVERYONE)
 def test_a_condition_admitting_every_caller_never_narrows(condition):
-    assert judge_condition(condition, Kind.PRINCIPAL).effect is Effect3.ALWAYS
+    assert judge_condition(condition, Kind.PRINCIPAL).effect is Outcome.ALWAYS
     assert reach([condition]) is Reach.ANYONE  # Principal "*" with it alone: anyone, critical
 
 
@@ -252,5 +254,5 @@ def stranger_escapes(draw) -> Condition:
 @given(st.lists(ANY_CONDITION, max_size=3), st.lists(ANY_CONDITION, max_size=2), stranger_escapes())
 def test_a_deny_a_stranger_escapes_narrows_nothing(allow, deny, escapable):
     # A Deny applies only when all its conditions hold: failing one is enough to escape it.
-    assert judge_condition(escapable, Kind.PRINCIPAL, escape=True).effect is Effect3.ALWAYS
+    assert judge_condition(escapable, Kind.PRINCIPAL, escape=True).effect is Outcome.ALWAYS
     assert reach(allow, [[*deny, escapable]], kind=Kind.PRINCIPAL) == reach(allow, kind=Kind.PRINCIPAL)

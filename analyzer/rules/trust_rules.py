@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.admits import Admission, Reach, Role
+from analyzer.admits import Admission, KeyRole, Reach, Verdict
 from analyzer.inventory import render
 from analyzer.model import Action, Grant, PrincipalType
 from analyzer.policy import Labelled
@@ -57,10 +57,12 @@ def _account_of(principal: str) -> str | None:
 def is_guarded(admission: Admission) -> bool:
     """CM105's guard: every caller it admits must hold a secret (ExternalId) or belong to a pinned
     organisation; a statement that admits nobody needs none."""
-    return all(
-        kind.nobody
-        or any(v.role is Role.SECRET or (v.role is Role.IDENTITY and v.dimension == "organisation") for v in kind.narrowing)
-        for kind in admission.kinds
+    return all(kind.nobody or any(_guards(v) for v in kind.narrowing) for kind in admission.kinds)
+
+
+def _guards(verdict: Verdict) -> bool:
+    return verdict.role is KeyRole.SECRET or (
+        verdict.role is KeyRole.IDENTITY and verdict.dimension == "organisation"
     )
 
 

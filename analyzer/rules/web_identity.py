@@ -14,7 +14,7 @@ from analyzer.admits import (
     STAR,
     Admission,
     Reach,
-    Role,
+    KeyRole,
     has_known_wildcard,
     issuer_of,
     value_tokens,
@@ -63,7 +63,9 @@ def wildcard_subject(rule: Rule, analysis: Analysis, settings: Settings) -> Iter
         for item, _, admission in judged_statements(roles, grant):
             for verdict in admission.narrowing():
                 condition = verdict.condition
-                if verdict.role is not Role.IDENTITY or condition is None or "like" not in condition.operator.lower():
+                if verdict.role is not KeyRole.IDENTITY or condition is None:
+                    continue
+                if "like" not in condition.operator.lower():
                     continue
                 wide.update((render(v), item) for v in condition.values if _wild_repository(v, item.version))
         if wide:
