@@ -78,6 +78,8 @@ TABLE = [
     ("Null", "sts:ExternalId", ["true"], Kind.PRINCIPAL, "", ALWAYS),
     ("Null", "sts:ExternalId", ["false"], Kind.PRINCIPAL, "", ALWAYS),
     ("StringEqualsIfExists", "sts:ExternalId", ["s3cret"], Kind.PRINCIPAL, "", ALWAYS),
+    ("StringEquals", "sts:ExternalId", ["${aws:PrincipalAccount}"], Kind.PRINCIPAL, "", ALWAYS),
+    ("StringEquals", "sts:ExternalId", ["${*}"], Kind.PRINCIPAL, "", SECRET),  # a literal `*`
     ("Bool", "aws:MultiFactorAuthPresent", ["true"], Kind.PRINCIPAL, "", REQUEST),
     ("BoolIfExists", "aws:MultiFactorAuthPresent", ["true"], Kind.PRINCIPAL, "", ALWAYS),
     ("IpAddress", "aws:SourceIp", ["203.0.113.0/24"], Kind.PRINCIPAL, "", REQUEST),
@@ -92,6 +94,8 @@ TABLE = [
     ("StringLike", f"{GITHUB}:sub", ["repo:acme/*"], Kind.WEB, GITHUB, SUBJECT),
     ("StringLike", f"{GITHUB}:sub", ["repo:acme*/app:*"], Kind.WEB, GITHUB, ALWAYS),
     ("StringLike", f"{GITHUB}:sub", ["repo:*"], Kind.WEB, GITHUB, ALWAYS),
+    ("StringLike", f"{GITHUB}:sub", ["repo:acme/app:*", "*"], Kind.WEB, GITHUB, ALWAYS),  # values ORed
+    ("ForAnyValue:StringLike", f"{GITHUB}:sub", ["repo:acme/app:*"], Kind.WEB, GITHUB, SUBJECT),
     ("StringNotEquals", f"{GITHUB}:sub", ["repo:acme/app:ref:refs/heads/main"], Kind.WEB, GITHUB, ALWAYS),
     ("Null", f"{GITHUB}:sub", ["false"], Kind.WEB, GITHUB, ALWAYS),
     ("StringLike", f"{GITHUB}:sub", [Text(("repo:acme/", Unknown("var.repos[*].name"), ":*"))],
