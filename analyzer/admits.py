@@ -479,7 +479,9 @@ def admits(item: Labelled, entry: TrustEntry, action: str, trust: Sequence[Label
 def _deny_covers(deny: Labelled, entry: TrustEntry, action: str) -> bool:
     """Only a Deny sure to cover the action and the entry narrows: one that may not, narrows nothing."""
     statement = deny.statement
-    if statement.is_not_principal or action_truth(statement, action) is not Tri.YES:
+    if statement.unknown is not None or statement.is_not_principal:
+        return False  # a Deny partly unknown before apply may not apply: it narrows nothing
+    if action_truth(statement, action) is not Tri.YES:
         return False
     named = [classify(p) for p in statement.principals or ()]
     return any(e.named is Named.ANY or e.id == entry.id for e in named)
@@ -512,9 +514,10 @@ def statements_admitting(
     """Each Allow statement of a trust that names `principal` and allows `action`, judged."""
     for item in trust:
         statement = item.statement
-        # A statement partly unknown before apply is judged by what is known of it: an unknown
-        # Condition block is not taken to narrow (a gate must not pass what it cannot see).
-        if statement.effect is not Effect.ALLOW or statement.is_not_principal:
+        # A statement partly unknown before apply (its effect too) is judged by what is known of
+        # it: an unknown Condition block is not taken to narrow (a gate must not pass what it
+        # cannot see).
+        if statement.effect is Effect.DENY or statement.is_not_principal:
             continue
         if action_truth(statement, action) is Tri.NO:
             continue

@@ -260,3 +260,23 @@ def test_a_deny_a_stranger_escapes_narrows_nothing(allow, deny, escapable):
     # A Deny applies only when all its conditions hold: failing one is enough to escape it.
     assert judge_condition(escapable, Kind.PRINCIPAL, escape=True).effect is Outcome.ALWAYS
     assert reach(allow, [[*deny, escapable]], kind=Kind.PRINCIPAL) == reach(allow, kind=Kind.PRINCIPAL)
+
+
+def test_what_is_unknown_before_apply_never_narrows():
+    """A gate must not pass what it cannot see (DESIGN.md: sound under uncertainty)."""
+    from dataclasses import replace
+
+    from analyzer.admits import statements_admitting
+
+    org = Condition(operator="StringNotEquals", key="aws:PrincipalOrgID", values=("o-abc123",))
+    allow = _statement(Effect.ALLOW, [])
+    deny = _statement(Effect.DENY, [org])
+    unknown_deny = replace(deny, statement=replace(deny.statement, unknown=Unknown("var.deny_condition")))
+    assert admits(allow, ANYONE, "sts:AssumeRole", [allow, deny]).reach is Reach.IDENTITY
+    assert admits(allow, ANYONE, "sts:AssumeRole", [allow, unknown_deny]).reach is Reach.ANYONE
+    # An Allow whose effect is unknown is judged as the Allow it may be.
+    maybe = replace(allow, statement=replace(allow.statement, effect=Unknown("var.effect")))
+    assert [a.reach for _, _, a in statements_admitting([maybe], "*", "sts:AssumeRole")] == [Reach.ANYONE]
+    # An Allow with an unknown part is judged by the conditions that are known.
+    partly = replace(allow, statement=replace(allow.statement, unknown=Unknown("var.condition")))
+    assert [a.reach for _, _, a in statements_admitting([partly], "*", "sts:AssumeRole")] == [Reach.ANYONE]
