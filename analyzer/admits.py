@@ -223,6 +223,14 @@ def _claims(issuer: str) -> dict[str, KeyFacts]:
     return GENERIC_OIDC_CLAIMS
 
 
+def _same_issuer(prefix: str, issuer: str) -> bool:
+    """Does a key's prefix name this issuer? Written with `https://`, or with a part unknown before
+    apply on either side, it may: it is then read as this issuer's claim, which finds only what
+    its values let in (reading it as absent would admit nobody, and hide a wildcard)."""
+    prefix = prefix.removeprefix("https://")
+    return prefix == issuer or "{" in prefix or "{" in issuer
+
+
 def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
     """What a condition key is for this kind of caller: present or not, and what it pins."""
     key = key.lower()
@@ -231,7 +239,7 @@ def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
     claim_of = key.rsplit(":", 1)
     is_claim = len(claim_of) == 2 and ("." in claim_of[0] or claim_of[0] == "saml")
     if kind is Kind.WEB:
-        if is_claim and claim_of[0] == issuer:
+        if is_claim and _same_issuer(claim_of[0], issuer):
             facts = _claims(issuer).get(claim_of[1])
             if facts is not None:
                 return facts

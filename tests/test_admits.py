@@ -108,6 +108,11 @@ TABLE = [
     ("StringNotEquals", "cognito-identity.amazonaws.com:aud", ["us-east-1:p"], Kind.WEB,
      "cognito-identity.amazonaws.com", ALWAYS),
     ("StringEquals", "sts:ExternalId", ["s3cret"], Kind.WEB, GITHUB, NEVER),
+    # Another issuer's claim is not in the token's request; one that may be this issuer's is read as it.
+    ("StringEquals", f"{GITHUB}/acme:sub", ["repo:acme/app:*"], Kind.WEB, GITHUB, NEVER),
+    ("StringLike", f"https://{GITHUB}:sub", ["repo:*"], Kind.WEB, GITHUB, ALWAYS),
+    ("StringLike", "{module.eks.oidc_issuer}:sub", ["system:serviceaccount:*"], Kind.WEB, EKS, ALWAYS),
+    ("StringEquals", "{module.eks.oidc_issuer}:sub", ["system:serviceaccount:prod:app"], Kind.WEB, EKS, SUBJECT),
 ]
 
 
