@@ -41,6 +41,7 @@ PUBLIC_CRITICAL = [
     "CM101_principalorgid_o_star",
     "CM101_null_principalarn_false",
     "CM101_principalaccount_is_itself",
+    "CM101_terraform_principalaccount_is_itself",  # HCL writes the variable `$${...}`
     "CM101_principalorgid_ifexists",
     "CM101_principalorgid_forallvalues",
     "CM101_principalarn_not_equals",
