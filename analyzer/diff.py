@@ -2,13 +2,14 @@
 
 A grant is the same grant in base and head when principal, action and target are equal; line
 numbers never matter, so moving a block is no change. A finding is the same finding when rule,
-principal and target are equal; only the findings the change introduces gate `--fail-on`.
+principal and target are equal; only the findings the change introduces — new ones, and ones whose
+severity rises — gate `--fail-on`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, Iterable, Mapping
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel
 from analyzer.model import ChainPath, Grant
@@ -66,7 +67,7 @@ def diff_reports(base: Report, head: Report, *, base_ref: str, head_ref: str) ->
     before = {g.key: g for g in base.analysis.grants}
     after = {g.key: g for g in head.analysis.grants}
     base_paths = {path_key(p) for p in base.analysis.paths}
-    base_findings = {f.key for f in (*base.findings, *(s.finding for s in base.suppressed))}
+    base_findings = _severities((*base.findings, *(s.finding for s in base.suppressed)))
     return Diff(
         base_ref=base_ref,
         head_ref=head_ref,
@@ -80,10 +81,24 @@ def diff_reports(base: Report, head: Report, *, base_ref: str, head_ref: str) ->
             if k in before and _meaning(before[k]) != _meaning(g)
         ),
         added_paths=tuple(p for p in head.analysis.paths if path_key(p) not in base_paths),
-        findings=tuple(f for f in head.findings if f.key not in base_findings),
-        suppressed=tuple(s for s in head.suppressed if s.finding.key not in base_findings),
+        findings=tuple(f for f in head.findings if _introduced(f, base_findings)),
+        suppressed=tuple(s for s in head.suppressed if _introduced(s.finding, base_findings)),
         diagnostics=_diagnostics(base, head),
     )
+
+
+def _severities(findings: Iterable[Finding]) -> dict[tuple[str, str, str], int]:
+    """The highest severity rank of each finding key in a report."""
+    ranks: dict[tuple[str, str, str], int] = {}
+    for finding in findings:
+        ranks[finding.key] = max(ranks.get(finding.key, 0), finding.severity.rank)
+    return ranks
+
+
+def _introduced(finding: Finding, base: Mapping[tuple[str, str, str], int]) -> bool:
+    """New in the head, or more severe than in the base (a condition dropped: high → critical),
+    so that `--fail-on critical` sees a change that makes a finding critical (issue 14)."""
+    return finding.severity.rank > base.get(finding.key, 0)
 
 
 def _diagnostics(base: Report, head: Report) -> tuple[Diagnostic, ...]:

@@ -82,8 +82,11 @@ class Rule:
     fix: str
     check: Check
 
-    def finding(self, grant: Grant, message: str, severity: Severity | None = None) -> Finding:
-        """A finding about a grant, located at the trust or identity statement that creates it."""
+    def finding(
+        self, grant: Grant, message: str, severity: Severity | None = None, source: Source | None = None
+    ) -> Finding:
+        """A finding about a grant, located at the statement that decides it (`source`), else at
+        the first statement that creates the grant."""
         return Finding(
             rule=self.id,
             severity=severity or self.severity,
@@ -91,5 +94,5 @@ class Rule:
             message=message,
             principal=grant.principal,
             target=grant.target,
-            source=grant.sources[0] if grant.sources else None,
+            source=source or (grant.sources[0] if grant.sources else None),
         )

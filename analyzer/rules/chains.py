@@ -20,6 +20,11 @@ def chain_reaches_administrator(rule: Rule, analysis: Analysis, settings: Settin
         if power is None or (path.principal, path.target) in by_pair:
             continue
         first = by_pair[(path.hops[0].principal, path.hops[0].target)]
+        if first.principal_type is PrincipalType.SERVICE:
+            # A service principal acts only as someone directs it: the chain it starts is the design
+            # (CloudFormation StackSets' administration role → execution role), and who may direct
+            # it — iam:PassRole plus the service's launch call — is judged as a service path.
+            continue
         chain = " -> ".join([path.principal, *(hop.target for hop in path.hops)])
         yield Finding(
             rule=rule.id,

@@ -1,58 +1,50 @@
-"""Trust policies that let outsiders in: anyone (`*`), other accounts, SAML and Roles Anywhere."""
+"""Trust policies that let outsiders in: anyone (`*`), other accounts, SAML and Roles Anywhere.
+
+Each trust statement is judged by `analyzer.admits` (who a stranger can be and still get in),
+never by the names of its condition keys (issue 14).
+"""
 
 from __future__ import annotations
 
 from typing import Iterator
 
+from analyzer.admits import Admission, KeyRole, Reach, Verdict
 from analyzer.inventory import render
 from analyzer.model import Action, Grant, PrincipalType
+from analyzer.policy import Labelled
 from analyzer.principals import ACCOUNT_ID
 from analyzer.rules.base import Finding, Rule, Settings, Severity
+from analyzer.rules.judged import statement_findings
 from analyzer.walk import Analysis
 
-# Keys that pin who the caller is: with a positive operator they narrow `*` to known parties.
-NARROWING_KEYS = frozenset(
-    {
-        "aws:principalorgid",
-        "aws:principalorgpaths",
-        "aws:principalaccount",
-        "aws:principalarn",
-        "aws:userid",
-        "aws:sourceaccount",
-        "aws:sourceorgid",
-        "aws:sourceorgpaths",
-        "aws:sourcearn",
-    }
-)
-CROSS_ACCOUNT_GUARDS = frozenset({"sts:externalid", "aws:principalorgid", "aws:principalorgpaths"})
 ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
 
 
-def _narrows(grant: Grant) -> bool:
-    for condition in grant.conditions:
-        operator = condition.operator.lower()
-        negated = "not" in operator.split(":")[-1]
-        values = [str(v) for v in condition.values]
-        if condition.key.lower() in NARROWING_KEYS and not negated and "*" not in values:
-            return True
-    return False
+def public_severity(admission: Admission) -> Severity | None:
+    """CM101: critical when nothing stops a stranger; high when only a secret or the request does
+    (MFA, source IP, ExternalId: conditions that do not pin who the caller is)."""
+    reach = admission.reach
+    if reach is Reach.ANYONE:
+        return Severity.CRITICAL
+    if reach in (Reach.REQUEST, Reach.SECRET):
+        return Severity.HIGH
+    return None
+
+
+def _public_message(grant: Grant, item: Labelled, admission: Admission) -> str:
+    where = item.statement.source
+    if admission.reach is Reach.ANYONE:
+        return f"{grant.target} trusts every AWS principal of every account ({where}): no condition pins the caller"
+    return (
+        f"{grant.target} trusts every AWS principal ({where}), with only conditions that do not pin the caller"
+    )
 
 
 def trust_allows_anyone(rule: Rule, analysis: Analysis, settings: Settings) -> Iterator[Finding]:
     """`Principal: "*"` lets every AWS principal of every account in (SEMANTICS.md §1)."""
-    for grant in analysis.grants:
-        if grant.principal_type is not PrincipalType.ANY:
-            continue
-        if _narrows(grant):
-            continue
-        if grant.conditions:
-            yield rule.finding(
-                grant,
-                f"{grant.target} trusts every AWS principal, with only conditions that do not pin the caller",
-                Severity.HIGH,
-            )
-        else:
-            yield rule.finding(grant, f"{grant.target} trusts every AWS principal of every account")
+    yield from statement_findings(
+        rule, analysis, lambda g: g.principal_type is PrincipalType.ANY, public_severity, _public_message
+    )
 
 
 def _account_of(principal: str) -> str | None:
@@ -62,42 +54,67 @@ def _account_of(principal: str) -> str | None:
     return None
 
 
+def is_guarded(admission: Admission) -> bool:
+    """CM105's guard: every caller it admits must hold a secret (ExternalId) or belong to a pinned
+    organisation; a statement that admits nobody needs none."""
+    return all(kind.nobody or any(_guards(v) for v in kind.narrowing) for kind in admission.kinds)
+
+
+def _guards(verdict: Verdict) -> bool:
+    return verdict.role is KeyRole.SECRET or (
+        verdict.role is KeyRole.IDENTITY and verdict.dimension == "organisation"
+    )
+
+
+def cross_account_severity(admission: Admission) -> Severity | None:
+    return None if is_guarded(admission) else Severity.HIGH
+
+
 def cross_account_without_guard(rule: Rule, analysis: Analysis, settings: Settings) -> Iterator[Finding]:
     """Another account trusted without ExternalId or an organisation condition (confused deputy).
 
     Accounts analysed together (`--account-map`) are the user's own and count as trusted.
     """
     analysed = {render(caller.account) for caller in analysis.world.callers}
-    for grant in analysis.grants:
+
+    def wanted(grant: Grant) -> bool:
         if grant.action is not Action.ASSUME_ROLE:
-            continue
+            return False
         if grant.principal_type not in (PrincipalType.ACCOUNT, PrincipalType.USER, PrincipalType.ROLE):
-            continue
+            return False
         account = _account_of(grant.principal)
-        own = _account_of(grant.target)
-        if account is None or account == own or account == settings.account_id:
-            continue
-        if account in settings.trusted_accounts or account in analysed:
-            continue
-        if any(c.key.lower() in CROSS_ACCOUNT_GUARDS for c in grant.conditions):
-            continue
-        yield rule.finding(
-            grant,
-            f"{grant.target} trusts {grant.principal} of account {account}, which is not in trusted_accounts, "
-            "without sts:ExternalId or aws:PrincipalOrgID",
+        if account is None or account == _account_of(grant.target) or account == settings.account_id:
+            return False
+        return account not in settings.trusted_accounts and account not in analysed
+
+    def message(grant: Grant, item: Labelled, admission: Admission) -> str:
+        said = f"{grant.target} trusts {grant.principal} of account {_account_of(grant.principal)}, which is not in "
+        if not item.statement.conditions:
+            return said + "trusted_accounts, without sts:ExternalId or aws:PrincipalOrgID"
+        return said + (
+            "trusted_accounts, and no condition requires an ExternalId or an organisation an outsider cannot "
+            f"meet ({item.statement.source})"
         )
+
+    yield from statement_findings(rule, analysis, wanted, cross_account_severity, message)
+
+
+def unconditioned_severity(admission: Admission) -> Severity | None:
+    """CM107: no condition narrows who the IdP or the trust anchors let in."""
+    return Severity.MEDIUM if admission.reach is Reach.ANYONE else None
 
 
 def saml_or_roles_anywhere_without_conditions(
     rule: Rule, analysis: Analysis, settings: Settings
 ) -> Iterator[Finding]:
     """Every identity the IdP maps, or any certificate of any trust anchor (SEMANTICS.md §4)."""
-    for grant in analysis.grants:
-        if grant.conditions:
-            continue
+
+    def wanted(grant: Grant) -> bool:
+        return grant.action is Action.ASSUME_ROLE_WITH_SAML or grant.principal == ROLES_ANYWHERE
+
+    def message(grant: Grant, item: Labelled, admission: Admission) -> str:
         if grant.action is Action.ASSUME_ROLE_WITH_SAML:
-            yield rule.finding(grant, f"{grant.target} trusts every identity of SAML provider {grant.principal}")
-        elif grant.principal == ROLES_ANYWHERE:
-            yield rule.finding(
-                grant, f"{grant.target} trusts any certificate of any Roles Anywhere trust anchor in the account"
-            )
+            return f"{grant.target} trusts every identity of SAML provider {grant.principal}"
+        return f"{grant.target} trusts any certificate of any Roles Anywhere trust anchor in the account"
+
+    yield from statement_findings(rule, analysis, wanted, unconditioned_severity, message)
