@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
+from analyzer.model import PrincipalType
 from analyzer.power import PowerLabel
 from analyzer.rules.base import Finding, Rule, Settings
 from analyzer.walk import Analysis
