@@ -33,6 +33,7 @@ from analyzer.policy import (
     Labelled,
     PartAnswer,
     Request,
+    POLICY_NOT_FOUND,
     Support,
     answer_part,
     combine,
@@ -108,7 +109,7 @@ class PolicyIndex:
             self.diagnostics.append(
                 Diagnostic(
                     level=DiagnosticLevel.WARNING,
-                    message=f"policy {arn} is not in the analysed templates: what it allows is unknown",
+                    message=f"policy {arn} is {POLICY_NOT_FOUND}: what it allows is unknown",
                     file=attachment.source.file,
                     line=attachment.source.line,
                 )
@@ -116,7 +117,7 @@ class PolicyIndex:
         unknown = PolicyDocument(
             source=attachment.source,
             address=attachment.address,
-            unknown=Unknown(arn, "policy not in the analysed templates"),
+            unknown=Unknown(arn, POLICY_NOT_FOUND),
         )
         return labelled(unknown, f"policy {arn} attached to {holder}")
 

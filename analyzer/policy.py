@@ -40,14 +40,17 @@ class Labelled:
 
 
 def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
-    """The statements of a document, or one statement standing for a wholly unknown document."""
+    """The statements of a document, or one statement standing for a wholly unknown document.
+
+    What an unknown document allows is unknown: any action, maybe, on any resource (`*`). Its
+    expression names the doubt, never a target: a policy's own ARN is no role (SEMANTICS.md §8)."""
     if document.unknown is not None:
         stand_in = Statement(
             source=document.source,
             address=document.address,
             effect=Effect.ALLOW,
             actions=(document.unknown,),
-            resources=(document.unknown,),
+            resources=("*",),
             # In a trust policy, who it names is unknown too: `{expression}` → R, uncertain
             # (DECISIONS.md), never no grant at all. Identity policies have no Principal to read.
             principals=(Principal(kind=PrincipalKind.AWS, value=document.unknown),),
@@ -127,7 +130,7 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
         doubts.append(f"effect is unknown before apply ({statement.effect})")
     if statement.unknown is not None:
         truths.append(Tri.MAYBE)
-        doubts.append(f"{statement.unknown} is unknown before apply")
+        doubts.append(unknown_doubt(statement.unknown))
     kept: list[Condition] = []
     for condition in statement.conditions:
         truth = evaluate(condition, request.context)
@@ -141,6 +144,17 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     if truth is Tri.MAYBE and not doubts:
         doubts.append(_unknown_parts(statement))
     return Applicability(truth, tuple(kept), tuple(doubts))
+
+
+POLICY_NOT_FOUND = "neither in the analysed templates nor in the AWS managed policy snapshot"
+"""The reason of the `Unknown` that stands for an attached policy found nowhere (SEMANTICS.md §8)."""
+
+
+def unknown_doubt(unknown: Unknown) -> str:
+    """Why a statement standing for unknown content may apply, in words naming what is unknown."""
+    if unknown.reason == POLICY_NOT_FOUND:
+        return f"policy {unknown.expression} is {POLICY_NOT_FOUND}: what it allows is unknown"
+    return f"{unknown} is unknown before apply"
 
 
 def _unknown_parts(statement: Statement) -> str:
