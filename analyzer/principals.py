@@ -58,6 +58,9 @@ def classify(principal: Principal) -> TrustEntry:
     text = render(value)
     if principal.kind is PrincipalKind.ANY or (principal.kind is PrincipalKind.AWS and value == "*"):
         return TrustEntry(Named.ANY, "*")
+    if isinstance(value, str) and not value.strip():
+        # `"Federated": ""` names nobody: AWS rejects the policy (Principal element page).
+        return TrustEntry(Named.INVALID, text, problem=f"empty {principal.kind.value} principal")
     if principal.kind is PrincipalKind.SERVICE:
         return _service(value, text)
     if principal.kind is PrincipalKind.FEDERATED:
@@ -74,6 +77,8 @@ def _service(value: Value, text: str) -> TrustEntry:
 
 
 def _federated(value: Value, text: str) -> TrustEntry:
+    if not _account_is_valid(value):
+        return TrustEntry(Named.INVALID, text, problem=f"{text} names no 12-digit account")
     if ":saml-provider/" in text:
         return TrustEntry(Named.SAML, text, account=_arn_account(value))
     if ":oidc-provider/" in text or text in BUILT_IN_WEB_IDENTITY:
@@ -101,6 +106,9 @@ def _aws(value: Value, text: str) -> TrustEntry:
             return TrustEntry(Named.INVALID, text, problem=f"{text} is not an AWS principal")
         return TrustEntry(Named.UNKNOWN, text)
     service, account, resource = render(segments[2]), segments[4], render(segments[5])
+    if not _account_is_valid(value):
+        # `arn:aws:iam:::root` is no account: AWS rejects the policy, it trusts nobody here.
+        return TrustEntry(Named.INVALID, text, problem=f"{text} names no 12-digit account")
     if service == "iam" and resource == "root":
         return TrustEntry(Named.ACCOUNT, text, account=account)
     kind = resource.split("/", 1)[0]
@@ -135,6 +143,13 @@ def _arn_segments(value: Value) -> list[Value] | None:
     if len(segments) < 6:
         return None
     return [concat(*segment) for segment in segments]
+
+
+def _account_is_valid(value: Value) -> bool:
+    """An ARN principal's account segment, where written out, is 12 digits (`arn:aws:iam:::root`
+    and `arn:aws:iam::12345:root` name no account); one unknown before apply may be valid."""
+    account = _arn_account(value)
+    return not isinstance(account, str) or bool(ACCOUNT_ID.match(account))
 
 
 def _arn_account(value: Value) -> Value | None:

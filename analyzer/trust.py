@@ -315,26 +315,48 @@ def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
     support = apply_denies(support, target.items, request, matches_any)
     if support is None:
         return None
-    if entry.id == ROLES_ANYWHERE:
-        doubt = doubt or _roles_anywhere_doubt(target, entry, same_entry, context)
+    if entry.id == ROLES_ANYWHERE and _roles_anywhere_missing(target, context):
+        return None  # unusable: `unusable_trusts` warns of it
     if doubt:
         support = support & Support(certainty=Certainty.UNCERTAIN, reasons=(doubt,))
     return _grant(entry.id, REPORT_TYPES[entry.named], action, target, support)
 
 
 ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
+ROLES_ANYWHERE_NEEDS = ("sts:TagSession", "sts:SetSourceIdentity")
 
 
-def _roles_anywhere_doubt(target: TrustedRole, entry: TrustEntry, same_entry, context: CallerContext) -> str:
-    """IAM Roles Anywhere needs sts:TagSession and sts:SetSourceIdentity too (SEMANTICS.md §4)."""
-    missing = [
+def _roles_anywhere_missing(target: TrustedRole, context: CallerContext) -> list[str]:
+    """What IAM Roles Anywhere needs besides sts:AssumeRole and the trust does not allow it: its
+    sessions always carry tags and a source identity (SEMANTICS.md §4; Roles Anywhere trust model)."""
+    named = _test(lambda e: Tri.YES if e.named is Named.SERVICE and e.id == ROLES_ANYWHERE else Tri.NO)
+    return [
         action
-        for action in ("sts:TagSession", "sts:SetSourceIdentity")
-        if evaluate_set(target.items, Request(action=action, resource=None, context=context), same_entry) is None
+        for action in ROLES_ANYWHERE_NEEDS
+        if evaluate_set(target.items, Request(action=action, resource=None, context=context), named) is None
     ]
-    if not missing:
-        return ""
-    return f"the trust policy of {target.name} does not allow {' and '.join(missing)}, which Roles Anywhere needs"
+
+
+def unusable_trusts(target: TrustedRole) -> list[Diagnostic]:
+    """A Roles Anywhere trust that omits sts:TagSession or sts:SetSourceIdentity cannot be used: it
+    gives no grant, and a warning at the statement says why (never silence)."""
+    for item in target.items:
+        statement = item.statement
+        if statement.effect is Effect.DENY or not any(
+            e.named is Named.SERVICE and e.id == ROLES_ANYWHERE for e in _entries(statement)
+        ):
+            continue
+        missing = _roles_anywhere_missing(target, _service_context(ROLES_ANYWHERE))
+        if not missing:
+            return []
+        return [Diagnostic(
+            level=DiagnosticLevel.WARNING,
+            message=f"the trust policy of {target.name} does not allow {' and '.join(missing)}, which IAM "
+                    f"Roles Anywhere needs: {ROLES_ANYWHERE} cannot assume it",
+            file=statement.source.file,
+            line=statement.source.line,
+        )]
+    return []
 
 
 def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | None, CallerContext, str]:
