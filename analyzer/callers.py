@@ -40,7 +40,7 @@ from analyzer.policy import (
     context_keys,
     labelled,
 )
-from analyzer.principals import same_account
+from analyzer.principals import path_and_name, same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
 """Finds a policy document outside the templates by ARN (the AWS managed policy snapshot)."""
@@ -212,7 +212,7 @@ def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) ->
 
 def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
     name = render(user.name)
-    holder = f"user {name}"
+    holder = f"user {path_and_name(user.path, user.name)}"
     parts = [tuple(_policies(holder, user.inline_policies, user.attachments, index))]
     parts += [groups.items(render(membership.group)) for membership in user.groups]
     arn = render(user.arn)
@@ -242,7 +242,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
 
 def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
     name = render(role.name)
-    holder = f"role {name}"
+    holder = f"role {path_and_name(role.path, role.name)}"
     context = CallerContext(
         known={
             "aws:principalarn": (role.arn,),

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, Union
 
 from analyzer.conditions import CallerContext, evaluate, negate
 from analyzer.inventory import (
@@ -115,6 +115,9 @@ class Applicability:
 
 
 PrincipalTest = Callable[[Statement], Tri]
+Subject = Union[str, Callable[[Statement], str]]
+"""What a reason says is allowed: fixed words, or words read from the statement itself (the account a
+trust statement names, as written, rather than the caller's account in its place)."""
 
 
 def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
@@ -158,9 +161,10 @@ def unknown_doubt(unknown: Unknown) -> str:
 
 
 def _unknown_parts(statement: Statement) -> str:
+    principals = tuple(p.value for p in statement.principals or ())
     names = [
         str(part)
-        for value in (*statement.actions, *(statement.resources or ()))
+        for value in (*statement.actions, *(statement.resources or ()), *principals)
         for part in (value.parts if isinstance(value, Text) else (value,))
         if isinstance(part, Unknown)
     ]
@@ -244,7 +248,7 @@ def evaluate_set(
     items: Sequence[Labelled],
     request: Request,
     principal_test: PrincipalTest | None = None,
-    subject: str = "it",
+    subject: Subject = "it",
 ) -> Support | None:
     """Allow of this set minus its denies: the best support, or None when it does not allow.
 
@@ -269,7 +273,7 @@ def answer_part(
     items: Sequence[Labelled],
     request: Request,
     principal_test: PrincipalTest | None = None,
-    subject: str = "it",
+    subject: Subject = "it",
     *,
     alone: bool = False,
 ) -> PartAnswer:
@@ -310,11 +314,12 @@ def combine(parts: Iterable[PartAnswer], *, with_denies: bool = True) -> Support
     return _cut(support, (c for part in parts for c in part.cuts)) if with_denies else support
 
 
-def _support(found: Applicability, item: Labelled, subject: str) -> Support:
+def _support(found: Applicability, item: Labelled, subject: Subject) -> Support:
     certainty = Certainty.UNCERTAIN if found.truth is Tri.MAYBE else (
         Certainty.CONDITIONAL if found.conditions else Certainty.DEFINITE
     )
-    reason = f"{item.origin} allows {subject} ({item.statement.source})"
+    said = subject if isinstance(subject, str) else subject(item.statement)
+    reason = f"{item.origin} allows {said} ({item.statement.source})"
     return Support(
         certainty=certainty,
         conditions=found.conditions,

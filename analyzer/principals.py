@@ -47,6 +47,17 @@ class TrustEntry:
     problem: str = ""
 
 
+def path_and_name(path: Value, name: Value) -> str:
+    """`a/b/deep-deploy`: a user's or role's name with its path, as reasons show it, so that they
+    say what the template says and two roles of one name on two paths stay apart."""
+    return f"{render(path)}{render(name)}".lstrip("/")
+
+
+def identity_name(kind: str, path: Value, name: Value) -> str:
+    """`role/a/b/deep-deploy`: the resource part of the identity's ARN."""
+    return f"{kind}/{path_and_name(path, name)}"
+
+
 def account_root(account: Value, partition: str = "aws") -> Value:
     """`arn:aws:iam::ACCOUNT:root`, the identity of an account as a principal."""
     return concat(f"arn:{partition}:iam::", account, ":root")

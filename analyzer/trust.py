@@ -29,6 +29,7 @@ from analyzer.principals import (
     Named,
     TrustEntry,
     classify,
+    identity_name,
     same_account,
     web_identity_action,
 )
@@ -62,7 +63,7 @@ class TrustedRole:
 def trusted_role(role: Role) -> TrustedRole | None:
     if role.trust_policy is None:
         return None
-    name = f"role/{render(role.name)}"
+    name = identity_name("role", role.path, role.name)
     items = tuple(labelled(role.trust_policy, f"trust policy of {name}"))
     entries = [e for item in items if item.statement.effect is not Effect.DENY for e in _entries(item.statement)]
     by_arn = frozenset(
@@ -182,17 +183,18 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         named = _self_test(lambda st, e: _names(caller, e) if explicit(st, e) else Tri.NO)
         by_account = _self_test(lambda st, e: _names_account(caller, e) if explicit(st, e) else Tri.NO)
         direct = evaluate_set(target.items, request, named, short)
-        via_account = evaluate_set(target.items, request, by_account, f"account {render(caller.account)}")
+        via_account = evaluate_set(target.items, request, by_account, _accounts_named(caller))
     else:
         direct = via_account = None
         if _may_name(target, caller.id):
             direct = _admitted_by_name(target, caller, request, short)
         if target.names_accounts:
-            account = f"account {render(caller.account)}"
             via_account = target.answer(
                 ("account", caller.account),
                 caller,
-                lambda: evaluate_set(target.items, request, _test(lambda e: _names_account(caller, e)), account),
+                lambda: evaluate_set(
+                    target.items, request, _test(lambda e: _names_account(caller, e)), _accounts_named(caller)
+                ),
             )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
@@ -215,6 +217,21 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         return None
     best = max(options, key=lambda s: strength(s.certainty, s.conditions))
     return apply_denies(best, target.denies, request, any_form)
+
+
+def _accounts_named(caller: Caller) -> Callable[[Statement], str]:
+    """The accounts a statement names that may be the caller's, as the trust writes them (a literal
+    id, a parameter): never the caller's account put in their place."""
+
+    def said(statement: Statement) -> str:
+        named = [
+            f"account {render(e.account)}"
+            for e in _entries(statement)
+            if e.named is Named.ACCOUNT and _names_account(caller, e) is not Tri.NO
+        ]
+        return ", ".join(dict.fromkeys(named))
+
+    return said
 
 
 def _admitted_by_name(target: TrustedRole, caller: Caller, request: Request, short: str) -> Support | None:

@@ -10,15 +10,17 @@ from analyzer.cli import main
 ACCOUNT = "111111111111"
 
 
-def scan_template(tmp_path: Path, name: str, text: str, *args: str) -> tuple[int, dict]:
-    """`credmint scan` of a folder holding only `name` (with `--account-id ACCOUNT` unless `args`
-    give their own): the exit status and the report."""
+def scan_template(
+    tmp_path: Path, name: str, text: str, *args: str, account: str | None = ACCOUNT
+) -> tuple[int, dict]:
+    """`credmint scan` of a folder holding only `name`, with `--account-id account` unless `args`
+    give their own or `account` is None: the exit status and the report."""
     folder = tmp_path / "templates"
     folder.mkdir(exist_ok=True)
     (folder / name).write_text(text)
     out = tmp_path / "report.json"
-    account = () if "--account-id" in args else ("--account-id", ACCOUNT)
-    code = main(["scan", str(folder), *account, "--fail-on", "none", "--format", "json", "-o", str(out), *args])
+    given = () if account is None or "--account-id" in args else ("--account-id", account)
+    code = main(["scan", str(folder), *given, "--fail-on", "none", "--format", "json", "-o", str(out), *args])
     return code, json.loads(out.read_text())
 
 
