@@ -12,10 +12,12 @@ from dataclasses import replace
 from typing import Iterator, Sequence
 
 from analyzer.callers import Caller, caller_side
-from analyzer.inventory import Effect, Value, render
+from analyzer.inventory import Effect, Value
 from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
-from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth, applies, substitute_variables
+from analyzer.names import breaks_every_name
+from analyzer.patterns import Tri, match_resource, split_arn, written
+from analyzer.policy import Labelled, Request, Support, action_truth, applies
+from analyzer.variables import resolved_resources
 from analyzer.federation import covers, federated_user_arn, name_patterns
 
 
@@ -28,14 +30,19 @@ def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterato
             yield item
 
 
-def _resources(item: Labelled, caller: Caller) -> list[Value]:
-    """The statement's Resource (or NotResource) entries, policy variables substituted."""
-    return [substitute_variables(p, item.version, caller.context) for p in item.statement.resources or ()]
+def _resources(item: Labelled, caller: Caller) -> tuple[Value, ...] | None:
+    """The statement's Resource (or NotResource) entries, policy variables substituted; None when
+    one holds a variable the caller cannot have, so that the statement gives it nothing."""
+    return resolved_resources(item.statement.resources or (), item.version, caller.context)
 
 
-def _resource_patterns(item: Labelled, caller: Caller) -> list[Value]:
-    """What the statement reaches: its resources, or `*` for NotResource."""
-    return ["*"] if item.statement.is_not_resource else _resources(item, caller)
+def _resource_patterns(item: Labelled, caller: Caller) -> tuple[Value, ...]:
+    """What the statement reaches: its resources, or `*` for NotResource (nothing when it gives the
+    caller nothing)."""
+    resources = _resources(item, caller)
+    if resources is None:
+        return ()
+    return ("*",) if item.statement.is_not_resource else resources
 
 
 def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[Grant]:
@@ -44,7 +51,7 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
     patterns: dict[str, Value] = {}
     for item in _allowing(caller.identity, action, Effect.ALLOW):
         for pattern in _resource_patterns(item, caller):
-            text = render(pattern)
+            text = written(pattern)
             if text not in role_arns and _may_name_a_role(pattern):
                 patterns.setdefault(text, pattern)
     for text, pattern in sorted(patterns.items()):
@@ -74,8 +81,16 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
 
 
 def _may_name_a_role(pattern: Value) -> bool:
-    """Skip resources that cannot be a role (`...:user/x`); keep `*` and anything role-shaped."""
-    return match_resource(pattern, "arn:aws:iam::*:role/*") is not Tri.NO or not isinstance(pattern, str)
+    """Skip resources that cannot be a role (`...:user/x`, or a name no valid role name matches,
+    such as the literal `x?` of `role/x${?}`); keep `*` and anything role-shaped."""
+    if isinstance(pattern, str) and match_resource(pattern, "arn:aws:iam::*:role/*") is Tri.NO:
+        return False
+    parts = split_arn(pattern)
+    if parts is None:
+        return True
+    resource = parts[5]
+    name_starts = max((i + 1 for i, token in enumerate(resource) if token == "/"), default=0)
+    return not breaks_every_name(resource[name_starts:], path_may_follow=True)
 
 
 def _allows_only(items: Sequence[Labelled]) -> list[Labelled]:
@@ -90,7 +105,7 @@ def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str,
     for item in _allowing(caller.identity, request.action, Effect.ALLOW):
         if item.statement.is_not_resource:
             # NotResource allows every resource but those listed: they are carved out of `*`.
-            excepted += [render(r) for r in _resources(item, caller) if match_resource(pattern, r) is not Tri.NO]
+            excepted += [written(r) for r in _resources(item, caller) or () if match_resource(pattern, r) is not Tri.NO]
     for item in denies:
         found = applies(item, request, None)
         if found.truth is Tri.NO:
@@ -99,7 +114,7 @@ def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str,
             return None
         for resource in _resource_patterns(item, caller):
             if match_resource(pattern, resource) is not Tri.NO:
-                excepted.append(render(resource))
+                excepted.append(written(resource))
         support = support & Support(
             certainty=Certainty.UNCERTAIN if found.conditions else Certainty.DEFINITE,
             reasons=(f"{item.origin} denies part of it ({item.statement.source})",),
@@ -177,7 +192,10 @@ def _not_resource_as_carve_outs(
         if not statement.is_not_resource or action_truth(statement, action) is Tri.NO:
             allows.append(item)
             continue
-        for resource in _resources(item, caller):
+        resources = _resources(item, caller)
+        if resources is None:
+            continue  # a variable the caller cannot have: the statement gives it nothing
+        for resource in resources:
             for name, _ in name_patterns(resource, caller.account, partition):
                 carved.setdefault(name, item)
         everything = replace(statement, resources=("*",), is_not_resource=False)

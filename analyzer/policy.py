@@ -7,7 +7,6 @@ the walker ANDs the sides.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence, Union
@@ -24,10 +23,10 @@ from analyzer.inventory import (
     Text,
     Unknown,
     Value,
-    concat,
 )
 from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
+from analyzer.variables import resolved_resources, variable_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -196,52 +195,19 @@ def _resource_truth(item: Labelled, request: Request) -> Tri:
     if statement.resources is None:
         return Tri.NO
     assert request.resource is not None
-    patterns = [substitute_variables(p, item.version, request.context) for p in statement.resources]
+    patterns = resolved_resources(statement.resources, item.version, request.context)
+    if patterns is None:
+        return Tri.NO  # a variable the caller cannot have: the statement gives it nothing
     hit = tri_any([match_resource(pattern, request.resource) for pattern in patterns])
     return ~hit if statement.is_not_resource else hit
-
-
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
     """The request-context keys these statements read: condition keys and policy variables."""
     keys = {condition.key.lower() for item in items for condition in item.statement.conditions}
     for item in items:
-        if item.version == "2012-10-17":
-            keys.update(
-                name.lower()
-                for pattern in item.statement.resources or ()
-                if isinstance(pattern, str)
-                for name in _VARIABLE.findall(pattern)
-            )
+        keys.update(key for pattern in item.statement.resources or () for key in variable_keys(pattern, item.version))
     return tuple(sorted(keys))
-
-
-_ESCAPES = {"*": "*", "?": "?", "$": "$"}
-
-
-def substitute_variables(pattern: Value, version: str | None, context: CallerContext) -> Value:
-    """Policy variables work only under Version 2012-10-17; elsewhere they are literal text (§6)."""
-    if version != "2012-10-17" or not isinstance(pattern, str) or "${" not in pattern:
-        return pattern
-    pieces: list[Value] = []
-    position = 0
-    for found in _VARIABLE.finditer(pattern):
-        pieces.append(pattern[position:found.start()])
-        name = found.group(1)
-        known = context.known.get(name.lower())
-        if name in _ESCAPES:
-            pieces.append(_ESCAPES[name])
-        elif known and len(known) == 1:
-            pieces.append(known[0])
-        elif name.lower() in context.absent:
-            pieces.append("\x00")  # a variable with no value matches nothing
-        else:
-            pieces.append(Unknown(name, "policy variable resolved at request time"))
-        position = found.end()
-    pieces.append(pattern[position:])
-    return concat(*pieces)
 
 
 def evaluate_set(
