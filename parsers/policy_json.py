@@ -170,10 +170,10 @@ def _statement(raw: object, source: Source, address: str) -> Statement:
     misspelt = _misspelt_element(raw, _STATEMENT_ELEMENTS)
     if misspelt:
         raise _Invalid(f"{REJECTED}statement {misspelt}")
-    if "Action" not in raw and "NotAction" not in raw:
-        raise _Invalid(f"{REJECTED}statement has no Action or NotAction")
     unknowns: list[Unknown] = []
     effect = _effect(raw.get("Effect"))
+    if "Action" not in raw and "NotAction" not in raw:
+        raise _Invalid(f"{REJECTED}statement has no Action or NotAction")
     sid = raw.get("Sid")
     actions, is_not_action = _either(raw, "Action", "NotAction", unknowns)
     resources, is_not_resource = _either(raw, "Resource", "NotResource", unknowns)
