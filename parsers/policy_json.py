@@ -280,7 +280,7 @@ def _principals(
             continue
         kind = _PRINCIPAL_KINDS.get(key)
         if kind is None:
-            raise _Invalid(f"unknown principal type {key!r} in {name}")
+            raise _Invalid(f"{REJECTED}unknown principal type {key!r} in {name}")
         for identifier in _values(identifiers, f"{name}.{key}", unknowns):
             principals.append(Principal(kind=kind, value=identifier))
     return tuple(principals), is_not

@@ -88,6 +88,17 @@ def test_a_misspelt_element_is_an_error_and_no_grant(tmp_path, form, spelt):
 
 
 @pytest.mark.parametrize("form", ["cfn", "tf"])
+@pytest.mark.parametrize("kind", ["aws", "service", "AWs", "Canonicaluser"])
+def test_a_misspelt_principal_type_is_an_error_and_no_grant(tmp_path, form, kind):
+    (code, report), line, name = _scan(tmp_path, form, _with(Principal={kind: "arn:aws:iam::222222222222:root"}))
+    assert code == 2
+    assert report["grants"] == []
+    (error,) = diagnostics_of(report, "error")
+    assert error[:2] == (name, line)
+    assert error[2].endswith(f"AWS rejects the policy: unknown principal type '{kind}' in Principal")
+
+
+@pytest.mark.parametrize("form", ["cfn", "tf"])
 def test_a_statement_without_actions_is_an_error(tmp_path, form):
     (code, report), line, name = _scan(tmp_path, form, _with(Action=None))
     assert code == 2
