@@ -105,7 +105,8 @@ def _carve(caller: Caller, request: Request, pattern: Value) -> tuple[tuple[str,
     for item in _allowing(caller.identity, request.action, Effect.ALLOW):
         if item.statement.is_not_resource:
             # NotResource allows every resource but those listed: they are carved out of `*`.
-            excepted += [written(r) for r in _resources(item, caller) or () if match_resource(pattern, r) is not Tri.NO]
+            listed = _resources(item, caller) or ()
+            excepted += [written(r) for r in listed if match_resource(pattern, r) is not Tri.NO]
     for item in denies:
         found = applies(item, request, None)
         if found.truth is Tri.NO:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from analyzer.inventory import Unknown
 from analyzer.patterns import Token
 
 NAME_CHARACTER = re.compile(r"[\w+=,.@-]", re.ASCII)
@@ -29,7 +28,7 @@ def breaks_every_name(name: Sequence[Token], path_may_follow: bool = False) -> b
     character), a character followed by a wildcard or unknown part may still lie in the path."""
     for index, token in enumerate(name):
         if is_name_literal(token) and not NAME_CHARACTER.fullmatch(token):  # type: ignore[arg-type]
-            later = name[index + 1:]
-            if not path_may_follow or not any(not is_name_literal(t) or isinstance(t, Unknown) for t in later):
+            wildcard_follows = any(not is_name_literal(t) for t in name[index + 1:])
+            if not (path_may_follow and wildcard_follows):
                 return True
     return False

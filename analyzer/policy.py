@@ -206,7 +206,8 @@ def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
     """The request-context keys these statements read: condition keys and policy variables."""
     keys = {condition.key.lower() for item in items for condition in item.statement.conditions}
     for item in items:
-        keys.update(key for pattern in item.statement.resources or () for key in variable_keys(pattern, item.version))
+        for pattern in item.statement.resources or ():
+            keys.update(variable_keys(pattern, item.version))
     return tuple(sorted(keys))
 
 
