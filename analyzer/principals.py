@@ -160,7 +160,9 @@ def _account_is_valid(value: Value) -> bool:
     """An ARN principal's account segment, where written out, is 12 digits (`arn:aws:iam:::root`
     and `arn:aws:iam::12345:root` name no account); one unknown before apply may be valid."""
     account = _arn_account(value)
-    return not isinstance(account, str) or bool(ACCOUNT_ID.match(account))
+    # `cloudfront` is the one named account AWS accepts (`arn:aws:iam::cloudfront:user/CloudFront
+    # Origin Access Identity ...`).
+    return not isinstance(account, str) or bool(ACCOUNT_ID.match(account)) or account == "cloudfront"
 
 
 def _arn_account(value: Value) -> Value | None:
