@@ -15,6 +15,7 @@ from analyzer.callers import Caller, caller_side
 from analyzer.inventory import Effect, Value
 from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
 from analyzer.names import breaks_every_name
+from analyzer.principals import path_and_name
 from analyzer.patterns import Tri, match_resource, split_arn, written
 from analyzer.policy import Labelled, Request, Support, action_truth, applies
 from analyzer.variables import resolved_resources
@@ -232,6 +233,9 @@ def session_token_grants(caller: Caller) -> Iterator[Grant]:
         action=Action.GET_SESSION_TOKEN,
         target=caller.id,
         certainty=Certainty.DEFINITE,
-        reasons=(f"every IAM user may call GetSessionToken and no policy can deny it (user {caller.name}, {source})",),
+        reasons=(
+            "every IAM user may call GetSessionToken and no policy can deny it "
+            f"(user {path_and_name(caller.entity.path, caller.entity.name)}, {source})",
+        ),
         sources=(source,),
     )

@@ -30,6 +30,7 @@ from analyzer.principals import (
     TrustEntry,
     classify,
     identity_name,
+    path_and_name,
     same_account,
     web_identity_action,
 )
@@ -268,8 +269,8 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
     return support & Support(
         certainty=Certainty.UNCERTAIN,
         reasons=(
-            f"the permissions boundary of user {caller.name} does not allow sts:AssumeRole on "
-            f"{target.name}; AWS's documentation disagrees on whether it applies here",
+            f"the permissions boundary of user {path_and_name(caller.entity.path, caller.entity.name)} does "
+            f"not allow sts:AssumeRole on {target.name}; AWS's documentation disagrees on whether it applies here",
         ),
     )
 

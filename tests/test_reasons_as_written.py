@@ -128,3 +128,13 @@ def test_a_role_is_named_with_its_full_path(tmp_path, form):
     assert grant["certainty"] == "definite"
     assert grant["reasons"][0] == f"trust policy of role/a/b/deep-deploy allows account 111111111111 ({name}:{deep_line})"
     assert not [r for r in grant["reasons"] if "role/deep-deploy" in r]
+
+
+@pytest.mark.parametrize("form", sorted(FORMS))
+def test_a_user_is_named_with_its_full_path(tmp_path, form):
+    grants, (name, *_) = _reasons(tmp_path, form, "--account-id", "111111111111")
+    alice = "arn:aws:iam::111111111111:user/people/alice"
+    line = {"cfn": 6, "tf": 5}[form]
+    assert grants[(alice, "sts:GetSessionToken", alice)]["reasons"] == [
+        f"every IAM user may call GetSessionToken and no policy can deny it (user people/alice, {name}:{line})"
+    ]
