@@ -33,13 +33,14 @@ from analyzer.policy import (
     Labelled,
     PartAnswer,
     Request,
+    POLICY_NOT_FOUND,
     Support,
     answer_part,
     combine,
     context_keys,
     labelled,
 )
-from analyzer.principals import same_account
+from analyzer.principals import path_and_name, same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
 """Finds a policy document outside the templates by ARN (the AWS managed policy snapshot)."""
@@ -110,7 +111,7 @@ class PolicyIndex:
             self.diagnostics.append(
                 Diagnostic(
                     level=DiagnosticLevel.WARNING,
-                    message=f"policy {arn} is not in the analysed templates: what it allows is unknown",
+                    message=f"policy {arn} is {POLICY_NOT_FOUND}: what it allows is unknown",
                     file=attachment.source.file,
                     line=attachment.source.line,
                 )
@@ -118,7 +119,7 @@ class PolicyIndex:
         unknown = PolicyDocument(
             source=attachment.source,
             address=attachment.address,
-            unknown=Unknown(arn, "policy not in the analysed templates"),
+            unknown=Unknown(arn, POLICY_NOT_FOUND),
         )
         return labelled(unknown, f"policy {arn} attached to {holder}")
 
@@ -218,7 +219,7 @@ absent when an IAM user or role calls AssumeRole itself."""
 
 def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
     name = render(user.name)
-    holder = f"user {name}"
+    holder = f"user {path_and_name(user.path, user.name)}"
     own = tuple(_policies(holder, user.inline_policies, user.attachments, index))
     parts = [own, *(groups.items(render(membership.group)) for membership in user.groups)]
     arn = render(user.arn)
@@ -251,7 +252,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
 
 def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
     name = render(role.name)
-    holder = f"role {name}"
+    holder = f"role {path_and_name(role.path, role.name)}"
     context = CallerContext(
         known={
             "aws:principalarn": (role.arn,),

@@ -15,7 +15,8 @@ from analyzer.callers import Caller
 from analyzer.inventory import Effect, Value, render
 from analyzer.model import Action
 from analyzer.patterns import Tri, literal_head, match_resource
-from analyzer.policy import action_truth, substitute_variables
+from analyzer.policy import action_truth
+from analyzer.variables import resolved_resources
 from analyzer.principals import Named, classify
 
 ASSUME_ROLE = Action.ASSUME_ROLE.value
@@ -95,7 +96,7 @@ def _assume_role_patterns(caller: Caller) -> set[Value]:
         if statement.is_not_resource or statement.unknown is not None:
             patterns.add("*")
             continue
-        patterns.update(substitute_variables(p, item.version, caller.context) for p in statement.resources or ())
+        patterns.update(resolved_resources(statement.resources or (), item.version, caller.context) or ())
     return patterns
 
 

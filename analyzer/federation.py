@@ -11,10 +11,10 @@ import re
 from functools import lru_cache
 
 from analyzer.inventory import Unknown, Value, concat, render
+from analyzer.names import NAME_CHARACTER, breaks_every_name
 from analyzer.patterns import ONE, STAR, Token, match_tokens, split_arn, tokens, Tri
 
 PREFIX = "federated-user/"
-NAME_CHARACTER = re.compile(r"[\w+=,.@-]", re.ASCII)
 MIN_NAME, MAX_NAME = 2, 32
 
 
@@ -47,6 +47,8 @@ def name_patterns(resource: Value, account: Value, partition: str = "aws") -> li
         rests = _derive(parts[5], PREFIX)
     found: dict[str, bool] = {}
     for rest in rests:
+        if breaks_every_name(rest):
+            continue  # `team${*}` names the literal `team*`, which no valid name matches
         maybe = head_truth is Tri.MAYBE or any(isinstance(t, Unknown) for t in rest)
         pattern = "".join("*" if t == STAR or isinstance(t, Unknown) else "?" if t == ONE else t for t in rest)
         pattern = re.sub(r"\*+", "*", pattern)

@@ -14,9 +14,12 @@ from typing import Callable, Iterator, Sequence
 from analyzer.callers import Caller, caller_side
 from analyzer.conditions import long_term
 from analyzer.inventory import Effect, Value, render
+from analyzer.names import breaks_every_name
+from analyzer.principals import path_and_name
 from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
-from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth, applies, apply_denies, substitute_variables
+from analyzer.patterns import Tri, match_resource, split_arn, written
+from analyzer.policy import Labelled, Request, Support, action_truth, applies, apply_denies
+from analyzer.variables import resolved_resources
 from analyzer.federation import PREFIX, covers, federated_user_arn, name_patterns
 
 
@@ -29,14 +32,19 @@ def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterato
             yield item
 
 
-def _resources(item: Labelled, caller: Caller) -> list[Value]:
-    """The statement's Resource (or NotResource) entries, policy variables substituted."""
-    return [substitute_variables(p, item.version, caller.context) for p in item.statement.resources or ()]
+def _resources(item: Labelled, caller: Caller) -> tuple[Value, ...] | None:
+    """The statement's Resource (or NotResource) entries, policy variables substituted; None when
+    one holds a variable the caller cannot have, so that the statement gives it nothing."""
+    return resolved_resources(item.statement.resources or (), item.version, caller.context)
 
 
-def _resource_patterns(item: Labelled, caller: Caller) -> list[Value]:
-    """What the statement reaches: its resources, or `*` for NotResource."""
-    return ["*"] if item.statement.is_not_resource else _resources(item, caller)
+def _resource_patterns(item: Labelled, caller: Caller) -> tuple[Value, ...]:
+    """What the statement reaches: its resources, or `*` for NotResource (nothing when it gives the
+    caller nothing)."""
+    resources = _resources(item, caller)
+    if resources is None:
+        return ()
+    return ("*",) if item.statement.is_not_resource else resources
 
 
 def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[Grant]:
@@ -45,7 +53,7 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
     patterns: dict[str, Value] = {}
     for item in _allowing(caller.identity, action, Effect.ALLOW):
         for pattern in _resource_patterns(item, caller):
-            text = render(pattern)
+            text = written(pattern)
             if text not in role_arns and _may_name_a_role(pattern):
                 patterns.setdefault(text, pattern)
     for text, pattern in sorted(patterns.items()):
@@ -55,7 +63,7 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
             continue
         carved = _not_resource_allows(caller, action, pattern)
         for left in remainders(caller, action, pattern, _role_shaped):
-            name = render(left.target)
+            name = written(left.target)
             if name in role_arns:
                 continue  # an inventory role left alone by a NotResource Deny: its trust decides it
             inside = (e for e in carved if match_resource(left.target, e) is not Tri.NO)
@@ -80,8 +88,16 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
 
 
 def _may_name_a_role(pattern: Value) -> bool:
-    """Skip resources that cannot be a role (`...:user/x`); keep `*` and anything role-shaped."""
-    return match_resource(pattern, "arn:aws:iam::*:role/*") is not Tri.NO or not isinstance(pattern, str)
+    """Skip resources that cannot be a role (`...:user/x`, or a name no valid role name matches,
+    such as the literal `x?` of `role/x${?}`); keep `*` and anything role-shaped."""
+    if isinstance(pattern, str) and match_resource(pattern, "arn:aws:iam::*:role/*") is Tri.NO:
+        return False
+    parts = split_arn(pattern)
+    if parts is None:
+        return True
+    resource = parts[5]
+    name_starts = max((i + 1 for i, token in enumerate(resource) if token == "/"), default=0)
+    return not breaks_every_name(resource[name_starts:], path_may_follow=True)
 
 
 def _allows_only(items: Sequence[Labelled]) -> list[Labelled]:
@@ -91,10 +107,10 @@ def _allows_only(items: Sequence[Labelled]) -> list[Labelled]:
 def _not_resource_allows(caller: Caller, action: str, pattern: Value) -> list[str]:
     """What the caller's `Allow ... NotResource` statements leave out of a pattern (§6)."""
     return [
-        render(r)
+        written(r)
         for item in _allowing(caller.identity, action, Effect.ALLOW)
         if item.statement.is_not_resource
-        for r in _resources(item, caller)
+        for r in _resources(item, caller) or ()
         if _may_name_a_role(r) and match_resource(r, pattern) is not Tri.NO
     ]
 
@@ -141,6 +157,8 @@ def _remain(
         if found.truth is Tri.NO:
             continue
         resources = _resources(item, caller)
+        if resources is None:
+            continue  # a variable the caller cannot have: the statement gives it nothing
         where = f"({item.statement.source})"
         # Whether the Deny surely applies to the part of the target it names: its resource aside.
         sure = applies(item, replace(request, resource=None), None)
@@ -153,14 +171,14 @@ def _remain(
                         within = match_resource(pattern, part) is Tri.YES
                         note = Support(
                             certainty=Certainty.DEFINITE if within else Certainty.UNCERTAIN,
-                            reasons=(f"{item.origin} denies all but {render(part)} {where}",),
+                            reasons=(f"{item.origin} denies all but {written(part)} {where}",),
                             sources=(item.statement.source,),
                         )
                         inside = tuple(e for e in carved if match_resource(part, e) is not Tri.NO)
                         out += _remain(caller, action, part, denies[n + 1:], normalise, inside, support & note)
                 return out
         elif not any(match_resource(r, pattern) is Tri.YES for r in resources):
-            carved += [render(t) for r in resources for t in normalise(r) if match_resource(t, pattern) is not Tri.NO]
+            carved += [written(t) for r in resources for t in normalise(r) if match_resource(t, pattern) is not Tri.NO]
             surely = sure.truth is Tri.YES and not sure.conditions
             support = support & Support(
                 certainty=Certainty.DEFINITE if surely else Certainty.UNCERTAIN,
@@ -248,7 +266,10 @@ def _not_resource_as_carve_outs(
         if not statement.is_not_resource or action_truth(statement, action) is Tri.NO:
             allows.append(item)
             continue
-        for resource in _resources(item, caller):
+        resources = _resources(item, caller)
+        if resources is None:
+            continue  # a variable the caller cannot have: the statement gives it nothing
+        for resource in resources:
             for name, _ in name_patterns(resource, caller.account, partition):
                 carved.setdefault(name, item)
         everything = replace(statement, resources=("*",), is_not_resource=False)
@@ -284,6 +305,9 @@ def session_token_grants(caller: Caller) -> Iterator[Grant]:
         action=Action.GET_SESSION_TOKEN,
         target=caller.id,
         certainty=Certainty.DEFINITE,
-        reasons=(f"every IAM user may call GetSessionToken and no policy can deny it (user {caller.name}, {source})",),
+        reasons=(
+            "every IAM user may call GetSessionToken and no policy can deny it "
+            f"(user {path_and_name(caller.entity.path, caller.entity.name)}, {source})",
+        ),
         sources=(source,),
     )

@@ -13,7 +13,7 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Callable, Iterator, Union
 
-from analyzer.inventory import Text, Unknown, Value
+from analyzer.inventory import Text, Unknown, Value, render
 
 
 class Tri(IntEnum):
@@ -36,6 +36,10 @@ def tri_any(values: "list[Tri] | tuple[Tri, ...]") -> Tri:
 STAR = "\x00*"
 ONE = "\x00?"
 Token = Union[str, Unknown]
+LITERAL = {"*": "\ue02a", "?": "\ue03f"}
+"""Private-use characters that stand in a value for a literal `*` or `?` (the policy variables
+`${*}`, `${?}`): a token of that very character, never a wildcard (analyzer/variables.py)."""
+_LITERAL_OF = {code: char for char, code in LITERAL.items()}
 
 
 def tokens(value: Value, *, wildcards: bool, fold_case: bool = False) -> tuple[Token, ...]:
@@ -54,7 +58,7 @@ def tokens(value: Value, *, wildcards: bool, fold_case: bool = False) -> tuple[T
             elif wildcards and char == "?":
                 out.append(ONE)
             else:
-                out.append(char)
+                out.append(_LITERAL_OF.get(char, char))
     return tuple(out)
 
 
@@ -332,6 +336,14 @@ def _match_arn_literal(pattern: str, resource: str) -> Tri:
         if not _glob_regex(pat, False).fullmatch(res):
             return Tri.NO
     return Tri.YES
+
+
+def written(value: Value) -> str:
+    """The value as a report writes it: a literal `*` or `?` as the policy wrote it (`${*}`)."""
+    text = render(value)
+    for char, code in LITERAL.items():
+        text = text.replace(code, "${" + char + "}")
+    return text
 
 
 def has_unknown(value: Value) -> bool:

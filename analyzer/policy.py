@@ -7,10 +7,9 @@ the walker ANDs the sides.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, Sequence, Union
 
 from analyzer.conditions import CallerContext, evaluate, negate
 from analyzer.inventory import (
@@ -24,10 +23,10 @@ from analyzer.inventory import (
     Text,
     Unknown,
     Value,
-    concat,
 )
 from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
+from analyzer.variables import resolved_resources, variable_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,14 +39,17 @@ class Labelled:
 
 
 def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
-    """The statements of a document, or one statement standing for a wholly unknown document."""
+    """The statements of a document, or one statement standing for a wholly unknown document.
+
+    What an unknown document allows is unknown: any action, maybe, on any resource (`*`). Its
+    expression names the doubt, never a target: a policy's own ARN is no role (SEMANTICS.md §8)."""
     if document.unknown is not None:
         stand_in = Statement(
             source=document.source,
             address=document.address,
             effect=Effect.ALLOW,
             actions=(document.unknown,),
-            resources=(document.unknown,),
+            resources=("*",),
             # In a trust policy, who it names is unknown too: `{expression}` → R, uncertain
             # (DECISIONS.md), never no grant at all. Identity policies have no Principal to read.
             principals=(Principal(kind=PrincipalKind.AWS, value=document.unknown),),
@@ -112,6 +114,9 @@ class Applicability:
 
 
 PrincipalTest = Callable[[Statement], Tri]
+Subject = Union[str, Callable[[Statement], str]]
+"""What a reason says is allowed: fixed words, or words read from the statement itself (the account a
+trust statement names, as written, rather than the caller's account in its place)."""
 
 
 def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
@@ -127,7 +132,7 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
         doubts.append(f"effect is unknown before apply ({statement.effect})")
     if statement.unknown is not None:
         truths.append(Tri.MAYBE)
-        doubts.append(f"{statement.unknown} is unknown before apply")
+        doubts.append(unknown_doubt(statement.unknown))
     kept: list[Condition] = []
     deny = statement.effect is Effect.DENY
     for condition in statement.conditions:
@@ -144,10 +149,22 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     return Applicability(truth, tuple(kept), tuple(doubts))
 
 
+POLICY_NOT_FOUND = "neither in the analysed templates nor in the AWS managed policy snapshot"
+"""The reason of the `Unknown` that stands for an attached policy found nowhere (SEMANTICS.md §8)."""
+
+
+def unknown_doubt(unknown: Unknown) -> str:
+    """Why a statement standing for unknown content may apply, in words naming what is unknown."""
+    if unknown.reason == POLICY_NOT_FOUND:
+        return f"policy {unknown.expression} is {POLICY_NOT_FOUND}: what it allows is unknown"
+    return f"{unknown} is unknown before apply"
+
+
 def _unknown_parts(statement: Statement) -> str:
+    principals = tuple(p.value for p in statement.principals or ())
     names = [
         str(part)
-        for value in (*statement.actions, *(statement.resources or ()))
+        for value in (*statement.actions, *(statement.resources or ()), *principals)
         for part in (value.parts if isinstance(value, Text) else (value,))
         if isinstance(part, Unknown)
     ]
@@ -179,59 +196,27 @@ def _resource_truth(item: Labelled, request: Request) -> Tri:
     if statement.resources is None:
         return Tri.NO
     assert request.resource is not None
-    patterns = [substitute_variables(p, item.version, request.context) for p in statement.resources]
+    patterns = resolved_resources(statement.resources, item.version, request.context)
+    if patterns is None:
+        return Tri.NO  # a variable the caller cannot have: the statement gives it nothing
     hit = tri_any([match_resource(pattern, request.resource) for pattern in patterns])
     return ~hit if statement.is_not_resource else hit
-
-
-_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 
 
 def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
     """The request-context keys these statements read: condition keys and policy variables."""
     keys = {condition.key.lower() for item in items for condition in item.statement.conditions}
     for item in items:
-        if item.version == "2012-10-17":
-            keys.update(
-                name.lower()
-                for pattern in item.statement.resources or ()
-                if isinstance(pattern, str)
-                for name in _VARIABLE.findall(pattern)
-            )
+        for pattern in item.statement.resources or ():
+            keys.update(variable_keys(pattern, item.version))
     return tuple(sorted(keys))
-
-
-_ESCAPES = {"*": "*", "?": "?", "$": "$"}
-
-
-def substitute_variables(pattern: Value, version: str | None, context: CallerContext) -> Value:
-    """Policy variables work only under Version 2012-10-17; elsewhere they are literal text (§6)."""
-    if version != "2012-10-17" or not isinstance(pattern, str) or "${" not in pattern:
-        return pattern
-    pieces: list[Value] = []
-    position = 0
-    for found in _VARIABLE.finditer(pattern):
-        pieces.append(pattern[position:found.start()])
-        name = found.group(1)
-        known = context.known.get(name.lower())
-        if name in _ESCAPES:
-            pieces.append(_ESCAPES[name])
-        elif known and len(known) == 1:
-            pieces.append(known[0])
-        elif name.lower() in context.absent:
-            pieces.append("\x00")  # a variable with no value matches nothing
-        else:
-            pieces.append(Unknown(name, "policy variable resolved at request time"))
-        position = found.end()
-    pieces.append(pattern[position:])
-    return concat(*pieces)
 
 
 def evaluate_set(
     items: Sequence[Labelled],
     request: Request,
     principal_test: PrincipalTest | None = None,
-    subject: str = "it",
+    subject: Subject = "it",
 ) -> Support | None:
     """Allow of this set minus its denies: the best support, or None when it does not allow.
 
@@ -256,7 +241,7 @@ def answer_part(
     items: Sequence[Labelled],
     request: Request,
     principal_test: PrincipalTest | None = None,
-    subject: str = "it",
+    subject: Subject = "it",
     *,
     alone: bool = False,
 ) -> PartAnswer:
@@ -297,11 +282,12 @@ def combine(parts: Iterable[PartAnswer], *, with_denies: bool = True) -> Support
     return _cut(support, (c for part in parts for c in part.cuts)) if with_denies else support
 
 
-def _support(found: Applicability, item: Labelled, subject: str) -> Support:
+def _support(found: Applicability, item: Labelled, subject: Subject) -> Support:
     certainty = Certainty.UNCERTAIN if found.truth is Tri.MAYBE else (
         Certainty.CONDITIONAL if found.conditions else Certainty.DEFINITE
     )
-    reason = f"{item.origin} allows {subject} ({item.statement.source})"
+    said = subject if isinstance(subject, str) else subject(item.statement)
+    reason = f"{item.origin} allows {said} ({item.statement.source})"
     return Support(
         certainty=certainty,
         conditions=found.conditions,

@@ -27,7 +27,8 @@ from analyzer.inventory import Effect, Source, Unknown, Value, concat, render
 from analyzer.model import Action, Certainty, Grant, PrincipalType
 from analyzer.passrole import LAUNCHERS, launch_resource
 from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth, substitute_variables
+from analyzer.policy import Labelled, Request, Support, action_truth
+from analyzer.variables import substitute_variables
 
 
 class PowerLabel(str, Enum):
@@ -223,10 +224,13 @@ def _candidates(caller: Caller, action: str, kind: str, on_self: bool) -> Iterat
         if item.statement.is_not_resource:
             continue
         for pattern in item.statement.resources or ():
-            resource = _in_own_account(substitute_variables(pattern, item.version, caller.context), caller)
+            substituted = substitute_variables(pattern, item.version, caller.context)
+            if substituted is None:
+                continue  # a variable the caller cannot have: the statement names nothing for it
+            resource = _in_own_account(substituted, caller)
             text = render(resource)
-            if "\x00" in text or match_resource(shape, resource) is Tri.NO or ":iam::aws:" in text:
-                continue  # a variable without a value, not this kind, or an AWS managed policy
+            if match_resource(shape, resource) is Tri.NO or ":iam::aws:" in text:
+                continue  # not this kind, or an AWS managed policy
             if not on_self and text == caller.id:
                 continue
             yield resource, text

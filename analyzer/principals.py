@@ -47,6 +47,17 @@ class TrustEntry:
     problem: str = ""
 
 
+def path_and_name(path: Value, name: Value) -> str:
+    """`a/b/deep-deploy`: a user's or role's name with its path, as reasons show it, so that they
+    say what the template says and two roles of one name on two paths stay apart."""
+    return f"{render(path)}{render(name)}".lstrip("/")
+
+
+def identity_name(kind: str, path: Value, name: Value) -> str:
+    """`role/a/b/deep-deploy`: the resource part of the identity's ARN."""
+    return f"{kind}/{path_and_name(path, name)}"
+
+
 def account_root(account: Value, partition: str = "aws") -> Value:
     """`arn:aws:iam::ACCOUNT:root`, the identity of an account as a principal."""
     return concat(f"arn:{partition}:iam::", account, ":root")
@@ -58,6 +69,9 @@ def classify(principal: Principal) -> TrustEntry:
     text = render(value)
     if principal.kind is PrincipalKind.ANY or (principal.kind is PrincipalKind.AWS and value == "*"):
         return TrustEntry(Named.ANY, "*")
+    if isinstance(value, str) and not value.strip():
+        # `"Federated": ""` names nobody: AWS rejects the policy (Principal element page).
+        return TrustEntry(Named.INVALID, text, problem=f"empty {principal.kind.value} principal")
     if principal.kind is PrincipalKind.SERVICE:
         return _service(value, text)
     if principal.kind is PrincipalKind.FEDERATED:
@@ -74,6 +88,8 @@ def _service(value: Value, text: str) -> TrustEntry:
 
 
 def _federated(value: Value, text: str) -> TrustEntry:
+    if not _account_is_valid(value):
+        return TrustEntry(Named.INVALID, text, problem=f"{text} names no 12-digit account")
     if ":saml-provider/" in text:
         return TrustEntry(Named.SAML, text, account=_arn_account(value))
     if ":oidc-provider/" in text or text in BUILT_IN_WEB_IDENTITY:
@@ -105,6 +121,9 @@ def _aws(value: Value, text: str) -> TrustEntry:
             return TrustEntry(Named.INVALID, text, problem=f"{text} is not an AWS principal")
         return TrustEntry(Named.UNKNOWN, text)
     service, account, resource = render(segments[2]), segments[4], render(segments[5])
+    if not _account_is_valid(value):
+        # `arn:aws:iam:::root` is no account: AWS rejects the policy, it trusts nobody here.
+        return TrustEntry(Named.INVALID, text, problem=f"{text} names no 12-digit account")
     if service == "iam" and resource == "root":
         return TrustEntry(Named.ACCOUNT, text, account=account)
     kind = resource.split("/", 1)[0]
@@ -139,6 +158,15 @@ def _arn_segments(value: Value) -> list[Value] | None:
     if len(segments) < 6:
         return None
     return [concat(*segment) for segment in segments]
+
+
+def _account_is_valid(value: Value) -> bool:
+    """An ARN principal's account segment, where written out, is 12 digits (`arn:aws:iam:::root`
+    and `arn:aws:iam::12345:root` name no account); one unknown before apply may be valid."""
+    account = _arn_account(value)
+    # `cloudfront` is the one named account AWS accepts (`arn:aws:iam::cloudfront:user/CloudFront
+    # Origin Access Identity ...`).
+    return not isinstance(account, str) or bool(ACCOUNT_ID.match(account)) or account == "cloudfront"
 
 
 def _arn_account(value: Value) -> Value | None:

@@ -29,6 +29,8 @@ from analyzer.principals import (
     Named,
     TrustEntry,
     classify,
+    identity_name,
+    path_and_name,
     same_account,
     web_identity_action,
 )
@@ -62,7 +64,7 @@ class TrustedRole:
 def trusted_role(role: Role) -> TrustedRole | None:
     if role.trust_policy is None:
         return None
-    name = f"role/{render(role.name)}"
+    name = identity_name("role", role.path, role.name)
     items = tuple(labelled(role.trust_policy, f"trust policy of {name}"))
     entries = [e for item in items if item.statement.effect is not Effect.DENY for e in _entries(item.statement)]
     by_arn = frozenset(
@@ -183,17 +185,18 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         named = _self_test(lambda st, e: _names(caller, e) if explicit(st, e) else Tri.NO)
         by_account = _self_test(lambda st, e: _names_account(caller, e) if explicit(st, e) else Tri.NO)
         direct = evaluate_set(target.items, request, named, short)
-        via_account = evaluate_set(target.items, request, by_account, f"account {render(caller.account)}")
+        via_account = evaluate_set(target.items, request, by_account, _accounts_named(caller))
     else:
         direct = via_account = None
         if _may_name(target, caller.id):
             direct = _admitted_by_name(target, caller, request, short)
         if target.names_accounts:
-            account = f"account {render(caller.account)}"
             via_account = target.answer(
                 ("account", caller.account),
                 caller,
-                lambda: evaluate_set(target.items, request, _test(lambda e: _names_account(caller, e)), account),
+                lambda: evaluate_set(
+                    target.items, request, _test(lambda e: _names_account(caller, e)), _accounts_named(caller)
+                ),
             )
     same = same_account(caller.account, target.role.account)
     options: list[Support] = []
@@ -216,6 +219,21 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         return None
     best = max(options, key=lambda s: strength(s.certainty, s.conditions))
     return apply_denies(best, target.denies, request, any_form)
+
+
+def _accounts_named(caller: Caller) -> Callable[[Statement], str]:
+    """The accounts a statement names that may be the caller's, as the trust writes them (a literal
+    id, a parameter): never the caller's account put in their place."""
+
+    def said(statement: Statement) -> str:
+        named = [
+            f"account {render(e.account)}"
+            for e in _entries(statement)
+            if e.named is Named.ACCOUNT and _names_account(caller, e) is not Tri.NO
+        ]
+        return ", ".join(dict.fromkeys(named))
+
+    return said
 
 
 def _admitted_by_name(target: TrustedRole, caller: Caller, request: Request, short: str) -> Support | None:
@@ -247,7 +265,8 @@ def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | No
     if bounded is not None:
         return support & bounded
     kind = "user" if caller.type is PrincipalType.USER else "role"
-    unbounded = f"the permissions boundary of {kind} {caller.name} does not allow sts:AssumeRole on {target.name}"
+    holder = path_and_name(caller.entity.path, caller.entity.name)
+    unbounded = f"the permissions boundary of {kind} {holder} does not allow sts:AssumeRole on {target.name}"
     if _wildcard_by_arn(target, caller):
         # Issue 13: the Principal page (reference_policies_elements_principal) says a boundary does
         # not limit what `*` narrowed by aws:PrincipalArn grants; SEMANTICS.md §1 (after
@@ -334,26 +353,48 @@ def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
     support = apply_denies(support, target.items, request, matches_any)
     if support is None:
         return None
-    if entry.id == ROLES_ANYWHERE:
-        doubt = doubt or _roles_anywhere_doubt(target, entry, same_entry, context)
+    if entry.id == ROLES_ANYWHERE and _roles_anywhere_missing(target, context):
+        return None  # unusable: `unusable_trusts` warns of it
     if doubt:
         support = support & Support(certainty=Certainty.UNCERTAIN, reasons=(doubt,))
     return _grant(entry.id, REPORT_TYPES[entry.named], action, target, support)
 
 
 ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
+ROLES_ANYWHERE_NEEDS = ("sts:TagSession", "sts:SetSourceIdentity")
 
 
-def _roles_anywhere_doubt(target: TrustedRole, entry: TrustEntry, same_entry, context: CallerContext) -> str:
-    """IAM Roles Anywhere needs sts:TagSession and sts:SetSourceIdentity too (SEMANTICS.md §4)."""
-    missing = [
+def _roles_anywhere_missing(target: TrustedRole, context: CallerContext) -> list[str]:
+    """What IAM Roles Anywhere needs besides sts:AssumeRole and the trust does not allow it: its
+    sessions always carry tags and a source identity (SEMANTICS.md §4; Roles Anywhere trust model)."""
+    named = _test(lambda e: Tri.YES if e.named is Named.SERVICE and e.id == ROLES_ANYWHERE else Tri.NO)
+    return [
         action
-        for action in ("sts:TagSession", "sts:SetSourceIdentity")
-        if evaluate_set(target.items, Request(action=action, resource=None, context=context), same_entry) is None
+        for action in ROLES_ANYWHERE_NEEDS
+        if evaluate_set(target.items, Request(action=action, resource=None, context=context), named) is None
     ]
-    if not missing:
-        return ""
-    return f"the trust policy of {target.name} does not allow {' and '.join(missing)}, which Roles Anywhere needs"
+
+
+def unusable_trusts(target: TrustedRole) -> list[Diagnostic]:
+    """A Roles Anywhere trust that omits sts:TagSession or sts:SetSourceIdentity cannot be used: it
+    gives no grant, and a warning at the statement says why (never silence)."""
+    for item in target.items:
+        statement = item.statement
+        if statement.effect is Effect.DENY or not any(
+            e.named is Named.SERVICE and e.id == ROLES_ANYWHERE for e in _entries(statement)
+        ):
+            continue
+        missing = _roles_anywhere_missing(target, _service_context(ROLES_ANYWHERE))
+        if not missing:
+            return []
+        return [Diagnostic(
+            level=DiagnosticLevel.WARNING,
+            message=f"the trust policy of {target.name} does not allow {' and '.join(missing)}, which IAM "
+                    f"Roles Anywhere needs: {ROLES_ANYWHERE} cannot assume it",
+            file=statement.source.file,
+            line=statement.source.line,
+        )]
+    return []
 
 
 def _outsider_terms(target: TrustedRole, entry: TrustEntry) -> tuple[Action | None, CallerContext, str]:

@@ -34,6 +34,7 @@ from analyzer.trust import (
     invalid_principals,
     known_callers,
     trusted_role,
+    unusable_trusts,
 )
 
 
@@ -116,6 +117,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         diagnostics.append(_too_many(f"more than {MAX_GRANTS} grants: the rest are not reported"))
     for target in roles:
         diagnostics += invalid_principals(target)
+        diagnostics += unusable_trusts(target)
     graph = build_graph(grants)
     return Analysis(
         inventory=inventory,

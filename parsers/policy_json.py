@@ -31,10 +31,20 @@ LineOf = Callable[[object, int], Union[int, Source, None]]
 document's file, a `Source` (a statement merged in from elsewhere), or None (the document's line)."""
 
 _PRINCIPAL_KINDS = {kind.value: kind for kind in PrincipalKind if kind is not PrincipalKind.ANY}
+_DOCUMENT_ELEMENTS = ("Version", "Id", "Statement")
+_STATEMENT_ELEMENTS = (
+    "Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition",
+)
 
 
 class _Invalid(Exception):
     """A shape AWS would reject; becomes an error diagnostic at the statement's line."""
+
+
+REJECTED = "AWS rejects the policy: "
+"""Opens the message of a document AWS refuses outright whatever the format reads it (a misspelt
+element, a statement without actions): always an error, where a format may otherwise report a
+left-out statement as a warning (docs/DECISIONS.md, issue 13)."""
 
 
 def document_from_json(
@@ -57,6 +67,9 @@ def document_from_json(
     if not isinstance(data, Mapping):
         diagnostics.append(_error(source, f"{address}: policy document is not a JSON object"))
         return PolicyDocument(source=source, address=address), diagnostics
+    misspelt = _misspelt_element(data, _DOCUMENT_ELEMENTS)
+    if misspelt:
+        diagnostics.append(_error(source, f"{address}: {REJECTED}policy {misspelt}"))
     version = data.get("Version")
     version_text = None if version is None else _scalar_text(version)
     raw_statements = data.get("Statement")
@@ -155,8 +168,13 @@ def _statement(raw: object, source: Source, address: str) -> Statement:
         return Statement(source=source, address=address, effect=raw, unknown=raw)
     if not isinstance(raw, Mapping):
         raise _Invalid("a policy statement must be a JSON object")
+    misspelt = _misspelt_element(raw, _STATEMENT_ELEMENTS)
+    if misspelt:
+        raise _Invalid(f"{REJECTED}statement {misspelt}")
     unknowns: list[Unknown] = []
     effect = _effect(raw.get("Effect"))
+    if "Action" not in raw and "NotAction" not in raw:
+        raise _Invalid(f"{REJECTED}statement has no Action or NotAction")
     sid = raw.get("Sid")
     actions, is_not_action = _either(raw, "Action", "NotAction", unknowns)
     resources, is_not_resource = _either(raw, "Resource", "NotResource", unknowns)
@@ -176,6 +194,19 @@ def _statement(raw: object, source: Source, address: str) -> Statement:
         conditions=conditions,
         unknown=unknowns[0] if unknowns else None,
     )
+
+
+def _misspelt_element(raw: Mapping, elements: tuple[str, ...]) -> str:
+    """The first key that names a policy element in the wrong case (`action`, `principal`), said in
+    words; "" when there is none. Element names are case-sensitive (the grammar spells them, and AWS
+    rejects `action` as an unknown element), so such a statement is no statement: an error, never
+    silently read as lacking that element."""
+    for key in raw:
+        if isinstance(key, str) and key not in elements:
+            proper = next((element for element in elements if element.lower() == key.lower()), None)
+            if proper is not None:
+                return f"element {key!r} is not {proper!r}: element names are case-sensitive"
+    return ""
 
 
 def _effect(value: object) -> Effect | Unknown:
@@ -251,7 +282,7 @@ def _principals(
             continue
         kind = _PRINCIPAL_KINDS.get(key)
         if kind is None:
-            raise _Invalid(f"unknown principal type {key!r} in {name}")
+            raise _Invalid(f"{REJECTED}unknown principal type {key!r} in {name}")
         for identifier in _values(identifiers, f"{name}.{key}", unknowns):
             principals.append(Principal(kind=kind, value=identifier))
     return tuple(principals), is_not

@@ -75,8 +75,9 @@ def test_sam_function_role(tmp_path):
          "definite", ()),
         # its boundary is a customer policy outside the templates, and deploy-* is no role here
         (deployer, "sts:AssumeRole", role("deploy-*"), "uncertain", ()),
-        # a policy template this version does not know could allow anything
-        (deployer, "sts:AssumeRole", "{SAM policy template NotARealTemplate}", "uncertain", ()),
+        # a policy template this version does not know could allow anything: an uncertain grant
+        # to `*`, never one whose target names the template (SEMANTICS.md §8)
+        (deployer, "sts:AssumeRole", "*", "uncertain", ()),
     }
 
 

@@ -124,11 +124,12 @@ def test_plan_alone_keeps_the_unknown_trust_visible(layout, tmp_path):
     code, report = scan(tmp_path, str(layout / "plans" / "plan.json"), "--root", str(layout))
     assert code == 0
     # Who deploy trusts is unknown: `{expression}` → deploy, uncertain; assume_admin's document is
-    # unknown too, so deploy → admin and deploy → the unknown pattern are uncertain (DECISIONS.md).
+    # unknown too, so deploy → admin and deploy → any role (`*`, never a target named after the
+    # unknown document: SEMANTICS.md §8) are uncertain (DECISIONS.md).
     assert keys(report) == {
         ("{aws_iam_role.deploy.assume_role_policy}", "sts:AssumeRole", DEPLOY, "uncertain"),
         (DEPLOY, "sts:AssumeRole", ADMIN, "uncertain"),
-        (DEPLOY, "sts:AssumeRole", "{aws_iam_policy.assume_admin.policy}", "uncertain"),
+        (DEPLOY, "sts:AssumeRole", "*", "uncertain"),
         (ALICE, "sts:GetSessionToken", ALICE, "definite"),
     }
     (unknown,) = [g for g in report["grants"] if g["target"] == DEPLOY]

@@ -22,7 +22,7 @@ from analyzer.inventory import (
 from parsers.cloudformation.branches import alternatives, choices, has_either
 from parsers.cloudformation.functions import NO_VALUE
 from parsers.cloudformation.nodes import line_of
-from parsers.policy_json import document_from_json, document_from_text
+from parsers.policy_json import REJECTED, document_from_json, document_from_text
 
 
 def read_document(
@@ -46,7 +46,10 @@ def read_document(
 
 def _as_warning(problem: Diagnostic) -> Diagnostic:
     """A statement AWS would reject is left out, and said so as a warning: the template itself
-    was read (CONTRACT.md keeps errors, and exit status 2, for inputs that cannot be read)."""
+    was read (CONTRACT.md keeps errors, and exit status 2, for inputs that cannot be read). A
+    document AWS refuses outright (`REJECTED`: a misspelt element) stays an error (issue 13)."""
+    if REJECTED in problem.message:
+        return problem
     return replace(problem, level=DiagnosticLevel.WARNING)
 
 
