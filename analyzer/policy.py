@@ -14,6 +14,7 @@ from typing import Callable, Iterable, Sequence
 
 from analyzer.conditions import CallerContext, evaluate, negate
 from analyzer.inventory import (
+    DEPLOY_CHOICE,
     Condition,
     Effect,
     PolicyDocument,
@@ -127,7 +128,7 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
         doubts.append(f"effect is unknown before apply ({statement.effect})")
     if statement.unknown is not None:
         truths.append(Tri.MAYBE)
-        doubts.append(f"{statement.unknown} is unknown before apply")
+        doubts.append(_unknown_doubt(statement.unknown))
     kept: list[Condition] = []
     for condition in statement.conditions:
         truth = evaluate(condition, request.context)
@@ -141,6 +142,12 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     if truth is Tri.MAYBE and not doubts:
         doubts.append(_unknown_parts(statement))
     return Applicability(truth, tuple(kept), tuple(doubts))
+
+
+def _unknown_doubt(unknown: Unknown) -> str:
+    if unknown.reason == DEPLOY_CHOICE:  # parsers/worlds.py: `when Env = prod`
+        return f"only {unknown.expression} ({DEPLOY_CHOICE})"
+    return f"{unknown} is unknown before apply"
 
 
 def _unknown_parts(statement: Statement) -> str:

@@ -27,6 +27,8 @@ class ParseContext:
     variables: Mapping[str, str] = field(default_factory=dict)
     """Terraform `--var NAME=VALUE` values (raw strings, as `terraform plan -var` takes them)."""
     var_files: tuple[Path, ...] = ()
+    workspace: str | None = None
+    """`--workspace` (or TF_WORKSPACE): `terraform.workspace`; unknown, a choice, when not given."""
     parameters: Mapping[str, str] = field(default_factory=dict)
     """CloudFormation `--parameter NAME=VALUE` values."""
     stack_name: str | None = None

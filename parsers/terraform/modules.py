@@ -61,6 +61,12 @@ class Loader:
         self._files: dict[Path, ModuleFiles] = {}
         self.instances = 0
 
+    def fresh(self) -> "Loader":
+        """A loader for another read of the same run: its own instance count, the same files."""
+        other = Loader()
+        other._files = self._files
+        return other
+
     def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]
         key = directory.resolve()
         if key not in self._files:
@@ -100,6 +106,11 @@ class Loader:
                     return MISSING
                 return call.get(variable)
 
+            def is_chosen(variable: str) -> bool:
+                argument = block.attributes.get(variable)
+                return (variable not in _META_ARGUMENTS and argument is not None
+                        and parent.choices.depends(argument.expression))
+
             child = ModuleInstance(
                 files,
                 parent.ctx,
@@ -112,6 +123,8 @@ class Loader:
                 budget=parent.budget,
                 providers=passed_configurations(parent, block),
                 reported=parent.reported,
+                world=parent.choices.world,
+                is_chosen=is_chosen,
             )
             return ModuleObject(address, child)
 

@@ -1,0 +1,73 @@
+"""Which conditions of a module depend on a choice made at deploy time (issue 13 §11).
+
+A deployer chooses `terraform.workspace` (unless `--workspace` gives it) and every root variable
+that the scanned tfvars and `--var` leave to its default or unset. A called module's variable is a
+choice when the caller's argument depends on one; a local when its expression does. A conditional
+over such a value is read both ways (parsers/worlds.py). References through resource attributes
+are not followed: a name built from a variable is not a condition.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable, Iterator, Optional
+
+from lark import Tree
+
+from parsers.terraform.hcl import SourceFile, name_of, subtrees
+from parsers.worlds import World
+
+if TYPE_CHECKING:
+    from parsers.terraform.module import ModuleInstance
+
+
+def references(node: Tree) -> Iterator[tuple[str, str]]:
+    """`(namespace, name)` of every `var.X`, `local.X`, `terraform.X` the expression reads."""
+    for tree in node.iter_subtrees():
+        if tree.data != "get_attr_expr_term":
+            continue
+        base, attribute = subtrees(tree)[:2]
+        parts = subtrees(base) if base.data == "expr_term" else [base]
+        names = subtrees(attribute)
+        if len(parts) == 1 and parts[0].data == "identifier" and names:
+            yield name_of(parts[0]), name_of(names[0])
+
+
+class Choices:
+    """Decides the conditionals of one module instance in the run's current world."""
+
+    def __init__(self, module: ModuleInstance, world: Optional[World],
+                 is_chosen: Callable[[str], bool]) -> None:
+        self.module = module
+        self.world = world
+        self.is_chosen = is_chosen
+        """Whether a variable's value is a deployer's choice."""
+        self._memo: dict[int, bool] = {}
+        self._locals: dict[str, bool] = {}
+
+    def decide(self, node: Tree, file: SourceFile, decided: Optional[bool]) -> Optional[bool]:
+        """`decided` (the condition's value), or the world's choice for it when it is one."""
+        if self.world is None or not self.depends(node):
+            return decided
+        text = file.snippet(node).strip()
+        where = self.module.files.rel if self.module.prefix else ""
+        suffix = f" (module {where})" if where else ""
+        return self.world.decide(f"{text}{suffix}", decided, f"!({text}){suffix}")
+
+    def depends(self, node: Tree) -> bool:
+        """Does the expression read a value the deployer chooses?"""
+        if id(node) not in self._memo:
+            self._memo[id(node)] = any(self._is_choice(ns, name) for ns, name in references(node))
+        return self._memo[id(node)]
+
+    def _is_choice(self, namespace: str, name: str) -> bool:
+        if namespace == "terraform":
+            return name == "workspace" and self.module.ctx.workspace is None
+        if namespace == "var":
+            return name in self.module.files.variables and self.is_chosen(name)
+        if namespace == "local" and name in self.module.files.locals:
+            if name not in self._locals:
+                self._locals[name] = False  # a cycle of locals is reported elsewhere
+                _, expression, _ = self.module.files.locals[name]
+                self._locals[name] = self.depends(expression)  # type: ignore[arg-type]
+            return self._locals[name]
+        return False

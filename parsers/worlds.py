@@ -1,0 +1,236 @@
+"""Choices made at deploy time, explored both ways (issue 13 §11).
+
+A conditional whose condition depends on a deployer's choice (a Terraform variable without a value
+in the scanned tfvars, `terraform.workspace`, a CloudFormation parameter the deployer may override)
+is not decided by the default alone: the template is read once per *world*, an assignment of true
+or false to each such condition, and the worlds' inventories are merged. What every world has is
+kept as it is; what only some worlds have is kept with an `unknown` naming the choice
+(`when Env = prod`), so the grants it makes are `uncertain` and say why. The default is never
+silently the only world.
+
+The number of worlds is bounded (`MAX_CHOICES` conditions, 2**MAX_CHOICES worlds): past it, one
+read is made in which every choice-dependent condition is unknown, so that what it gates is still
+analysed as uncertain (fail closed) rather than multiplied or dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from itertools import product
+from typing import Callable, Iterable, Mapping, Optional, Sequence
+
+from analyzer.inventory import (
+    DEPLOY_CHOICE,
+    Attachment,
+    Diagnostic,
+    DiagnosticLevel,
+    Inventory,
+    Membership,
+    PolicyDocument,
+    Statement,
+    Unknown,
+    render,
+)
+
+MAX_CHOICES = 4
+"""Conditions explored both ways in one template or root module: 16 worlds at most."""
+MAX_PIECES = 64
+"""A statement present in some worlds only is split by principal, action and resource (ORed
+lists) so that a part every world has stays certain; past this many parts it is not split."""
+
+
+@dataclass
+class World:
+    """One assignment of truth values to choice-dependent conditions, keyed by their text."""
+
+    assignment: Mapping[str, bool] = field(default_factory=dict)
+    is_blind: bool = False
+    """Past the bound: every choice-dependent condition is unknown."""
+    found: dict[str, tuple[str, Optional[bool]]] = field(default_factory=dict)
+    """Conditions met that the assignment does not decide: key → (its negation's text, the
+    value it has without a choice, None when unknown)."""
+
+    def decide(self, key: str, default: Optional[bool], negation: str) -> Optional[bool]:
+        """The truth of the condition `key` in this world (None: unknown)."""
+        if self.is_blind:
+            return None
+        if key in self.assignment:
+            return self.assignment[key]
+        self.found.setdefault(key, (negation, default))
+        return default
+
+
+Read = Callable[[World], Inventory]
+
+
+def explore(read: Read) -> Inventory:
+    """The inventory over every world `read` reveals (see the module's docstring)."""
+    first = World()
+    inventory = read(first)
+    found = dict(first.found)
+    if not found:
+        return inventory
+    while len(found) <= MAX_CHOICES:
+        # The default's world first, so that what it reads keeps its order in the report.
+        sides = [(True, False) if default is not False else (False, True) for _, default in found.values()]
+        worlds = [World(dict(zip(found, values))) for values in product(*sides)]
+        results = [(world, read(world)) for world in worlds]
+        new = {key: item for world in worlds for key, item in world.found.items() if key not in found}
+        if not new:
+            return merge_worlds(results, {key: negation for key, (negation, _) in found.items()})
+        found.update(new)
+    blind = read(World(is_blind=True))
+    where = blind.inputs[0].path if blind.inputs else ""
+    warning = Diagnostic(
+        level=DiagnosticLevel.WARNING, file=where, line=0,
+        message=f"{len(found)} conditions depend on choices made at deploy time (more than "
+                f"{MAX_CHOICES} are not explored one by one): each is treated as unknown",
+    )
+    return replace(blind, diagnostics=(*blind.diagnostics, warning))
+
+
+def merge_worlds(results: Sequence[tuple[World, Inventory]], negations: Mapping[str, str]) -> Inventory:
+    """One inventory: what all worlds share as read, the rest tagged with the choice it needs."""
+    merger = _Merger([world.assignment for world, _ in results], negations)
+    inventories = [inventory for _, inventory in results]
+    for index, inventory in enumerate(inventories):
+        merger.count(index, inventory)
+    merged: dict[str, list] = {}
+    for name in ("users", "groups", "roles", "policies", "providers", "scps"):
+        versions: dict[tuple, list] = {}
+        for index, inventory in enumerate(inventories):
+            for entity in getattr(inventory, name):
+                versions.setdefault(_entity_key(entity), []).append((index, entity))
+        merged[name] = [merger.entity(group) for group in versions.values()]
+    return Inventory(
+        **{name: tuple(items) for name, items in merged.items()},
+        inputs=inventories[0].inputs,
+        diagnostics=tuple(dict.fromkeys(d for inventory in inventories for d in inventory.diagnostics)),
+    )
+
+
+def _entity_key(entity: object) -> tuple:
+    arn = getattr(entity, "arn", None)
+    return (type(entity).__name__, getattr(entity, "address", ""), render(arn) if arn is not None else "")
+
+
+class _Merger:
+    """Knows in which worlds each statement part, attachment and membership is found."""
+
+    def __init__(self, assignments: list[Mapping[str, bool]], negations: Mapping[str, str]) -> None:
+        self.assignments = assignments
+        self.negations = negations
+        self.presence: dict[object, set[int]] = {}
+
+    # -- where things are ------------------------------------------------------------------
+
+    def count(self, index: int, inventory: Inventory) -> None:
+        for entity in (*inventory.users, *inventory.groups, *inventory.roles, *inventory.policies,
+                       *inventory.providers, *inventory.scps):
+            key = _entity_key(entity)
+            for document in _documents(entity):
+                for statement in document.statements:
+                    for piece in _pieces(statement):
+                        self.presence.setdefault(piece, set()).add(index)
+            for item in (*getattr(entity, "attachments", ()), *getattr(entity, "groups", ())):
+                self.presence.setdefault((key, item), set()).add(index)
+
+    def everywhere(self, thing: object) -> bool:
+        return len(self.presence.get(thing, ())) == len(self.assignments)
+
+    def tag(self, thing: object) -> Unknown:
+        """The choice under which `thing` exists: the values its worlds agree on."""
+        worlds = [self.assignments[i] for i in sorted(self.presence.get(thing, ()))]
+        parts = []
+        for key, negation in self.negations.items():
+            values = {world.get(key) for world in worlds}
+            if len(values) == 1 and None not in values:
+                parts.append(key if values.pop() else negation)
+        text = " and ".join(parts) if parts else "for some choices of " + "; ".join(self.negations)
+        return Unknown(f"when {text}", DEPLOY_CHOICE)
+
+    # -- merging ---------------------------------------------------------------------------
+
+    def entity(self, versions: list[tuple[int, object]]) -> object:
+        first = versions[0][1]
+        key = _entity_key(first)
+        changes: dict[str, object] = {}
+        for item in fields(first):  # type: ignore[arg-type]
+            values = [getattr(entity, item.name) for _, entity in versions]
+            if isinstance(values[0], PolicyDocument):
+                changes[item.name] = self.document([v for v in values if v is not None])
+            elif item.name == "trust_policy":
+                present = [v for v in values if v is not None]
+                changes[item.name] = self.document(present) if present else None
+            elif item.name == "inline_policies":
+                changes[item.name] = self.inline(values)
+            elif item.name in ("attachments", "groups"):
+                changes[item.name] = tuple(dict.fromkeys(
+                    self.gated(key, thing) for value in values for thing in value))
+            elif item.name == "permissions_boundary":
+                # A boundary some worlds lack limits nothing there: over-approximate, never cut.
+                changes[item.name] = values[0] if len(set(values)) == 1 and len(values) == len(
+                    self.assignments) else None
+            elif isinstance(values[0], tuple):
+                changes[item.name] = tuple(dict.fromkeys(v for value in values for v in value))
+        return replace(first, **changes)  # type: ignore[type-var]
+
+    def gated(self, key: tuple, thing: Attachment | Membership) -> Attachment | Membership:
+        if self.everywhere((key, thing)) or thing.unknown is not None:
+            return thing
+        return replace(thing, unknown=self.tag((key, thing)))
+
+    def inline(self, values: list[tuple]) -> tuple:
+        groups: dict[tuple, list] = {}
+        for value in values:
+            for policy in value:
+                groups.setdefault((render(policy.name), policy.address, policy.source), []).append(policy)
+        return tuple(
+            replace(policies[0], document=self.document([p.document for p in policies]))
+            for policies in groups.values()
+        )
+
+    def document(self, documents: list[PolicyDocument]) -> PolicyDocument:
+        statements: list[Statement] = []
+        for document in documents:
+            for statement in document.statements:
+                statements.extend(self.statement(statement))
+        unknown = next((d.unknown for d in documents if d.unknown is not None), None)
+        return replace(documents[0], statements=tuple(dict.fromkeys(statements)), unknown=unknown)
+
+    def statement(self, statement: Statement) -> list[Statement]:
+        pieces = _pieces(statement)
+        if all(self.everywhere(piece) for piece in pieces):
+            return [statement]
+        return [
+            piece if self.everywhere(piece) or piece.unknown is not None
+            else replace(piece, unknown=self.tag(piece))
+            for piece in pieces
+        ]
+
+
+def _documents(entity: object) -> Iterable[PolicyDocument]:
+    for item in fields(entity):  # type: ignore[arg-type]
+        value = getattr(entity, item.name)
+        if isinstance(value, PolicyDocument):
+            yield value
+        elif item.name == "inline_policies":
+            yield from (policy.document for policy in value)
+
+
+def _pieces(statement: Statement) -> list[Statement]:
+    """The statement split along its ORed lists (Principal, Action, Resource); the negated forms
+    (`NotPrincipal`, ...) exclude together and are never split."""
+
+    def split(values: tuple | None, is_negated: bool) -> list:
+        return [(value,) for value in values] if values and not is_negated else [values]
+
+    principals = split(statement.principals, statement.is_not_principal)
+    actions = split(statement.actions, statement.is_not_action)
+    resources = split(statement.resources, statement.is_not_resource)
+    if not 1 < len(principals) * len(actions) * len(resources) <= MAX_PIECES:
+        return [statement]
+    return [
+        replace(statement, principals=p, actions=a, resources=r)
+        for p, a, r in product(principals, actions, resources)
+    ]
