@@ -215,6 +215,7 @@ def _report(
     from parsers.detect import load_inputs, project_root
     from parsers.limits import Limits
     from parsers.suppressions import InlineSuppressions
+    from analyzer.managed import arn_named
 
     ctx = ParseContext(
         root=project_root(paths, root) if paths else (root or Path.cwd()).resolve(),
@@ -228,6 +229,7 @@ def _report(
         account_map=tuple((Path(path), _account(account)) for path, account in args.account_map),
         limits=Limits(**dict(args.limit)),
         parse_cache=None if args.no_cache else default_folder(),
+        aws_policy_arn=arn_named,
     )
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
     analysis = analyze(inventory, _managed_policies())

@@ -35,6 +35,17 @@ def lookup(arn: str) -> PolicyDocument | None:
     return to_document(entry["document"], name=entry["name"], address=arn)
 
 
+def arn_named(name: str) -> str | None:
+    """The ARN, path included, of the AWS managed policy called `name` (policy names are unique
+    among AWS's), or None: what SAM's transform looks up for `Policies: [Name]`."""
+    return _names().get(name)
+
+
+@cache
+def _names() -> Mapping[str, str]:
+    return {entry["name"]: arn for arn, entry in _snapshot()["policies"].items()}
+
+
 def canonical_arn(arn: str) -> str | None:
     """`arn:aws-us-gov:iam::aws:policy/X` → `arn:aws:iam::aws:policy/X`; None if not AWS's."""
     found = _AWS_POLICY.match(arn)

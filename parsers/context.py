@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 
 from analyzer.inventory import CURRENT_ACCOUNT, Value
 from parsers.limits import Limits
+
+
+def no_managed_policies(name: str) -> str | None:
+    """Without the analyzer's snapshot, no AWS managed policy is known by name."""
+    return None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -38,6 +43,9 @@ class ParseContext:
     """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
     limits: Limits = field(default_factory=Limits)
     """Bounds on hostile input (parsers/limits.py), checked in parsers.detect before parsing."""
+    aws_policy_arn: Callable[[str], str | None] = no_managed_policies
+    """The ARN (with its path) of the AWS managed policy of a name, from the snapshot the analyzer
+    ships (the CLI passes `analyzer.managed.arn_named`): SAM `Policies: [Name]` (issue 13 §13)."""
     refused: frozenset[Path] = frozenset()
     """Resolved files the boundary refused (and reported): no parser may read them."""
 

@@ -215,9 +215,25 @@ class Evaluator:
         identity = self.identity(logical_id)
         if identity is not None:
             return identity.attribute(attribute)
+        if attribute == "Value" and type_of(self.resources[logical_id]) == "AWS::SSM::Parameter":
+            return self._parameter_value(logical_id)
         if attribute.startswith("Outputs.") and self.nested_output is not None:
             return self.nested_output(logical_id, attribute.removeprefix("Outputs."), node)
         return Unknown(f"{logical_id}.{attribute}", "attribute known only after deployment")
+
+    def _parameter_value(self, logical_id: str) -> Any:
+        """`Fn::GetAtt [P, Value]` of an `AWS::SSM::Parameter`: its own `Value` property, which
+        the stack writes (issue 13 §13); unknown when that is not known or refers back."""
+        key = f"{logical_id}.Value"
+        if key in self._resolving or len(self._resolving) >= MAX_REFERENCE_DEPTH:
+            return Unknown(key, "circular or too long a chain of references")
+        self._resolving.add(key)
+        try:
+            properties = _mapping(_mapping(self.resources[logical_id]).get("Properties"))
+            value = self.scalar(properties.get("Value"))
+        finally:
+            self._resolving.discard(key)
+        return Unknown(key, "the parameter's value is not known") if value is None else value
 
     def identity(self, logical_id: str) -> Identity | None:
         """Name and ARN of an IAM resource of this template (None for other types)."""

@@ -78,7 +78,7 @@ class StackReader:
         self.ctx = ctx
         self.settings = settings
         self.diagnostics: list[Diagnostic] = []
-        self.template = with_sam_roles(self._without_loops(template))
+        self.template = with_sam_roles(self._without_loops(template), ctx.aws_policy_arn)
         self.evaluator = Evaluator(
             self.template, ctx, file, parameter_values=settings.parameter_values,
             account=settings.account, stack_name=settings.stack_name, world=settings.world)
