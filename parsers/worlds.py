@@ -8,9 +8,10 @@ kept as it is; what only some worlds have is kept with an `unknown` naming the c
 (`when Env = prod`), so the grants it makes are `uncertain` and say why. The default is never
 silently the only world.
 
-The number of worlds is bounded (`MAX_CHOICES` conditions, 2**MAX_CHOICES worlds): past it, one
-read is made in which every choice-dependent condition is unknown, so that what it gates is still
-analysed as uncertain (fail closed) rather than multiplied or dropped.
+The number of worlds is bounded (`MAX_CHOICES` conditions, 2**MAX_CHOICES worlds). Past it, the
+reads are the default's world, each choice flipped alone, and one world in which every
+choice-dependent condition is unknown: it stands for every combination, so that what they gate is
+still analysed, as uncertain (fail closed), rather than multiplied or dropped.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from analyzer.inventory import (
 
 MAX_CHOICES = 4
 """Conditions explored both ways in one template or root module: 16 worlds at most."""
+MAX_FLIPS = 32
+"""Past `MAX_CHOICES`, this many choices are still read flipped one at a time."""
 MAX_PIECES = 64
 """A statement present in some worlds only is split by principal, action and resource (ORed
 lists) so that a part every world has stays certain; past this many parts it is not split."""
@@ -77,16 +80,36 @@ def explore(read: Read) -> Inventory:
         results = [(world, read(world)) for world in worlds]
         new = {key: item for world in worlds for key, item in world.found.items() if key not in found}
         if not new:
-            return merge_worlds(results, {key: negation for key, (negation, _) in found.items()})
+            return merge_worlds(results, _negations(found))
         found.update(new)
-    blind = read(World(is_blind=True))
-    where = blind.inputs[0].path if blind.inputs else ""
+    return _beyond_the_bound(read, inventory, found)
+
+
+def _beyond_the_bound(read: Read, inventory: Inventory,
+                      found: dict[str, tuple[str, Optional[bool]]]) -> Inventory:
+    """Too many choices to combine: the default's world, each choice flipped alone (up to
+    `MAX_FLIPS`), and one world where every choice is unknown, which stands for every
+    combination (fail closed: what they gate is uncertain, never dropped)."""
+    defaults = {key: default for key, (_, default) in found.items() if default is not None}
+    results = [(World(defaults), inventory)]  # the default's world, its choices spelt out
+    for key in list(defaults)[:MAX_FLIPS]:
+        world = World({**defaults, key: not defaults[key]})
+        results.append((world, read(world)))
+    blind = World(is_blind=True)
+    results.append((blind, read(blind)))
+    merged = merge_worlds(results, _negations(found))
+    where = merged.inputs[0].path if merged.inputs else ""
     warning = Diagnostic(
         level=DiagnosticLevel.WARNING, file=where, line=0,
-        message=f"{len(found)} conditions depend on choices made at deploy time (more than "
-                f"{MAX_CHOICES} are not explored one by one): each is treated as unknown",
+        message=f"{len(found)} conditions depend on choices made at deploy time, more than "
+                f"{MAX_CHOICES} to combine: each is read both ways alone, and all together as "
+                "unknown",
     )
-    return replace(blind, diagnostics=(*blind.diagnostics, warning))
+    return replace(merged, diagnostics=(*merged.diagnostics, warning))
+
+
+def _negations(found: Mapping[str, tuple[str, Optional[bool]]]) -> dict[str, str]:
+    return {key: negation for key, (negation, _) in found.items()}
 
 
 def merge_worlds(results: Sequence[tuple[World, Inventory]], negations: Mapping[str, str]) -> Inventory:
@@ -139,14 +162,28 @@ class _Merger:
         return len(self.presence.get(thing, ())) == len(self.assignments)
 
     def tag(self, thing: object) -> Unknown:
-        """The choice under which `thing` exists: the values its worlds agree on."""
-        worlds = [self.assignments[i] for i in sorted(self.presence.get(thing, ()))]
-        parts = []
-        for key, negation in self.negations.items():
+        """The choice under which `thing` exists: the values its worlds agree on and some world
+        without it does not."""
+        present = self.presence.get(thing, set())
+        worlds = [self.assignments[i] for i in sorted(present)]
+        absent = [world for i, world in enumerate(self.assignments) if i not in present]
+        common = {}
+        for key in self.negations:
             values = {world.get(key) for world in worlds}
             if len(values) == 1 and None not in values:
-                parts.append(key if values.pop() else negation)
-        text = " and ".join(parts) if parts else "for some choices of " + "; ".join(self.negations)
+                common[key] = values.pop()
+        differing = [[key for key, value in common.items() if world.get(key) not in (None, value)]
+                     for world in absent]
+        # A value that alone tells a world without `thing` from one with it; else every value
+        # that tells some apart.
+        pivotal = {keys[0] for keys in differing if len(keys) == 1}
+        chosen = pivotal or {key for keys in differing for key in keys}
+        parts = [key if common[key] else self.negations[key] for key in common if key in chosen]
+        if not parts:
+            keys = list(self.negations)
+            shown = "; ".join(keys[:3]) + ("; ..." if len(keys) > 3 else "")
+            return Unknown(f"for some of the choices {shown}", DEPLOY_CHOICE)
+        text = " and ".join(parts)
         return Unknown(f"when {text}", DEPLOY_CHOICE)
 
     # -- merging ---------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from analyzer.inventory import (
     Statement,
     Unknown,
 )
-from parsers.worlds import MAX_CHOICES, World, explore
+from parsers.worlds import MAX_CHOICES, MAX_FLIPS, World, explore
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures/choices"
@@ -133,7 +133,9 @@ def test_cloudformation_parameters_given_pin_the_choice(tmp_path):
     }
 
 
-def test_too_many_choices_make_the_conditions_unknown_never_dropped(tmp_path):
+def test_too_many_choices_are_read_one_at_a_time_and_together_as_unknown(tmp_path):
+    """Past MAX_CHOICES, each choice is flipped alone and one read has them all unknown: every
+    role is still reported, uncertain, naming its own choice (never 2**N reads, never dropped)."""
     count = MAX_CHOICES + 1
     parameters = "".join(f"  P{n}:\n    Type: String\n    Default: a\n" for n in range(count))
     conditions = "".join(f"  C{n}: !Equals [!Ref P{n}, b]\n" for n in range(count))
@@ -144,14 +146,14 @@ def test_too_many_choices_make_the_conditions_unknown_never_dropped(tmp_path):
         "            Principal: {Service: ec2.amazonaws.com}\n" for n in range(count))
     template = tmp_path / "template.yaml"
     template.write_text(f"Parameters:\n{parameters}Conditions:\n{conditions}Resources:\n{roles}")
-    found = assumes(template, tmp_path)
-    assert found == {("ec2.amazonaws.com", role(f"r{n}")): ("uncertain", ()) for n in range(count)}
+    assert assumes(template, tmp_path) == {
+        ("ec2.amazonaws.com", role(f"r{n}")): ("uncertain", only(f"P{n} = b")) for n in range(count)}
     report = tmp_path / "report.json"
     main(["scan", str(template), "--format", "json", "--fail-on", "none", "-o", str(report)])
     assert [d["message"] for d in json.loads(report.read_text())["diagnostics"]
             if d["level"] == "warning"] == [
-        f"{count} conditions depend on choices made at deploy time (more than {MAX_CHOICES} are "
-        "not explored one by one): each is treated as unknown"]
+        f"{count} conditions depend on choices made at deploy time, more than {MAX_CHOICES} to "
+        "combine: each is read both ways alone, and all together as unknown"]
 
 
 # -- the mechanism ---------------------------------------------------------------------------
@@ -168,11 +170,13 @@ def _inventory(*statements: Statement) -> Inventory:
                      inputs=(InputFile(path="t", format="test"),))
 
 
-@pytest.mark.parametrize("choices, reads", [(1, 1 + 2), (MAX_CHOICES, 1 + 2 ** MAX_CHOICES),
-                                            (MAX_CHOICES + 1, 1 + 1), (40, 1 + 1)])
+@pytest.mark.parametrize("choices, reads", [
+    (1, 1 + 2), (MAX_CHOICES, 1 + 2 ** MAX_CHOICES),
+    (MAX_CHOICES + 1, 1 + MAX_CHOICES + 1 + 1), (MAX_FLIPS + 10, 1 + MAX_FLIPS + 1),
+])
 def test_worlds_read_are_bounded(choices, reads):
-    """A hostile template does not multiply worlds: past MAX_CHOICES, one read with every
-    choice unknown, so at most 2 + 2 + 4 + ... + 2**MAX_CHOICES reads in all."""
+    """A hostile template does not multiply worlds: past MAX_CHOICES, each choice is flipped
+    alone (at most MAX_FLIPS) and one read has every choice unknown."""
     calls = []
 
     def read(world: World) -> Inventory:
@@ -185,6 +189,23 @@ def test_worlds_read_are_bounded(choices, reads):
     assert len(calls) == reads
     assert calls[-1].is_blind == (choices > MAX_CHOICES)
     assert inventory.roles[0].trust_policy.statements == (_statement(2, ALICE),)
+
+
+def test_beyond_the_bound_what_only_the_unknown_read_lacks_stays_uncertain():
+    """The read with every choice unknown stands for the combinations not read one by one: a
+    statement it does not have (it has an unknown one instead) is uncertain, never dropped."""
+    def read(world: World) -> Inventory:
+        decided = [world.decide(f"c{n}", False, f"!c{n}") for n in range(MAX_CHOICES + 1)]
+        if None in decided:
+            return _inventory(_statement(2, "{unknown}", Unknown("x", "not known")))
+        return _inventory(_statement(2, ALICE))
+
+    (merged,) = explore(read).roles
+    some = "for some of the choices c0; c1; c2; ..."
+    assert merged.trust_policy.statements == (
+        _statement(2, ALICE, Unknown(some, DEPLOY_CHOICE)),
+        _statement(2, "{unknown}", Unknown("x", "not known")),
+    )
 
 
 def test_choices_found_only_in_another_world_are_explored_too():

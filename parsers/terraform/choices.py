@@ -9,6 +9,7 @@ are not followed: a name built from a variable is not a condition.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from lark import Tree
@@ -18,6 +19,11 @@ from parsers.worlds import World
 
 if TYPE_CHECKING:
     from parsers.terraform.module import ModuleInstance
+
+
+def reads_iam(type_: str) -> bool:
+    """Resource and data types whose instances the inventory reads (IAM, organisation SCPs)."""
+    return type_.startswith(("aws_iam_", "aws_organizations_"))
 
 
 def references(node: Tree) -> Iterator[tuple[str, str]]:
@@ -43,10 +49,22 @@ class Choices:
         """Whether a variable's value is a deployer's choice."""
         self._memo: dict[int, bool] = {}
         self._locals: dict[str, bool] = {}
+        self._muted = 0
+
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """While a block that reads nothing IAM expands (`count` of a VPC), its conditions keep
+        their default: which world it is in changes no grant, and counting them would spend the
+        bound on worlds (parsers/worlds.py) on nothing."""
+        self._muted += 1
+        try:
+            yield
+        finally:
+            self._muted -= 1
 
     def decide(self, node: Tree, file: SourceFile, decided: Optional[bool]) -> Optional[bool]:
         """`decided` (the condition's value), or the world's choice for it when it is one."""
-        if self.world is None or not self.depends(node):
+        if self.world is None or self._muted or not self.depends(node):
             return decided
         text = file.snippet(node).strip()
         where = self.module.files.rel if self.module.prefix else ""

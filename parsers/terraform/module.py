@@ -18,7 +18,7 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
 from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
-from parsers.terraform.choices import Choices
+from parsers.terraform.choices import Choices, reads_iam
 from parsers.terraform.evaluator import evaluate
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
@@ -383,7 +383,10 @@ class ModuleInstance:
         def make(address: str, bindings: Mapping[str, object]) -> ResourceObject:
             return ResourceObject(self, kind, type_, address, BlockView(block, self.scope.child(bindings)))
 
-        return expand(self, block, base, make)
+        if reads_iam(type_):
+            return expand(self, block, base, make)
+        with self.choices.muted():
+            return expand(self, block, base, make)
 
     def instances(self) -> Iterator[Instance]:
         """Every managed resource instance of this module, in source order."""
