@@ -163,6 +163,21 @@ class PolicyDocument:
     unknown: Unknown | None = None
 
 
+def stand_in_statement(document: PolicyDocument, unknown: Unknown) -> Statement:
+    """The one statement that stands for a document wholly unknown before apply: it may allow
+    anything, and in a trust policy name anyone: `{expression}` → R, uncertain (DECISIONS.md),
+    never no grant at all. Identity policies have no Principal to read."""
+    return Statement(
+        source=document.source,
+        address=document.address,
+        effect=Effect.ALLOW,
+        actions=(unknown,),
+        resources=(unknown,),
+        principals=(Principal(kind=PrincipalKind.AWS, value=unknown),),
+        unknown=unknown,
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InlinePolicy:
     name: Value

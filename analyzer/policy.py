@@ -26,6 +26,7 @@ from analyzer.inventory import (
     Unknown,
     Value,
     concat,
+    stand_in_statement,
 )
 from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
@@ -43,17 +44,7 @@ class Labelled:
 def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
     """The statements of a document, or one statement standing for a wholly unknown document."""
     if document.unknown is not None:
-        stand_in = Statement(
-            source=document.source,
-            address=document.address,
-            effect=Effect.ALLOW,
-            actions=(document.unknown,),
-            resources=(document.unknown,),
-            # In a trust policy, who it names is unknown too: `{expression}` → R, uncertain
-            # (DECISIONS.md), never no grant at all. Identity policies have no Principal to read.
-            principals=(Principal(kind=PrincipalKind.AWS, value=document.unknown),),
-            unknown=document.unknown,
-        )
+        stand_in = stand_in_statement(document, document.unknown)
         return [Labelled(statement=stand_in, origin=origin, version=document.version)]
     return [Labelled(statement=s, origin=origin, version=document.version) for s in document.statements]
 

@@ -31,6 +31,7 @@ from analyzer.inventory import (
     Statement,
     Unknown,
     render,
+    stand_in_statement,
 )
 
 MAX_CHOICES = 4
@@ -42,6 +43,16 @@ MAX_PIECES = 64
 lists) so that a part every world has stays certain; past this many parts it is not split."""
 
 
+@dataclass(frozen=True)
+class Choice:
+    """A condition met while reading: how its negation reads, its value without a choice (None:
+    unknown) and the values the deployer chooses that it reads (parameter or variable names)."""
+
+    negation: str
+    default: Optional[bool]
+    reads: frozenset[str] = frozenset()
+
+
 @dataclass
 class World:
     """One assignment of truth values to choice-dependent conditions, keyed by their text."""
@@ -49,17 +60,20 @@ class World:
     assignment: Mapping[str, bool] = field(default_factory=dict)
     is_blind: bool = False
     """Past the bound: every choice-dependent condition is unknown."""
-    found: dict[str, tuple[str, Optional[bool]]] = field(default_factory=dict)
-    """Conditions met that the assignment does not decide: key → (its negation's text, the
-    value it has without a choice, None when unknown)."""
+    chosen_otherwise: frozenset[str] = frozenset()
+    """Values read by a condition this world decides against its default: the deployer chose
+    something else than the default, so elsewhere too they are unknown, not the default."""
+    found: dict[str, Choice] = field(default_factory=dict)
+    """Conditions met that the assignment does not decide."""
 
-    def decide(self, key: str, default: Optional[bool], negation: str) -> Optional[bool]:
+    def decide(self, key: str, default: Optional[bool], negation: str,
+               reads: frozenset[str] = frozenset()) -> Optional[bool]:
         """The truth of the condition `key` in this world (None: unknown)."""
         if self.is_blind:
             return None
         if key in self.assignment:
             return self.assignment[key]
-        self.found.setdefault(key, (negation, default))
+        self.found.setdefault(key, Choice(negation, default, reads))
         return default
 
 
@@ -75,8 +89,8 @@ def explore(read: Read) -> Inventory:
         return inventory
     while len(found) <= MAX_CHOICES:
         # The default's world first, so that what it reads keeps its order in the report.
-        sides = [(True, False) if default is not False else (False, True) for _, default in found.values()]
-        worlds = [World(dict(zip(found, values))) for values in product(*sides)]
+        sides = [(True, False) if c.default is not False else (False, True) for c in found.values()]
+        worlds = [_world(dict(zip(found, values)), found) for values in product(*sides)]
         results = [(world, read(world)) for world in worlds]
         new = {key: item for world in worlds for key, item in world.found.items() if key not in found}
         if not new:
@@ -85,15 +99,21 @@ def explore(read: Read) -> Inventory:
     return _beyond_the_bound(read, inventory, found)
 
 
-def _beyond_the_bound(read: Read, inventory: Inventory,
-                      found: dict[str, tuple[str, Optional[bool]]]) -> Inventory:
+def _world(assignment: dict[str, bool], found: Mapping[str, Choice]) -> World:
+    otherwise = frozenset(name for key, value in assignment.items()
+                          if found[key].default is not None and value != found[key].default
+                          for name in found[key].reads)
+    return World(assignment, chosen_otherwise=otherwise)
+
+
+def _beyond_the_bound(read: Read, inventory: Inventory, found: dict[str, Choice]) -> Inventory:
     """Too many choices to combine: the default's world, each choice flipped alone (up to
     `MAX_FLIPS`), and one world where every choice is unknown, which stands for every
     combination (fail closed: what they gate is uncertain, never dropped)."""
-    defaults = {key: default for key, (_, default) in found.items() if default is not None}
+    defaults = {key: c.default for key, c in found.items() if c.default is not None}
     results = [(World(defaults), inventory)]  # the default's world, its choices spelt out
     for key in list(defaults)[:MAX_FLIPS]:
-        world = World({**defaults, key: not defaults[key]})
+        world = _world({**defaults, key: not defaults[key]}, found)
         results.append((world, read(world)))
     blind = World(is_blind=True)
     results.append((blind, read(blind)))
@@ -108,8 +128,8 @@ def _beyond_the_bound(read: Read, inventory: Inventory,
     return replace(merged, diagnostics=(*merged.diagnostics, warning))
 
 
-def _negations(found: Mapping[str, tuple[str, Optional[bool]]]) -> dict[str, str]:
-    return {key: negation for key, (negation, _) in found.items()}
+def _negations(found: Mapping[str, Choice]) -> dict[str, str]:
+    return {key: choice.negation for key, choice in found.items()}
 
 
 def merge_worlds(results: Sequence[tuple[World, Inventory]], negations: Mapping[str, str]) -> Inventory:
@@ -154,7 +174,7 @@ class _Merger:
             for document in _documents(entity):
                 for statement in document.statements:
                     for piece in _pieces(statement):
-                        self.presence.setdefault(piece, set()).add(index)
+                        self.presence.setdefault((key, piece), set()).add(index)
             for item in (*getattr(entity, "attachments", ()), *getattr(entity, "groups", ())):
                 self.presence.setdefault((key, item), set()).add(index)
 
@@ -195,12 +215,12 @@ class _Merger:
         for item in fields(first):  # type: ignore[arg-type]
             values = [getattr(entity, item.name) for _, entity in versions]
             if isinstance(values[0], PolicyDocument):
-                changes[item.name] = self.document([v for v in values if v is not None])
+                changes[item.name] = self.document(key, [v for v in values if v is not None])
             elif item.name == "trust_policy":
                 present = [v for v in values if v is not None]
-                changes[item.name] = self.document(present) if present else None
+                changes[item.name] = self.document(key, present) if present else None
             elif item.name == "inline_policies":
-                changes[item.name] = self.inline(values)
+                changes[item.name] = self.inline(key, values)
             elif item.name in ("attachments", "groups"):
                 changes[item.name] = tuple(dict.fromkeys(
                     self.gated(key, thing) for value in values for thing in value))
@@ -217,31 +237,35 @@ class _Merger:
             return thing
         return replace(thing, unknown=self.tag((key, thing)))
 
-    def inline(self, values: list[tuple]) -> tuple:
+    def inline(self, key: tuple, values: list[tuple]) -> tuple:
         groups: dict[tuple, list] = {}
         for value in values:
             for policy in value:
                 groups.setdefault((render(policy.name), policy.address, policy.source), []).append(policy)
         return tuple(
-            replace(policies[0], document=self.document([p.document for p in policies]))
+            replace(policies[0], document=self.document(key, [p.document for p in policies]))
             for policies in groups.values()
         )
 
-    def document(self, documents: list[PolicyDocument]) -> PolicyDocument:
+    def document(self, key: tuple, documents: list[PolicyDocument]) -> PolicyDocument:
+        """The documents one entity has in the worlds it exists in, as one."""
+        if all(d.unknown is not None and d == documents[0] for d in documents):
+            return documents[0]  # wholly unknown alike in every world
         statements: list[Statement] = []
         for document in documents:
+            if document.unknown is not None:  # unknown in some worlds only: it may allow anything
+                statements.append(stand_in_statement(document, document.unknown))
             for statement in document.statements:
-                statements.extend(self.statement(statement))
-        unknown = next((d.unknown for d in documents if d.unknown is not None), None)
-        return replace(documents[0], statements=tuple(dict.fromkeys(statements)), unknown=unknown)
+                statements.extend(self.statement(key, statement))
+        return replace(documents[0], statements=tuple(dict.fromkeys(statements)), unknown=None)
 
-    def statement(self, statement: Statement) -> list[Statement]:
+    def statement(self, key: tuple, statement: Statement) -> list[Statement]:
         pieces = _pieces(statement)
-        if all(self.everywhere(piece) for piece in pieces):
+        if all(self.everywhere((key, piece)) for piece in pieces):
             return [statement]
         return [
-            piece if self.everywhere(piece) or piece.unknown is not None
-            else replace(piece, unknown=self.tag(piece))
+            piece if self.everywhere((key, piece)) or piece.unknown is not None
+            else replace(piece, unknown=self.tag((key, piece)))
             for piece in pieces
         ]
 

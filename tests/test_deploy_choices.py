@@ -29,6 +29,8 @@ from analyzer.inventory import (
     Statement,
     Unknown,
 )
+from parsers.cloudformation import parse_cloudformation
+from parsers.context import ParseContext
 from parsers.worlds import MAX_CHOICES, MAX_FLIPS, World, explore
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -246,3 +248,36 @@ def test_a_boundary_only_some_worlds_have_does_not_cut():
 
     (merged,) = explore(read).roles
     assert merged.permissions_boundary is None
+
+
+# -- a world that decides against the default does not read the default elsewhere -------------
+
+def test_cloudformation_parameter_chosen_otherwise_is_unknown_not_its_default(tmp_path):
+    template = tmp_path / "template.yaml"
+    template.write_text(
+        "Parameters:\n  Policies:\n    Type: CommaDelimitedList\n    Default: ''\n"
+        "Conditions:\n  HasPolicies: !Not [!Equals ['', !Join ['', !Ref Policies]]]\n"
+        "Resources:\n  R:\n    Type: AWS::IAM::Role\n    Properties:\n      RoleName: r\n"
+        "      ManagedPolicyArns: !If [HasPolicies, !Ref Policies, "
+        "[arn:aws:iam::aws:policy/ReadOnlyAccess]]\n"
+        "      AssumeRolePolicyDocument:\n        Statement: []\n")
+    (role,) = parse_cloudformation(template, ParseContext(root=tmp_path)).roles
+    join = 'Fn::Join(["",{"Ref":"Policies"}])'
+    assert [(a.policy_arn, a.unknown) for a in role.attachments] == [
+        ("arn:aws:iam::aws:policy/ReadOnlyAccess", Unknown(f'when "" = {join}', DEPLOY_CHOICE)),
+        # the deployer gave policies: which ones is unknown, never the default's empty name
+        (Unknown("Policies", "a value the deployer chooses (--parameter)"),
+         Unknown(f'when "" != {join}', DEPLOY_CHOICE)),
+    ]
+
+
+def test_terraform_variable_chosen_otherwise_is_unknown_not_its_default(tmp_path):
+    (tmp_path / "main.tf").write_text(
+        'variable "role_name" {\n  default = ""\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = var.role_name != "" ? var.role_name : "fallback"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n')
+    assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
+        ("ec2.amazonaws.com", role("fallback")): ("uncertain", only('!(var.role_name != "")')),
+        ("ec2.amazonaws.com", role("{var.role_name}")): ("uncertain", only('var.role_name != ""')),
+    }

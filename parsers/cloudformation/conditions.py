@@ -97,7 +97,8 @@ class Conditions:
         if allowed is not None:
             return allowed
         shown = [_shown(item) for item in argument]
-        return self.evaluator.world.decide(" = ".join(shown), truth, " != ".join(shown))
+        return self.evaluator.world.decide(" = ".join(shown), truth, " != ".join(shown),
+                                           frozenset(chosen))
 
     def _allowed_answers(self, argument: list, left: Any, right: Any) -> bool | None:
         """The one answer every `AllowedValues` of a `Ref`-ed parameter gives, if there is one."""

@@ -185,6 +185,9 @@ class Evaluator:
         kind = kind if isinstance(kind, str) else "String"
         if kind.startswith("AWS::SSM::Parameter::Value<"):
             return Unknown(name, "read from SSM Parameter Store at deployment")
+        if self.world is not None and name in self.world.chosen_otherwise:
+            # This world decides a condition over it against its default: not the default.
+            return Unknown(name, "a value the deployer chooses (--parameter)")
         allowed = self.allowed_values(name)
         only = allowed[0] if allowed is not None and len(allowed) == 1 else None
         raw = self.parameter_values.get(name, spec.get("Default", only))

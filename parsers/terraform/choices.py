@@ -47,8 +47,8 @@ class Choices:
         self.world = world
         self.is_chosen = is_chosen
         """Whether a variable's value is a deployer's choice."""
-        self._memo: dict[int, bool] = {}
-        self._locals: dict[str, bool] = {}
+        self._memo: dict[int, frozenset[str]] = {}
+        self._locals: dict[str, frozenset[str]] = {}
         self._muted = 0
 
     @contextmanager
@@ -69,23 +69,37 @@ class Choices:
         text = file.snippet(node).strip()
         where = self.module.files.rel if self.module.prefix else ""
         suffix = f" (module {where})" if where else ""
-        return self.world.decide(f"{text}{suffix}", decided, f"!({text}){suffix}")
+        return self.world.decide(f"{text}{suffix}", decided, f"!({text}){suffix}", self.reads(node))
+
+    def is_chosen_otherwise(self, variable: str) -> bool:
+        """Is the variable read by a condition the current world decides against its default?"""
+        return self.world is not None and self.key(variable) in self.world.chosen_otherwise
+
+    def key(self, variable: str) -> str:
+        return f"{self.module.files.rel}|var.{variable}"
 
     def depends(self, node: Tree) -> bool:
         """Does the expression read a value the deployer chooses?"""
+        return bool(self.reads(node))
+
+    def reads(self, node: Tree) -> frozenset[str]:
+        """The chosen values the expression reads (`terraform.workspace`, variables by `key`)."""
         if id(node) not in self._memo:
-            self._memo[id(node)] = any(self._is_choice(ns, name) for ns, name in references(node))
+            self._memo[id(node)] = frozenset(
+                name for ns, attribute in references(node) for name in self._choices(ns, attribute))
         return self._memo[id(node)]
 
-    def _is_choice(self, namespace: str, name: str) -> bool:
+    def _choices(self, namespace: str, name: str) -> frozenset[str]:
         if namespace == "terraform":
-            return name == "workspace" and self.module.ctx.workspace is None
+            is_chosen = name == "workspace" and self.module.ctx.workspace is None
+            return frozenset({"terraform.workspace"}) if is_chosen else frozenset()
         if namespace == "var":
-            return name in self.module.files.variables and self.is_chosen(name)
+            is_chosen = name in self.module.files.variables and self.is_chosen(name)
+            return frozenset({self.key(name)}) if is_chosen else frozenset()
         if namespace == "local" and name in self.module.files.locals:
             if name not in self._locals:
-                self._locals[name] = False  # a cycle of locals is reported elsewhere
+                self._locals[name] = frozenset()  # a cycle of locals is reported elsewhere
                 _, expression, _ = self.module.files.locals[name]
-                self._locals[name] = self.depends(expression)  # type: ignore[arg-type]
+                self._locals[name] = self.reads(expression)  # type: ignore[arg-type]
             return self._locals[name]
-        return False
+        return frozenset()

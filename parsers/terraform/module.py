@@ -326,7 +326,10 @@ class ModuleInstance:
         if block is None:
             raise EvalError(f"no variable {name!r} is declared")
         value = self.inputs(name)
-        if value is MISSING:
+        if self.choices.is_chosen_otherwise(name):
+            # This world decides a condition over it against its default: not the default.
+            value = Unknown(f"var.{name}", f"variable {name}: a value the deployer chooses (--var)")
+        elif value is MISSING:
             if "default" in block.attributes:
                 value = BlockView(block, self.constants()).get("default")
             else:
