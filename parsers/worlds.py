@@ -115,7 +115,7 @@ def _beyond_the_bound(read: Read, inventory: Inventory, found: dict[str, Choice]
     for key in list(defaults)[:MAX_FLIPS]:
         world = _world({**defaults, key: not defaults[key]}, found)
         results.append((world, read(world)))
-    blind = World(is_blind=True)
+    blind = World(is_blind=True, chosen_otherwise=frozenset(n for c in found.values() for n in c.reads))
     results.append((blind, read(blind)))
     merged = merge_worlds(results, _negations(found))
     where = merged.inputs[0].path if merged.inputs else ""
@@ -148,7 +148,11 @@ def merge_worlds(results: Sequence[tuple[World, Inventory]], negations: Mapping[
     return Inventory(
         **{name: tuple(items) for name, items in merged.items()},
         inputs=inventories[0].inputs,
-        diagnostics=tuple(dict.fromkeys(d for inventory in inventories for d in inventory.diagnostics)),
+        # Notes (INFO) of the default's world only: the others would repeat what their choices
+        # make unknown; their warnings and errors are kept (they hold in some deployment).
+        diagnostics=tuple(dict.fromkeys(
+            d for index, inventory in enumerate(inventories) for d in inventory.diagnostics
+            if index == 0 or d.level is not DiagnosticLevel.INFO)),
     )
 
 
