@@ -22,6 +22,7 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from analyzer.inventory import (
     DEPLOY_CHOICE,
+    Effect,
     Attachment,
     Diagnostic,
     DiagnosticLevel,
@@ -179,6 +180,7 @@ class _Merger:
                 for statement in document.statements:
                     for piece in _pieces(statement):
                         self.presence.setdefault((key, piece), set()).add(index)
+                        self.presence.setdefault((key, _shape(piece)), set()).add(index)
             for item in (*getattr(entity, "attachments", ()), *getattr(entity, "groups", ())):
                 self.presence.setdefault((key, item), set()).add(index)
 
@@ -269,6 +271,7 @@ class _Merger:
             return [statement]
         return [
             piece if self.everywhere((key, piece)) or piece.unknown is not None
+            or (piece.effect is Effect.ALLOW and self.everywhere((key, _shape(piece))))
             else replace(piece, unknown=self.tag((key, piece)))
             for piece in pieces
         ]
@@ -281,6 +284,14 @@ def _documents(entity: object) -> Iterable[PolicyDocument]:
             yield value
         elif item.name == "inline_policies":
             yield from (policy.document for policy in value)
+
+
+def _shape(piece: Statement) -> tuple[str, Statement]:
+    """A statement part without its conditions: an Allow every world has in some shape is
+    granted in every world, under conditions that differ; it is kept as each world reads it,
+    untagged (the most permissive shape decides, never a drop). A Deny is never treated so: a
+    Deny without conditions in one world must not cut the grant another world gives."""
+    return ("shape", replace(piece, conditions=(), unknown=None))
 
 
 def _pieces(statement: Statement) -> list[Statement]:

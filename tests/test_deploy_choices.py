@@ -19,6 +19,8 @@ from analyzer.cli import main
 from analyzer.inventory import (
     DEPLOY_CHOICE,
     Attachment,
+    Condition,
+    Effect,
     InputFile,
     Inventory,
     Principal,
@@ -281,3 +283,31 @@ def test_terraform_variable_chosen_otherwise_is_unknown_not_its_default(tmp_path
         ("ec2.amazonaws.com", role("fallback")): ("uncertain", only('!(var.role_name != "")')),
         ("ec2.amazonaws.com", role("{var.role_name}")): ("uncertain", only('var.role_name != ""')),
     }
+
+
+def test_an_allow_every_world_has_under_other_conditions_is_not_uncertain():
+    """`Condition: !If [DenyExternalId, {Null: ...}, !Ref AWS::NoValue]`: the trust allows the
+    caller both ways, with and without the condition; kept as each world reads it, untagged."""
+    plain = _statement(2, ALICE)
+    conditioned = replace(plain, conditions=(Condition(operator="Null", key="sts:ExternalId", values=("true",)),))
+
+    def read(world: World) -> Inventory:
+        return _inventory(conditioned if world.decide("deny", True, "!deny") else plain)
+
+    (merged,) = explore(read).roles
+    assert merged.trust_policy.statements == (conditioned, plain)
+
+
+def test_a_deny_only_some_worlds_have_unconditionally_stays_a_maybe():
+    deny = replace(_statement(3, ALICE), effect=Effect.DENY)
+    conditioned = replace(deny, conditions=(Condition(operator="Bool", key="aws:SecureTransport", values=("false",)),))
+
+    def read(world: World) -> Inventory:
+        return _inventory(_statement(2, ALICE), conditioned if world.decide("d", True, "!d") else deny)
+
+    (merged,) = explore(read).roles
+    assert merged.trust_policy.statements == (
+        _statement(2, ALICE),
+        replace(conditioned, unknown=Unknown("when d", DEPLOY_CHOICE)),
+        replace(deny, unknown=Unknown("when !d", DEPLOY_CHOICE)),
+    )
