@@ -22,10 +22,10 @@ from typing import Callable, Iterable, Mapping, Optional, Sequence
 
 from analyzer.inventory import (
     DEPLOY_CHOICE,
-    Effect,
     Attachment,
     Diagnostic,
     DiagnosticLevel,
+    Effect,
     Inventory,
     Membership,
     PolicyDocument,

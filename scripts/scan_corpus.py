@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer.managed import lookup  # noqa: E402
+from analyzer.managed import arn_named, lookup  # noqa: E402
 from analyzer.walk import analyze  # noqa: E402
 from parsers.context import ParseContext  # noqa: E402
 from parsers.detect import load_inputs  # noqa: E402
@@ -45,7 +45,7 @@ def main(argv: list[str]) -> int:
     for folder in folders:
         began = time.perf_counter()
         try:
-            inventory = load_inputs([folder], ParseContext(root=folder))
+            inventory = load_inputs([folder], ParseContext(root=folder, aws_policy_arn=arn_named))
             analysis = analyze(inventory, lookup)
         except Exception:  # noqa: BLE001 - counting escapes is this script's job
             tracebacks += 1
