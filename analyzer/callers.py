@@ -201,8 +201,20 @@ def _policies(
     for policy in inline:
         items += labelled(policy.document, f"{holder} inline policy {render(policy.name)}")
     for attachment in attachments:
-        items += index.statements(attachment, holder)
+        items += gated(tuple(index.statements(attachment, holder)), attachment.unknown)
     return items
+
+
+def gated(items: tuple[Labelled, ...], unknown: Unknown | None) -> tuple[Labelled, ...]:
+    """Statements held through an attachment or membership that exists only under a deploy-time
+    choice: each carries that choice, so what it grants is uncertain and names it."""
+    if unknown is None:
+        return items  # the same tuple, so that members share their group's answers
+    return tuple(
+        item if item.statement.unknown is not None
+        else replace(item, statement=replace(item.statement, unknown=unknown))
+        for item in items
+    )
 
 
 def _boundary(attachment: Attachment | None, holder: str, index: PolicyIndex) -> tuple[Labelled, ...] | None:
@@ -221,7 +233,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
     name = render(user.name)
     holder = f"user {path_and_name(user.path, user.name)}"
     own = tuple(_policies(holder, user.inline_policies, user.attachments, index))
-    parts = [own, *(groups.items(render(membership.group)) for membership in user.groups)]
+    parts = [own, *(gated(groups.items(render(m.group)), m.unknown) for m in user.groups)]
     arn = render(user.arn)
     context = CallerContext(
         known={

@@ -89,6 +89,10 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--var-file", type=Path, action="append", default=[], metavar="FILE")
     common.add_argument("--parameter", type=_pair, action="append", default=[], metavar="NAME=VALUE")
     common.add_argument(
+        "--workspace", metavar="NAME",
+        help="terraform.workspace (default: $TF_WORKSPACE; unset, it is a choice read both ways)",
+    )
+    common.add_argument(
         "--account-map", type=_pair, action="append", default=[], metavar="PATH=ACCOUNT",
         help="templates under PATH deploy into ACCOUNT (analyse several accounts together)",
     )
@@ -318,6 +322,7 @@ def _analysis(
         account_id=settings.account_id,
         variables=dict(args.var),
         var_files=tuple(args.var_file),
+        workspace=getattr(args, "workspace", None) or os.environ.get("TF_WORKSPACE") or None,
         parameters=dict(args.parameter),
         stack_name=args.stack_name,
         config_dir=args.config_dir,

@@ -59,6 +59,11 @@ CURRENT_ACCOUNT = Unknown("account_id", "the account the templates deploy into (
 """The deploying account when `--account-id` is not given: one symbol, equal only to itself."""
 
 
+DEPLOY_CHOICE = "a choice made at deploy time"
+"""The reason of an `Unknown` naming a deploy-time choice (`when Env = prod`, parsers/worlds.py):
+what carries it exists only when the deployer chooses so."""
+
+
 def render(value: Value) -> str:
     """The value as reports show it, unknown parts as `{expression}`."""
     return str(value)
@@ -158,6 +163,21 @@ class PolicyDocument:
     unknown: Unknown | None = None
 
 
+def stand_in_statement(document: PolicyDocument, unknown: Unknown) -> Statement:
+    """The one statement that stands for a document wholly unknown before apply: it may allow
+    anything, and in a trust policy name anyone: `{expression}` → R, uncertain (DECISIONS.md),
+    never no grant at all. Identity policies have no Principal to read."""
+    return Statement(
+        source=document.source,
+        address=document.address,
+        effect=Effect.ALLOW,
+        actions=(unknown,),
+        resources=("*",),  # its expression names the doubt, never a target (SEMANTICS.md §8)
+        principals=(Principal(kind=PrincipalKind.AWS, value=unknown),),
+        unknown=unknown,
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class InlinePolicy:
     name: Value
@@ -175,6 +195,8 @@ class Attachment:
     policy_arn: Value
     source: Source
     address: str
+    unknown: Unknown | None = None
+    """Set when the attachment exists only under a deploy-time choice (parsers/worlds.py)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -184,6 +206,8 @@ class Membership:
     group: Value
     source: Source
     address: str
+    unknown: Unknown | None = None
+    """Set when the membership exists only under a deploy-time choice (parsers/worlds.py)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -13,6 +13,7 @@ from typing import Callable, Iterable, Sequence, Union
 
 from analyzer.conditions import CallerContext, evaluate, negate
 from analyzer.inventory import (
+    DEPLOY_CHOICE,
     Condition,
     Effect,
     PolicyDocument,
@@ -23,6 +24,7 @@ from analyzer.inventory import (
     Text,
     Unknown,
     Value,
+    stand_in_statement,
 )
 from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
@@ -44,17 +46,7 @@ def labelled(document: PolicyDocument, origin: str) -> list[Labelled]:
     What an unknown document allows is unknown: any action, maybe, on any resource (`*`). Its
     expression names the doubt, never a target: a policy's own ARN is no role (SEMANTICS.md §8)."""
     if document.unknown is not None:
-        stand_in = Statement(
-            source=document.source,
-            address=document.address,
-            effect=Effect.ALLOW,
-            actions=(document.unknown,),
-            resources=("*",),
-            # In a trust policy, who it names is unknown too: `{expression}` → R, uncertain
-            # (DECISIONS.md), never no grant at all. Identity policies have no Principal to read.
-            principals=(Principal(kind=PrincipalKind.AWS, value=document.unknown),),
-            unknown=document.unknown,
-        )
+        stand_in = stand_in_statement(document, document.unknown)
         return [Labelled(statement=stand_in, origin=origin, version=document.version)]
     return [Labelled(statement=s, origin=origin, version=document.version) for s in document.statements]
 
@@ -157,6 +149,8 @@ def unknown_doubt(unknown: Unknown) -> str:
     """Why a statement standing for unknown content may apply, in words naming what is unknown."""
     if unknown.reason == POLICY_NOT_FOUND:
         return f"policy {unknown.expression} is {POLICY_NOT_FOUND}: what it allows is unknown"
+    if unknown.reason == DEPLOY_CHOICE:  # parsers/worlds.py: `when Env = prod`
+        return f"only {unknown.expression} ({DEPLOY_CHOICE})"
     return f"{unknown} is unknown before apply"
 
 

@@ -340,8 +340,22 @@ def grants_for_outsiders(
                 yield grant
 
 
+_UNKNOWN_PRINCIPAL_ACTIONS = (Action.ASSUME_ROLE_WITH_WEB_IDENTITY, Action.ASSUME_ROLE_WITH_SAML)
+"""What a principal unknown before apply may call besides AssumeRole: an unknown `Federated`
+provider is an OIDC or SAML one, and the statement's Action says which (issue 13 §12)."""
+
+
 def _outsider_grant(target: TrustedRole, entry: TrustEntry) -> Grant | None:
+    grant = _outsider_grant_for(target, entry, None)
+    if grant is None and entry.named is Named.UNKNOWN:
+        for action in _UNKNOWN_PRINCIPAL_ACTIONS:
+            grant = grant or _outsider_grant_for(target, entry, action)
+    return grant
+
+
+def _outsider_grant_for(target: TrustedRole, entry: TrustEntry, instead: Action | None) -> Grant | None:
     action, context, doubt = _outsider_terms(target, entry)
+    action = instead or action
     if action is None:
         return None
     request = Request(action=action.value, resource=None, context=context)

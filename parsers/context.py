@@ -27,6 +27,8 @@ class ParseContext:
     variables: Mapping[str, str] = field(default_factory=dict)
     """Terraform `--var NAME=VALUE` values (raw strings, as `terraform plan -var` takes them)."""
     var_files: tuple[Path, ...] = ()
+    workspace: str | None = None
+    """`--workspace` (or TF_WORKSPACE): `terraform.workspace`; unknown, a choice, when not given."""
     parameters: Mapping[str, str] = field(default_factory=dict)
     """CloudFormation `--parameter NAME=VALUE` values."""
     stack_name: str | None = None
@@ -38,7 +40,13 @@ class ParseContext:
     """Bounds on hostile input (parsers/limits.py), checked in parsers.detect before parsing."""
     aws_policies: Callable[[str], tuple[str, str] | None] | None = None
     """AWS managed policies by name or ARN → (ARN, document JSON): the analyzer's snapshot
-    (analyzer.managed.aws_policy), handed in by the CLI since parsers import no analyzer module."""
+    (analyzer.managed.aws_policy), handed in by the CLI since parsers import no analyzer module.
+    Terraform's `data "aws_iam_policy"` and SAM's `Policies: [Name]` read it."""
+
+    def managed_policy_arn(self, name: str) -> str | None:
+        """The ARN, path included, of the AWS managed policy called `name`, when the snapshot has it."""
+        found = self.aws_policies(name) if self.aws_policies is not None else None
+        return found[0] if found is not None else None
     refused: frozenset[Path] = frozenset()
     """Resolved files the boundary refused (and reported): no parser may read them."""
 

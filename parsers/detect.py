@@ -19,6 +19,7 @@ from parsers.context import ParseContext
 from parsers.terraform_files import (
     NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config,
 )
+from parsers.duplicates import defined_twice
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})
@@ -80,7 +81,8 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
         part = guarded(ctx, template, lambda: _read_template(template, ctx.for_path(template), explicit=explicit))
         if part is not None:
             parts.append(part)
-    inventory = merge(_without_nested_duplicates(parts))
+    parts = _without_nested_duplicates(parts)
+    inventory = merge([*parts, Inventory(diagnostics=tuple(defined_twice(parts)))])
     if not inventory.inputs and not inventory.diagnostics:
         # Nothing to analyse is said, not passed silently: a gate pointed at the wrong folder.
         where = ", ".join(ctx.relative(p) for p in paths) or "."

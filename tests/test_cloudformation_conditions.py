@@ -11,6 +11,7 @@ from pathlib import Path
 
 from analyzer.inventory import (
     CURRENT_ACCOUNT,
+    DEPLOY_CHOICE,
     Condition,
     Diagnostic,
     DiagnosticLevel,
@@ -54,26 +55,34 @@ SOURCE_ACCOUNT = (Condition(operator="StringEquals", key="aws:SourceAccount",
                             values=("111111111111",)),)
 
 
-def test_defaults_decide_some_conditions_and_keep_the_unknown_ones_as_uncertain():
+def test_choices_are_read_both_ways_and_unknown_conditions_keep_every_branch():
+    """Env (default dev, AllowedValues dev/prod) and ExternalAccount (no default) are the
+    deployer's to choose (issue 13 §11): both ways are read, never the default alone. What only
+    one way gives carries the choice (`when Env = prod`); InUsEast (no region) stays unknown."""
     inventory = parse()
-    deploy, external = inventory.roles
-    assert deploy.name == "deploy-dev"  # IsProd is false: Env defaults to dev
+    dev, external, prod = inventory.roles
+    assert (dev.name, prod.name) == ("deploy-dev", "deploy-prod")
+    assert dev.address == prod.address == "Deploy"
     in_us_east = Unknown("Condition InUsEast", REASON)
-    assert deploy.trust_policy.statements == (
-        trust(23, aws(Text(("arn:aws:iam::", CURRENT_ACCOUNT, ":root")))),
-        # DevAndExternal = IsDev (true) and HasExternal (unknown: no ExternalAccount given)
-        trust(32, aws(EXTERNAL), unknown=Unknown("Condition DevAndExternal", REASON)),
+    assert dev.trust_policy.statements == (
+        trust(23, aws(Text(("arn:aws:iam::", CURRENT_ACCOUNT, ":root"))),
+              unknown=Unknown("when Env != prod", DEPLOY_CHOICE)),
         # no region given: both the statement with its condition block and without it
         trust(37, EC2, conditions=SOURCE_ACCOUNT, unknown=in_us_east),
         trust(37, EC2, unknown=in_us_east),
+        # DevAndExternal = IsDev and HasExternal: only when ExternalAccount is given; the
+        # account it names is unknown, and that is the reason the statement keeps
+        trust(32, aws(EXTERNAL), unknown=EXTERNAL),
     )
-    has_external = Unknown("Condition HasExternal", REASON)
-    assert external.trust_policy.statements == (trust(63, aws(EXTERNAL), unknown=has_external),)
-    assert [user.name for user in inventory.users] == ["always"]  # ProdOnly: IsProd is false
-    assert inventory.diagnostics == (Diagnostic(
-        level=DiagnosticLevel.INFO, file=FILE, line=56,
-        message="External exists only when {Condition HasExternal} holds, which is unknown "
-                "before deployment: what its statements grant is uncertain"),)
+    assert prod.trust_policy.statements == (
+        trust(23, aws("arn:aws:iam::222222222222:role/release"),
+              unknown=Unknown("when Env = prod", DEPLOY_CHOICE)),
+        trust(37, EC2, conditions=SOURCE_ACCOUNT, unknown=in_us_east),
+        trust(37, EC2, unknown=in_us_east),
+    )
+    assert external.trust_policy.statements == (trust(63, aws(EXTERNAL), unknown=EXTERNAL),)
+    assert [user.name for user in inventory.users] == ["always", "prod-only"]
+    assert inventory.diagnostics == ()
 
 
 def test_if_selected_principal_under_the_other_condition_value():
@@ -89,7 +98,7 @@ def test_if_selected_principal_under_the_other_condition_value():
 
 
 def test_given_parameter_makes_the_conditional_statement_certain():
-    inventory = parse(region="eu-west-1", parameters={"ExternalAccount": "333333333333"})
+    inventory = parse(region="eu-west-1", parameters={"Env": "dev", "ExternalAccount": "333333333333"})
     deploy, external = inventory.roles
     assert deploy.trust_policy.statements == (
         trust(23, aws(Text(("arn:aws:iam::", CURRENT_ACCOUNT, ":root")))),

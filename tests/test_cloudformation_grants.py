@@ -95,16 +95,45 @@ def test_cdk_synthesized_stack(tmp_path):
     }
 
 
+BOOTSTRAP_DEFAULTS = ("TrustedAccounts=", "TrustedAccountsForLookup=", "CloudFormationExecutionPolicies=",
+                      "FileAssetsBucketName=", "FileAssetsBucketKmsKeyId=", "ContainerAssetsRepositoryName=",
+                      "PublicAccessBlockConfiguration=true", "InputPermissionsBoundary=",
+                      "UseExamplePermissionsBoundary=false", "DenyExternalId=true")
+"""Every parameter a bootstrap condition reads, given its default."""
+
+
 @pytest.mark.skipif(not BOOTSTRAP.is_file(), reason="no ../shared/corpus here")
 def test_cdk_bootstrap_template_with_default_parameters(tmp_path):
-    # Defaults: no trusted accounts, ExternalId denied, and the execution role gets
+    # Defaults, given: no trusted accounts, ExternalId denied, and the execution role gets
     # AdministratorAccess, so it may assume every role that trusts its own account.
     exec_role = role("cdk-hnb659fds-cfn-exec-role-111111111111-{AWS::Region}")
     trusting = ("deploy", "file-publishing", "image-publishing", "lookup")
-    assert grants(BOOTSTRAP, tmp_path, "--root", str(BOOTSTRAP.parent)) == {
+    given = [argument for value in BOOTSTRAP_DEFAULTS for argument in ("--parameter", value)]
+    assert grants(BOOTSTRAP, tmp_path, "--root", str(BOOTSTRAP.parent), *given) == {
         ("cloudformation.amazonaws.com", "sts:AssumeRole", exec_role, "definite", ()),
         (exec_role, "sts:AssumeRole", "*", "uncertain", ()),
         *((exec_role, "sts:AssumeRole",
            role(f"cdk-hnb659fds-{name}-role-111111111111-{{AWS::Region}}"), "conditional",
            NO_EXTERNAL_ID) for name in trusting),
+    }
+
+
+@pytest.mark.skipif(not BOOTSTRAP.is_file(), reason="no ../shared/corpus here")
+def test_cdk_bootstrap_template_reads_the_deployers_choices_both_ways(tmp_path):
+    """Not given, the parameters are the deployer's choices (issue 13 §11): the accounts
+    `cdk bootstrap --trust` names may assume the deploy, publishing and lookup roles; the custom
+    execution policies are unknown; ExternalId is denied or not, so the trusting roles are
+    reached without it (the most permissive world), never dropped."""
+    exec_role = role("cdk-hnb659fds-cfn-exec-role-111111111111-{AWS::Region}")
+    trusting = ("deploy", "file-publishing", "image-publishing", "lookup")
+    assert grants(BOOTSTRAP, tmp_path, "--root", str(BOOTSTRAP.parent)) == {
+        ("cloudformation.amazonaws.com", "sts:AssumeRole", exec_role, "definite", ()),
+        (exec_role, "sts:AssumeRole", "*", "uncertain", ()),
+        *((exec_role, "sts:AssumeRole", role(f"cdk-hnb659fds-{name}-role-111111111111-{{AWS::Region}}"),
+           "uncertain", ()) for name in trusting),
+        *(("{TrustedAccounts}", "sts:AssumeRole",
+           role(f"cdk-hnb659fds-{name}-role-111111111111-{{AWS::Region}}"), "uncertain", ())
+          for name in trusting),
+        ("{TrustedAccountsForLookup}", "sts:AssumeRole",
+         role("cdk-hnb659fds-lookup-role-111111111111-{AWS::Region}"), "uncertain", ()),
     }

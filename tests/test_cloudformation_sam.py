@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.inventory import (
+    DEPLOY_CHOICE,
     Attachment,
     Effect,
     InlinePolicy,
@@ -110,8 +111,8 @@ def test_role_chosen_by_if_makes_sam_generate_one_only_when_the_condition_is_fal
         "      Role: !If [HasRole, !Ref RoleArn, !Ref AWS::NoValue]\n")
     unknown = parse_cloudformation(template, ParseContext(root=tmp_path))
     (role,) = unknown.roles
-    assert role.trust_policy.statements[0].unknown == Unknown(
-        "Condition NOTHasRole", "a CloudFormation condition not known before deployment")
+    # RoleArn has no default: the deployer chooses it (issue 13 §11), both ways are read
+    assert role.trust_policy.statements[0].unknown == Unknown('when "" = RoleArn', DEPLOY_CHOICE)
     given = ParseContext(root=tmp_path, parameters={"RoleArn": "arn:aws:iam::1:role/x"})
     assert parse_cloudformation(template, given).roles == ()
     empty_role = ParseContext(root=tmp_path, parameters={"RoleArn": ""})

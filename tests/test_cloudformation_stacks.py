@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from analyzer.inventory import (
+    DEPLOY_CHOICE,
     Diagnostic,
     DiagnosticLevel,
     Principal,
@@ -155,7 +156,7 @@ def test_a_nested_stack_under_an_unknown_condition_makes_its_statements_uncertai
         "Resources:\n  Child:\n    Type: AWS::CloudFormation::Stack\n    Condition: IsEnabled\n"
         "    Properties:\n      TemplateURL: child.yaml\n")
     (role,) = parse_cloudformation(template, ParseContext(root=tmp_path)).roles
-    assert role.trust_policy.statements[0].unknown == Unknown(
-        "Condition IsEnabled", "a CloudFormation condition not known before deployment")
+    # Enabled has no default: the deployer chooses it (issue 13 §11), both ways are read
+    assert role.trust_policy.statements[0].unknown == Unknown("when Enabled = yes", DEPLOY_CHOICE)
     given = ParseContext(root=tmp_path, parameters={"Enabled": "no"})
     assert parse_cloudformation(template, given).roles == ()

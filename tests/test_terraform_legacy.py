@@ -14,7 +14,9 @@ FILE = "fixtures/terraform/legacy/main.tf"
 
 
 def test_terraform_0_11_wrappers_quoted_types_and_list_in_list() -> None:
-    inventory = parse_terraform(ROOT / "fixtures/terraform/legacy", ParseContext(root=ROOT, account_id="111111111111"))
+    # `enabled` given, as the deployer would: otherwise the role is read both ways (issue 13 §11)
+    ctx = ParseContext(root=ROOT, account_id="111111111111", variables={"enabled": "true"})
+    inventory = parse_terraform(ROOT / "fixtures/terraform/legacy", ctx)
     (role,) = inventory.roles
     assert (role.address, role.name) == ("aws_iam_role.legacy[0]", "legacy")  # count = "${... ? 1 : 0}"
     (statement,) = role.trust_policy.statements

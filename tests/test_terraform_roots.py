@@ -42,12 +42,22 @@ def repo(tmp_path: Path, caller: str, module_files: dict[str, str]) -> Path:
 CALL = 'module "m" {\n  source = "../mod"\n  name = "called"\n%s}\n'
 
 
-@pytest.mark.parametrize("meta", ["  count = 0\n", "  for_each = {}\n", "  for_each = toset([])\n",
-                                  "  count = var.on ? 1 : 0\n"],
-                         ids=["count-0", "for_each-map", "for_each-set", "count-from-default"])
-def test_a_call_that_makes_no_instance_never_hides_a_folder(tmp_path: Path, meta: str) -> None:
+@pytest.mark.parametrize(("meta", "name"), [
+    ("  count = 0\n", "hidden"), ("  for_each = {}\n", "hidden"), ("  for_each = toset([])\n", "hidden"),
+    # `var.on` has no value in the scan: a deployer's choice, read both ways (issue 13 §11). With
+    # `on = true` the call makes the instance, so the folder is reached through it, as "called".
+    ("  count = var.on ? 1 : 0\n", "called"),
+], ids=["count-0", "for_each-map", "for_each-set", "count-from-a-choice"])
+def test_a_call_that_makes_no_instance_never_hides_a_folder(tmp_path: Path, meta: str, name: str) -> None:
     caller = 'variable "on" {\n  default = false\n}\n' + CALL % meta
     repo(tmp_path, caller, {"main.tf": VARIABLE + OPEN_ROLE})
+    assert any_grants(tmp_path) == [f"arn:aws:iam::{ACCOUNT}:role/{name}"]
+
+
+def test_a_call_whose_condition_is_pinned_false_never_hides_a_folder(tmp_path: Path) -> None:
+    caller = 'variable "on" {\n  default = false\n}\n' + CALL % "  count = var.on ? 1 : 0\n"
+    repo(tmp_path, caller, {"main.tf": VARIABLE + OPEN_ROLE})
+    (tmp_path / "repo" / "app" / "terraform.tfvars").write_text("on = false\n")
     assert any_grants(tmp_path) == [f"arn:aws:iam::{ACCOUNT}:role/hidden"]
 
 

@@ -15,6 +15,7 @@ from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
 from parsers.cloudformation.loader import read
 from parsers.cloudformation.stacks import StackReader, StackSettings
 from parsers.context import ParseContext
+from parsers.worlds import explore
 
 __all__ = ["read_template", "is_cloudformation", "parse_cloudformation"]
 
@@ -69,7 +70,8 @@ def parse_cloudformation(path: Path, ctx: ParseContext) -> Inventory:
                                       message="not a CloudFormation template: nothing read"))
         return Inventory(inputs=inputs, diagnostics=tuple(diagnostics))
     try:
-        inventory = StackReader(template, path, file, ctx, StackSettings()).read()
+        inventory = explore(
+            lambda world: StackReader(template, path, file, ctx, StackSettings(world=world)).read())
     except RecursionError:  # a last guard: references and nesting are bounded where they recurse
         diagnostics.append(Diagnostic(level=DiagnosticLevel.ERROR, file=file, line=0,
                                       message="template nests references too deeply to read"))

@@ -3,19 +3,25 @@
 Three-valued on purpose: a condition over a parameter without a default, or over `AWS::Region`
 when no region is given, is neither true nor false, and whatever it gates must be analysed as
 uncertain rather than dropped (issue 4 §2).
+
+A `Fn::Equals` over a parameter the deployer may override (parsers/worlds.py, issue 13 §11) is
+a choice: the world being read decides it, so the template is read both ways, not only with the
+default. Unless its `AllowedValues` decide it: every allowed value giving the same answer.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Mapping, Union
+import re
+from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
 
 from analyzer.inventory import Unknown
-from parsers.cloudformation.functions import is_known
+from parsers.cloudformation.functions import describe, is_known
 
 if TYPE_CHECKING:
     from parsers.cloudformation.intrinsics import Evaluator
 
 MAX_CONDITION_DEPTH = 32
+_SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")
 Truth = Union[bool, Unknown]
 """A condition's value; an `Unknown` names the condition that cannot be decided."""
 
@@ -82,7 +88,50 @@ class Conditions:
             self.evaluator.warn(node, "Fn::Equals needs two values")
             return None
         left, right = (self.evaluator.evaluate(item) for item in argument)
-        if not (is_known(left) and is_known(right)):
-            return None
-        return left == right  # parameter values compare as the strings they are
+        truth = left == right if is_known(left) and is_known(right) else None
+        chosen = [name for item in argument for name in _parameters_in(item)
+                  if self.evaluator.is_choice(name)]
+        if not chosen or self.evaluator.world is None:
+            return truth  # parameter values compare as the strings they are
+        allowed = self._allowed_answers(argument, left, right)
+        if allowed is not None:
+            return allowed
+        shown = [_shown(item) for item in argument]
+        return self.evaluator.world.decide(" = ".join(shown), truth, " != ".join(shown),
+                                           frozenset(chosen))
+
+    def _allowed_answers(self, argument: list, left: Any, right: Any) -> bool | None:
+        """The one answer every `AllowedValues` of a `Ref`-ed parameter gives, if there is one."""
+        for item, other in ((argument[0], right), (argument[1], left)):
+            name = item.get("Ref") if isinstance(item, Mapping) and len(item) == 1 else None
+            allowed = self.evaluator.allowed_values(name) if isinstance(name, str) else None
+            if allowed is not None and isinstance(other, str):
+                answers = {value == other for value in allowed}
+                if len(answers) == 1:
+                    return answers.pop()
+        return None
+
+
+def _parameters_in(node: Any) -> Iterator[str]:
+    """Names a `Ref` or a `Fn::Sub` in the expression reads (parameters among them)."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                yield value
+            elif key == "Fn::Sub":
+                text = value[0] if isinstance(value, list) and value else value
+                if isinstance(text, str):
+                    yield from (name.strip() for name in _SUB_VARIABLE.findall(text))
+                yield from _parameters_in(value)
+            else:
+                yield from _parameters_in(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _parameters_in(item)
+
+
+def _shown(node: Any) -> str:
+    if isinstance(node, str):
+        return node or '""'
+    return describe(node)
 

@@ -26,6 +26,7 @@ from parsers.cloudformation.identities import (
 )
 from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 from parsers.context import ParseContext
+from parsers.worlds import World
 
 STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)", generated=True)
 REGION = Unknown("AWS::Region", "the region the stack deploys into", generated=True)
@@ -46,9 +47,11 @@ class Evaluator:
         parameter_values: Mapping[str, Any] | None = None,
         account: Value | None = None,
         stack_name: Value | None = None,
+        world: World | None = None,
     ) -> None:
         """`parameter_values` replace `ctx.parameters` for a nested stack; `account` and
-        `stack_name` replace the run's for stacks deployed elsewhere (stack sets, nested)."""
+        `stack_name` replace the run's for stacks deployed elsewhere (stack sets, nested);
+        `world` decides the conditions over parameters the deployer chooses (parsers/worlds.py)."""
         self.ctx = ctx
         self.file = file
         self.parameters = _mapping(template.get("Parameters"))
@@ -57,6 +60,7 @@ class Evaluator:
         self.parameter_values = ctx.parameters if parameter_values is None else parameter_values
         self.account = ctx.account if account is None else account
         self.stack_name = stack_name
+        self.world = world
         self.conditions = Conditions(_mapping(template.get("Conditions")), self)
         self.diagnostics: list[Diagnostic] = []
         self.nested_output: Callable[[str, str, object], Any] | None = None
@@ -158,14 +162,35 @@ class Evaluator:
             return Unknown(name, "known only after deployment")
         return None
 
+    def is_choice(self, name: str) -> bool:
+        """A parameter of the deployed stack that `--parameter` does not pin and that may take
+        more than one value: the deployer chooses it (issue 13 §11)."""
+        if name not in self.parameters or name in self.parameter_values:
+            return False
+        allowed = self.allowed_values(name)
+        return allowed is None or len(allowed) > 1
+
+    def allowed_values(self, name: str) -> list[str] | None:
+        """The parameter's `AllowedValues` as strings, or None when it has none."""
+        allowed = _mapping(self.parameters.get(name)).get("AllowedValues")
+        if isinstance(allowed, list) and allowed and all(is_scalar(v) for v in allowed):
+            return [str(value) for value in allowed]
+        return None
+
     def parameter(self, name: str) -> Any:
-        """A parameter's value: `--parameter`, else its default, else Unknown."""
+        """A parameter's value: `--parameter`, else its default (or its only allowed value),
+        else Unknown."""
         spec = _mapping(self.parameters.get(name))
         kind = spec.get("Type", "String")
         kind = kind if isinstance(kind, str) else "String"
         if kind.startswith("AWS::SSM::Parameter::Value<"):
             return Unknown(name, "read from SSM Parameter Store at deployment")
-        raw = self.parameter_values.get(name, spec.get("Default"))
+        if self.world is not None and name in self.world.chosen_otherwise:
+            # This world decides a condition over it against its default: not the default.
+            return Unknown(name, "a value the deployer chooses (--parameter)")
+        allowed = self.allowed_values(name)
+        only = allowed[0] if allowed is not None and len(allowed) == 1 else None
+        raw = self.parameter_values.get(name, spec.get("Default", only))
         if raw is None:
             return Unknown(name, "parameter without a default (--parameter)")
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
@@ -193,9 +218,25 @@ class Evaluator:
         identity = self.identity(logical_id)
         if identity is not None:
             return identity.attribute(attribute)
+        if attribute == "Value" and type_of(self.resources[logical_id]) == "AWS::SSM::Parameter":
+            return self._parameter_value(logical_id)
         if attribute.startswith("Outputs.") and self.nested_output is not None:
             return self.nested_output(logical_id, attribute.removeprefix("Outputs."), node)
         return Unknown(f"{logical_id}.{attribute}", "attribute known only after deployment")
+
+    def _parameter_value(self, logical_id: str) -> Any:
+        """`Fn::GetAtt [P, Value]` of an `AWS::SSM::Parameter`: its own `Value` property, which
+        the stack writes (issue 13 §13); unknown when that is not known or refers back."""
+        key = f"{logical_id}.Value"
+        if key in self._resolving or len(self._resolving) >= MAX_REFERENCE_DEPTH:
+            return Unknown(key, "circular or too long a chain of references")
+        self._resolving.add(key)
+        try:
+            properties = _mapping(_mapping(self.resources[logical_id]).get("Properties"))
+            value = self.scalar(properties.get("Value"))
+        finally:
+            self._resolving.discard(key)
+        return Unknown(key, "the parameter's value is not known") if value is None else value
 
     def identity(self, logical_id: str) -> Identity | None:
         """Name and ARN of an IAM resource of this template (None for other types)."""

@@ -10,7 +10,7 @@ function's logical id; parts the author wrote keep their own lines.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from analyzer.inventory import Unknown
 from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
@@ -61,11 +61,16 @@ or a NotAction, so each is read as a policy granting nothing this tool reports; 
 this list is a policy whose content is unknown."""
 
 
-def with_sam_roles(template: Mapping) -> Mapping:
+PolicyArns = Callable[[str], "str | None"]
+"""The ARN of the AWS managed policy of a name (`ParseContext.managed_policy_arn`)."""
+
+
+def with_sam_roles(template: Mapping, policy_arns: PolicyArns = lambda name: None) -> Mapping:
     """`template` with the roles SAM would generate added after their functions.
 
     Applied whether or not `Transform` names SAM: `AWS::Serverless::*` types deploy only
-    through it (and SAM's own test inputs leave the line out).
+    through it (and SAM's own test inputs leave the line out). `policy_arns` resolves the
+    managed policy names `Policies` lists, as the transform does.
     """
     resources = template.get("Resources")
     if not isinstance(resources, CfnMap) or not any(
@@ -83,7 +88,8 @@ def with_sam_roles(template: Mapping) -> Mapping:
         role_id = f"{logical_id}Role"
         if type_of(resource) not in _SERVICES or role_id in resources:
             continue
-        role = _role(logical_id, resource, globals_, resources.line_of(logical_id), conditions)
+        role = _role(logical_id, resource, globals_, resources.line_of(logical_id), conditions,
+                     policy_arns)
         if role is not None:
             expanded[role_id] = role
             expanded.key_lines[role_id] = resources.line_of(logical_id)
@@ -98,7 +104,8 @@ def with_sam_roles(template: Mapping) -> Mapping:
 
 
 def _role(
-    logical_id: str, resource: Mapping, globals_: Mapping, line: int, conditions: CfnMap
+    logical_id: str, resource: Mapping, globals_: Mapping, line: int, conditions: CfnMap,
+    policy_arns: PolicyArns,
 ) -> CfnMap | None:
     """The `AWS::IAM::Role` SAM generates, or None when the resource names its own role."""
     kind = type_of(resource)
@@ -121,7 +128,8 @@ def _role(
         if properties.get(key) is not None:
             role_properties[target] = properties[key]
             role_properties.key_lines[target] = _key_line(properties, key, line)
-    _add_policies(f"{logical_id}Role", properties.get("Policies"), role_properties, line)
+    _add_policies(f"{logical_id}Role", properties.get("Policies"), role_properties, line,
+                  policy_arns)
     role = _map(line, {"Type": "AWS::IAM::Role", "Properties": role_properties})
     condition = resource.get("Condition") if gate is True else gate
     if condition is not None:
@@ -193,7 +201,9 @@ def _function_managed_policies(properties: Mapping) -> list[str]:
     return names
 
 
-def _add_policies(role_id: str, policies: Any, role_properties: CfnMap, line: int) -> None:
+def _add_policies(
+    role_id: str, policies: Any, role_properties: CfnMap, line: int, policy_arns: PolicyArns
+) -> None:
     """SAM `Policies`: managed names or ARNs, inline documents, and policy templates."""
     if policies is None:
         return
@@ -202,7 +212,8 @@ def _add_policies(role_id: str, policies: Any, role_properties: CfnMap, line: in
         item_line = policies.line_at(index) if isinstance(policies, CfnList) else line
         name = f"{role_id}Policy{index}"
         if isinstance(policy, str):
-            _append(role_properties["ManagedPolicyArns"], _aws_policy(policy, item_line), item_line)
+            _append(role_properties["ManagedPolicyArns"],
+                    _aws_policy(policy, item_line, policy_arns), item_line)
         elif _is_document(policy):
             _append(role_properties["Policies"], _inline(name, policy, item_line), item_line)
         elif _is_if(policy) and any(_is_document(b) for b in policy["Fn::If"][1:]):
@@ -221,11 +232,15 @@ def _add_policies(role_id: str, policies: Any, role_properties: CfnMap, line: in
                 item_line), item_line)
 
 
-def _aws_policy(name: str, line: int) -> Any:
-    """A managed policy named in `Policies`: an ARN as written, else AWS's policy by name."""
+def _aws_policy(name: str, line: int, policy_arns: PolicyArns = lambda name: None) -> Any:
+    """A managed policy named in `Policies`: an ARN as written, else AWS's policy by name, with
+    the path the snapshot gives it (`AWSLambdaDynamoDBExecutionRole` is under `service-role/`:
+    SAM looks names up among AWS's managed policies, issue 13 §13)."""
     if name.startswith("arn:"):
         return name
-    return _map(line, {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{name}"})
+    found = policy_arns(name)
+    path_and_name = found.split(":policy/", 1)[1] if found else name
+    return _map(line, {"Fn::Sub": f"arn:${{AWS::Partition}}:iam::aws:policy/{path_and_name}"})
 
 
 def _trust(service: str, line: int) -> CfnMap:

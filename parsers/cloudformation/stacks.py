@@ -34,6 +34,7 @@ from parsers.cloudformation.nodes import CfnMap, relocate_lines, type_of
 from parsers.cloudformation.resources import InventoryBuilder
 from parsers.cloudformation.sam import with_sam_roles
 from parsers.context import ParseContext
+from parsers.worlds import World
 
 MAX_NESTING = 8
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
@@ -55,6 +56,9 @@ class StackSettings:
     ancestors: tuple[Path, ...] = ()
     gate: tuple[Unknown, ...] = ()
     """The unknown conditions the stack exists under (its parent's `Condition`)."""
+    world: World | None = None
+    """The deploy-time choices being read (top-level stacks only: a nested stack's parameters
+    are its parent's to give)."""
 
 
 @dataclass
@@ -74,10 +78,10 @@ class StackReader:
         self.ctx = ctx
         self.settings = settings
         self.diagnostics: list[Diagnostic] = []
-        self.template = with_sam_roles(self._without_loops(template))
+        self.template = with_sam_roles(self._without_loops(template), ctx.managed_policy_arn)
         self.evaluator = Evaluator(
             self.template, ctx, file, parameter_values=settings.parameter_values,
-            account=settings.account, stack_name=settings.stack_name)
+            account=settings.account, stack_name=settings.stack_name, world=settings.world)
         self.evaluator.nested_output = self._output
         self.builder = InventoryBuilder(self.evaluator, file, settings.prefix, settings.gate)
         self._children: dict[str, _Child] = {}
@@ -101,7 +105,8 @@ class StackReader:
             return template
         evaluator = Evaluator(template, self.ctx, self.file,
                               parameter_values=self.settings.parameter_values,
-                              account=self.settings.account, stack_name=self.settings.stack_name)
+                              account=self.settings.account, stack_name=self.settings.stack_name,
+                              world=self.settings.world)
 
         def collection(node: Any) -> list[str] | None:
             items = evaluator.evaluate(node)

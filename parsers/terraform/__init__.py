@@ -30,6 +30,7 @@ from parsers.terraform.modules import Loader, all_instances
 from parsers.terraform.roots import called_folders, looks_like_root
 from parsers.terraform_files import is_config_name
 from parsers.terraform.resources import read_instances
+from parsers.worlds import World, explore
 
 __all__ = ["called_folders", "find_root_modules", "looks_like_root", "parse_terraform"]
 
@@ -53,10 +54,16 @@ def parse_terraform(directory: Path, ctx: ParseContext, instantiated: set[Path] 
 
 
 def _parse(directory: Path, ctx: ParseContext, instantiated: set[Path]) -> Inventory:
+    """The root module read once per world of deploy-time choices (parsers/worlds.py)."""
     loader = Loader(instantiated)
+    return explore(lambda world: _parse_world(directory, ctx, loader.fresh(), world))
+
+
+def _parse_world(directory: Path, ctx: ParseContext, loader: Loader, world: World) -> Inventory:
     files = loader.files(directory, ctx)
     diagnostics: list[Diagnostic] = list(files.diagnostics)
-    root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader)
+    root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader, world=world,
+                          is_chosen=lambda name: name not in given)
     given = _variable_values(directory, ctx, root)
     root.inputs = lambda name: given.get(name, MISSING)
     instances = list(all_instances(root))

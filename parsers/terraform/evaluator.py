@@ -222,7 +222,7 @@ class _Run:
 
     def conditional(self, node: Tree) -> object:
         condition, then, otherwise = subtrees(node)
-        decided = truth(self.ev(condition))
+        decided = self.scope.context.choose(condition, self.file, truth(self.ev(condition)))
         if decided is None:
             # Either side may be taken; one that Terraform would reject is simply not the one taken.
             first, second = self.either(then), self.either(otherwise)

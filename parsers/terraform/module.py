@@ -12,10 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Mapping, Optional
 
+from lark import Tree
+
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
 from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
+from parsers.terraform.choices import Choices, reads_iam
 from parsers.terraform.evaluator import evaluate
 from parsers.terraform.expansion import expand, instances_of
 from parsers.terraform.files import FILE_FUNCTIONS
@@ -28,8 +31,10 @@ from parsers.terraform.providers import DEFAULT, own_configurations, provider_ke
 from parsers.terraform.scope import Budget, Call, Namespace, Scope
 from parsers.terraform.types import TypeSpec, convert, parse_type
 from parsers.terraform.values import EvalError
+from parsers.worlds import World
 
 _IN_PROGRESS = object()
+WORKSPACE = Unknown("terraform.workspace", "the Terraform workspace (--workspace)", generated=True)
 
 
 @dataclass
@@ -271,6 +276,8 @@ class ModuleInstance:
         budget: Optional[Budget] = None,
         providers: Optional[Mapping[str, Callable[[], ParseContext]]] = None,
         reported: Optional[set[Diagnostic]] = None,
+        world: Optional[World] = None,
+        is_chosen: Callable[[str], bool] = lambda name: False,
     ) -> None:
         self.files = files
         self.ctx = ctx
@@ -286,6 +293,7 @@ class ModuleInstance:
         self._passed = dict(providers or {})
         """Configurations the caller passes, resolved only when asked (they may depend on outputs)."""
         self._configurations: Optional[dict[str, ParseContext]] = None
+        self.choices = Choices(self, world, is_chosen)
         self.scope = Scope(self)
         self._variables: dict[str, object] = {}
         self._locals: dict[str, object] = {}
@@ -303,7 +311,8 @@ class ModuleInstance:
                 # the same on every machine, still gives `basename(path.cwd)` its real value.
                 "cwd": _relative_to(self.root_directory, ctx.root) if ctx.is_inside_root(self.root_directory) else ".",
             },
-            "terraform": {"workspace": "default"},
+            # The workspace is the deployer's (`--workspace`, TF_WORKSPACE), never assumed "default".
+            "terraform": {"workspace": ctx.workspace or WORKSPACE},
         }
         self._types = {type_ for type_, _ in files.resources}
 
@@ -338,6 +347,10 @@ class ModuleInstance:
             return where.unknown(f"function {name}() not supported")
         return value
 
+    def choose(self, condition: Tree, file: SourceFile, decided: Optional[bool]) -> Optional[bool]:
+        """A conditional's condition in the current world of deploy-time choices."""
+        return self.choices.decide(condition, file, decided)
+
     def context_for(self, key: str) -> ParseContext:
         """The context of a provider configuration (`aws`, `aws.ALIAS`): passed in or declared here."""
         if self._configurations is None:
@@ -369,7 +382,10 @@ class ModuleInstance:
         value = self.inputs(name)
         if value is None and _is_not_nullable(block, self.constants()):
             value = MISSING  # `nullable = false`: a caller's null means the default (Terraform docs)
-        if value is MISSING:
+        if self.choices.is_chosen_otherwise(name):
+            # This world decides a condition over it against its default: not the default.
+            value = Unknown(f"var.{name}", f"variable {name}: a value the deployer chooses (--var)")
+        elif value is MISSING:
             if "default" in block.attributes:
                 value = BlockView(block, self.constants()).get("default")
             else:
@@ -426,7 +442,10 @@ class ModuleInstance:
         def make(address: str, bindings: Mapping[str, object]) -> ResourceObject:
             return ResourceObject(self, kind, type_, address, BlockView(block, self.scope.child(bindings)))
 
-        return expand(self, block, base, make)
+        if reads_iam(type_):
+            return expand(self, block, base, make)
+        with self.choices.muted():
+            return expand(self, block, base, make)
 
     def instances(self) -> Iterator[Instance]:
         """Every managed resource instance of this module, in source order."""
@@ -479,6 +498,9 @@ class _NoReferences:
     @property
     def budget(self) -> Budget:
         return self.module.budget
+
+    def choose(self, condition: Tree, file: SourceFile, decided: Optional[bool]) -> Optional[bool]:
+        return decided  # constants hold no choice but their own
 
 
 def parse_value(raw: str, type_: TypeSpec, module: ModuleInstance) -> object:

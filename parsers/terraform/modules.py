@@ -63,6 +63,12 @@ class Loader:
         self.instantiated = set() if instantiated is None else instantiated
         """Resolved folders of the modules instances were made of: the others are roots (roots.py)."""
 
+    def fresh(self) -> "Loader":
+        """A loader for another read of the same run: its own instance count, the same files."""
+        other = Loader(self.instantiated)
+        other._files = self._files
+        return other
+
     def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]
         key = directory.resolve()
         if key not in self._files:
@@ -103,6 +109,11 @@ class Loader:
                     return MISSING
                 return call.get(variable)
 
+            def is_chosen(variable: str) -> bool:
+                argument = block.attributes.get(variable)
+                return (variable not in _META_ARGUMENTS and argument is not None
+                        and parent.choices.depends(argument.expression))
+
             child = ModuleInstance(
                 files,
                 parent.ctx,
@@ -115,6 +126,8 @@ class Loader:
                 budget=parent.budget,
                 providers=passed_configurations(parent, block),
                 reported=parent.reported,
+                world=parent.choices.world,
+                is_chosen=is_chosen,
             )
             return ModuleObject(address, child)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping, Optional, Protocol
+from typing import Any, Mapping, Optional, Protocol
 
 from analyzer.inventory import DiagnosticLevel, Unknown
 from parsers.terraform.hcl import SourceFile
@@ -76,6 +76,9 @@ class Context(Protocol):
     def report(self, level: DiagnosticLevel, message: str, file: str, line: int) -> None: ...
 
     def call(self, name: str, args: list[object], where: "Call") -> object: ...
+
+    def choose(self, condition: Any, file: SourceFile, decided: Optional[bool]) -> Optional[bool]:
+        """A conditional's condition, decided by the world of deploy-time choices if it is one."""
 
     @property
     def budget(self) -> Budget: ...

@@ -90,7 +90,13 @@ def _read(
         for record in records
         if record.mode == "managed"
     ]
-    references.objects = {o.address: o for o in objects}
+    # Data sources answer references too (a policy document read at apply: issue 13 §12).
+    data = [
+        _object(record, plan, ctx, configuration, source, references, prior=prior)
+        for record in records
+        if record.mode == "data"
+    ]
+    references.objects = {o.address: o for o in (*data, *objects)}
     instances = (Instance(o.type, o.address, o) for o in objects)  # type: ignore[arg-type]
     collected = read_instances(instances)
     scps, scp_diagnostics = read_scps(objects, references)
@@ -142,6 +148,11 @@ def _object(
             return True
         return configuration.is_configured(record.address, name) is True
 
+    def is_unset(name: str) -> bool:
+        if hcl_block is not None:
+            return not hcl_block.view.has(name)
+        return configuration.is_configured(record.address, name) is False
+
     view = PlanView(
         record.values,
         address=record.address,
@@ -152,7 +163,7 @@ def _object(
         mirrors=MIRRORS.get(record.type, frozenset()),
         resolve=references.value,
     )
-    return PlanObject(record.type, record.address, view, ctx)
+    return PlanObject(record.type, record.address, view, ctx, kind=record.mode, is_unset=is_unset)
 
 
 def _with_account(

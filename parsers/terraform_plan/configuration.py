@@ -9,10 +9,14 @@ reference when the value joined on (a new role's `id`) is not known before apply
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Union
 
 from parsers.terraform_plan.addresses import module_path, module_prefix, resource_key
 
 _LOCAL_ROOTS = ("each.", "count.", "self.", "path.", "terraform.")
+
+Path = tuple[Union[str, int], ...]
+"""Steps from a resource's arguments into its nested blocks: names and block indexes."""
 
 
 class Configuration:
@@ -47,17 +51,24 @@ class Configuration:
         expressions = resource.get("expressions")
         return isinstance(expressions, Mapping) and argument in expressions
 
-    def references(self, address: str, argument: str) -> tuple[str, ...]:
+    def references(self, address: str, argument: str | Path) -> tuple[str, ...]:
         """What the argument's expression refers to, as addresses in the instance's module.
+        `argument` may be a path into nested blocks: `("statement", 0, "principals", 0,
+        "identifiers")`.
 
         Terraform lists `aws_iam_user.a.arn` and then `aws_iam_user.a` (and `x.r[0]`, `x.r` for
         `x.r[0].name`); the shorter ones are dropped.
         """
         resource = self.resource(address)
-        expressions = resource.get("expressions") if resource else None
-        if not isinstance(expressions, Mapping):
+        expression: object = resource.get("expressions") if resource else None
+        for step in (argument,) if isinstance(argument, str) else argument:
+            if isinstance(step, int):
+                expression = expression[step] if isinstance(expression, list) and step < len(expression) else None
+            else:
+                expression = expression.get(step) if isinstance(expression, Mapping) else None
+        if expression is None:
             return ()
-        found = list(dict.fromkeys(_references(expressions.get(argument))))
+        found = list(dict.fromkeys(_references(expression)))
         kept = [
             r for r in found if not any(o != r and o.startswith((r + ".", r + "[")) for o in found)
         ]

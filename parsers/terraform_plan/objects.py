@@ -16,6 +16,7 @@ from parsers.context import ParseContext
 from parsers.terraform import attributes
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.values import has_unknown
+from parsers.terraform_plan.configuration import Path
 from parsers.terraform_plan.lines import with_statement_lines
 
 POLICY_ARGUMENTS = frozenset({"assume_role_policy", "policy", "content"})
@@ -30,8 +31,12 @@ JOIN_ARGUMENTS = frozenset(
 )
 """Arguments that name another entity; when unknown, the reference they are written with decides."""
 
-Resolve = Callable[[str, str], object]
-"""(address, argument) → the value the argument's single reference evaluates to, or None."""
+_ARN = frozenset({"arn"})
+_DOCUMENT = frozenset({"json", "minified_json"})
+
+Resolve = Callable[..., object]
+"""(address, argument or path, partial=False) → the value the argument's single reference
+evaluates to, or None (parsers/terraform_plan/references.py)."""
 
 _NOT_SET = object()
 
@@ -50,6 +55,7 @@ class PlanView:
         configured: Callable[[str], bool] = lambda name: False,
         mirrors: frozenset[str] = frozenset(),
         resolve: Resolve | None = None,
+        path: Path = (),
     ) -> None:
         self.values = values
         self.address = address
@@ -59,6 +65,8 @@ class PlanView:
         self.configured = configured
         self.mirrors = mirrors
         self.resolve = resolve
+        self.path = path
+        """Where a nested block's view sits in its instance: `("statement", 0)`."""
 
     @property
     def source(self) -> Source:
@@ -90,11 +98,32 @@ class PlanView:
             return with_statement_lines(value, hcl, line, rel)
         if has_unknown(value) and hcl is not None:
             return fill(value, hcl)
-        if isinstance(value, Unknown) and name in JOIN_ARGUMENTS and self.resolve is not None:
-            resolved = self.resolve(self.address, name)
+        if has_unknown(value) and self.resolve is not None:
+            resolved = self._resolved(name, value)
             if resolved is not None:
                 return resolved
         return value
+
+    def _resolved(self, name: str, value: object) -> object:
+        """An unknown value whose expression refers to exactly one resource attribute takes
+        that attribute's value (issue 13 §12): a join argument wholly; a policy argument when the
+        attribute is a policy document's `json`; another argument, or the one unknown item of a
+        list, when it is an `arn` (the configuration lists references, not the text around them:
+        an ARN or a document is a whole value, where a name or an id may be part of one)."""
+        assert self.resolve is not None
+        path = (*self.path, name)
+        if isinstance(value, Unknown):
+            if name in JOIN_ARGUMENTS and not self.path:
+                return self.resolve(self.address, name)
+            wanted = _DOCUMENT if name in POLICY_ARGUMENTS else _ARN
+            return self.resolve(self.address, path, partial=True, attributes=wanted)
+        unknown = [i for i, item in enumerate(value) if isinstance(item, Unknown)] if isinstance(value, list) else []
+        if len(unknown) != 1:
+            return None
+        resolved = self.resolve(self.address, path, partial=True, attributes=_ARN)
+        if not isinstance(resolved, (str, Text)):
+            return None
+        return [resolved if i == unknown[0] else item for i, item in enumerate(value)]  # type: ignore[arg-type]
 
     def line_of(self, name: str) -> int:
         return self.source_of(name).line
@@ -120,8 +149,8 @@ class PlanView:
         hcl = self.hcl_values.blocks(type_) if self.hcl_values is not None else []
         if isinstance(value, Unknown):
             if hcl:
-                return [self._nested(value, i, block) for i, block in enumerate(hcl)]
-            return [self._nested(value, 0, None)]
+                return [self._nested(value, i, block, type_) for i, block in enumerate(hcl)]
+            return [self._nested(value, 0, None, type_)]
         if not isinstance(value, list):
             return []
         paired = hcl if len(hcl) == len(value) else [None] * len(value)
@@ -130,16 +159,19 @@ class PlanView:
                 item if isinstance(item, Mapping) else Unknown(f"{self.address}.{type_}[{i}]"),
                 i,
                 block,
+                type_,
             )
             for i, (item, block) in enumerate(zip(value, paired))
         ]
 
-    def _nested(self, values: Mapping | Unknown, index: int, hcl: BlockView | None) -> PlanView:
+    def _nested(self, values: Mapping | Unknown, index: int, hcl: BlockView | None, type_: str) -> PlanView:
         return PlanView(
             values,
             address=self.address,
             source=hcl.source if hcl is not None else self.source,
             hcl_values=hcl,
+            resolve=self.resolve,
+            path=(*self.path, type_, index),
         )
 
 
@@ -155,15 +187,18 @@ def fill(plan: object, hcl: object) -> object:
 
 
 class PlanObject:
-    """One managed resource instance of the plan, as `resources.py` reads a `ResourceObject`."""
+    """One resource or data source instance of the plan, as `resources.py` reads a
+    `ResourceObject`. `is_unset(argument)` is True when the configuration shows the author does
+    not set the argument (False when it does, or does not say)."""
 
-    kind = "resource"
-
-    def __init__(self, type_: str, address: str, view: PlanView, ctx: ParseContext) -> None:
+    def __init__(self, type_: str, address: str, view: PlanView, ctx: ParseContext, *,
+                 kind: str = "resource", is_unset: Callable[[str], bool] = lambda name: False) -> None:
         self.type = type_
         self.address = address
         self.view = view
         self.ctx = ctx
+        self.kind = kind
+        self.is_unset = is_unset
 
     def config(self, name: str) -> object:
         value = self.view.get(name)
@@ -171,6 +206,12 @@ class PlanObject:
             prefix = self.view.get("name_prefix")
             if isinstance(prefix, (str, Text)) and prefix:
                 return None  # `name_prefix` given: the name is a `prefix*` pattern (DECISIONS.md)
+            if self.is_unset("name") and self.is_unset("name_prefix"):
+                # Neither set: Terraform generates a name. The entity exists whatever it is, so
+                # it is a generated part, as in the HCL parser (issue 13 §12).
+                return None
+        if name == "name_prefix" and isinstance(value, Unknown) and self.is_unset(name):
+            return None  # computed by the provider alongside a generated name, not the author's
         return value
 
     def attr(self, name: str) -> object:
