@@ -29,7 +29,7 @@ from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
 from analyzer.suppressions import Suppressions
 from analyzer.walk import analyze
 
-FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot")
+FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot", "inventory")
 GRAPH_FORMATS = ("mermaid", "dot")
 RENDERERS = {
     "text": "analyzer.reports.text",
@@ -107,6 +107,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--update-baseline", action="store_true", help="write today's findings to --baseline")
     common.add_argument("--focus", metavar="PRINCIPAL|TARGET", help="graph formats: only chains through it")
     common.add_argument(
+        "--source-name", metavar="NAME",
+        help="--format inventory: the repository's name, which merged scans put before its files (NAME:path:line)",
+    )
+    common.add_argument(
+        "--export-inventory", type=Path, metavar="FILE",
+        help="also write what was read as an inventory file (as --format inventory writes it)",
+    )
+    common.add_argument(
         "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
         help="raise or lower a hostile-input bound (README: Hostile input and limits)",
     )
@@ -147,6 +155,8 @@ def scan(args: argparse.Namespace) -> int:
     """`scan` and `diff`: the report (or the diff), rendered, and its exit status."""
     if args.focus and args.format not in GRAPH_FORMATS:
         raise UsageError("--focus applies to --format mermaid or dot")
+    if args.format == "inventory":
+        return export_inventory(args)
     subject, code = evaluate(args)
     _write(_render(subject, args.format, args.output, args.focus), args.output)
     return code
@@ -155,7 +165,7 @@ def scan(args: argparse.Namespace) -> int:
 def evaluate(args: argparse.Namespace) -> tuple[Subject, int]:
     """The report of `scan`, or the diff of `diff`, with its exit status."""
     settings = _settings(args)
-    head = _report([Path(p) for p in args.paths], args, settings, args.root)
+    head = _report([Path(p) for p in args.paths], args, settings, args.root, head=True)
     if args.command != "diff":
         return head, exit_code(head.analysis.diagnostics, head.findings, settings.fail_on)
     with ExitStack() as stack:
@@ -203,16 +213,39 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, stack: ExitSta
     return _report([tree / r for r in relative if (tree / r).exists()], args, settings, tree)
 
 
-def _report(
-    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *, prior_state: bool = False
-) -> Report:
-    from parsers.context import ParseContext
-    from parsers.terraform.parse_cache import default_folder
-    from parsers.detect import load_inputs, project_root
-    from parsers.limits import Limits
-    from parsers.suppressions import InlineSuppressions
+def export_inventory(args: argparse.Namespace) -> int:
+    """`scan --format inventory`: what the templates hold, for a merged scan elsewhere (issue 18).
+    Findings do not gate an export; an input that could not be read does (exit 2)."""
+    if args.command != "scan":
+        raise UsageError("--format inventory applies to scan")
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    inventory = _load(paths, _context(paths, args, settings, args.root))
+    _write_inventory(inventory, args, settings)
+    has_errors = any(d.level is DiagnosticLevel.ERROR for d in inventory.diagnostics)
+    return EXIT_ERROR if has_errors else EXIT_OK
 
-    ctx = ParseContext(
+
+def _write_inventory(inventory: Inventory, args: argparse.Namespace, settings: RunSettings) -> None:
+    from analyzer import __version__
+    from analyzer.inventory_json import dumps
+
+    data = dumps(inventory, account_id=settings.account_id, source_name=args.source_name, version=__version__)
+    target = args.export_inventory if args.format != "inventory" else args.output
+    if target is None:
+        sys.stdout.buffer.write(data)
+    else:
+        target.write_bytes(data)
+
+
+def _context(paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None):
+    """How the parsers read the inputs: `--var`, `--parameter`, `--account-map`, the limits, the root."""
+    from parsers.context import ParseContext
+    from parsers.detect import project_root
+    from parsers.limits import Limits
+    from parsers.terraform.parse_cache import default_folder
+
+    return ParseContext(
         root=project_root(paths, root) if paths else (root or Path.cwd()).resolve(),
         account_id=settings.account_id,
         variables=dict(args.var),
@@ -224,7 +257,25 @@ def _report(
         limits=Limits(**dict(args.limit)),
         parse_cache=None if args.no_cache else default_folder(),
     )
-    inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
+
+
+def _load(paths: list[Path], ctx) -> Inventory:
+    from parsers.detect import load_inputs
+
+    return load_inputs(paths, ctx)
+
+
+def _report(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
+    prior_state: bool = False, head: bool = False,
+) -> Report:
+    """The analysed report of `paths`; the head's (`head`) is also exported by `--export-inventory`."""
+    from parsers.suppressions import InlineSuppressions
+
+    ctx = _context(paths, args, settings, root)
+    inventory = _prior_state(paths, ctx) if prior_state else _load(paths, ctx)
+    if head and args.export_inventory is not None:
+        _write_inventory(inventory, args, settings)
     analysis = analyze(inventory, _managed_policies())
     suppressions = Suppressions(
         trusted_principals=frozenset(settings.trusted_principals),
@@ -275,7 +326,7 @@ def explain(args: argparse.Namespace) -> int:
     rest = list(args.rest)
     target = rest.pop(0) if rest and not Path(rest[0]).exists() else None
     settings = _settings(args)
-    report = _report([Path(p) for p in rest or ["."]], args, settings, args.root)
+    report = _report([Path(p) for p in rest or ["."]], args, settings, args.root, head=True)
     explanation = explain_chains(report.analysis, args.principal, target)
     text = render_json(explanation) if args.format == "json" else render_text(explanation)
     _write(text, args.output)
