@@ -229,3 +229,65 @@ def _string(value: Any, where: str) -> str:
         raise InventoryFormatError(f"{where}: expected a string")
     return value
 
+
+
+def schema() -> dict[str, Any]:
+    """The JSON Schema of an inventory file, drawn from the same annotations the reader follows
+    (docs/inventory.schema.json is this, checked by the tests to be current)."""
+    definitions: dict[str, Any] = {}
+    document = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://github.com/credmint/credmint/docs/inventory.schema.json",
+        "title": "credmint inventory",
+        "type": "object",
+        "required": ["inventory_version"],
+        "additionalProperties": False,
+        "properties": {
+            "inventory_version": {"type": "integer", "minimum": 1, "maximum": INVENTORY_VERSION},
+            "tool": {"type": "object"},
+            "source_name": {"type": ["string", "null"]},
+            "account_id": {"anyOf": [{"type": "string", "pattern": "^[0-9]{12}$"}, {"type": "null"}]},
+            **{section: _schema_of(_hints(Inventory)[section], definitions) for section in _SECTIONS},
+        },
+        "$defs": definitions,
+    }
+    return document
+
+
+def _schema_of(hint: Any, definitions: dict[str, Any]) -> dict[str, Any]:
+    origin = typing.get_origin(hint)
+    if origin in (Union, types.UnionType):
+        return {"anyOf": [_schema_of(option, definitions) for option in typing.get_args(hint)]}
+    if origin is tuple:
+        return {"type": "array", "items": _schema_of(typing.get_args(hint)[0], definitions)}
+    if hint is type(None):
+        return {"type": "null"}
+    if hint is Unknown:
+        definitions.setdefault("Unknown", {
+            "type": "object", "required": ["unknown"], "additionalProperties": False,
+            "properties": {"unknown": {"type": "string"}, "reason": {"type": "string"}, "generated": {"type": "boolean"}},
+        })
+        return {"$ref": "#/$defs/Unknown"}
+    if hint is Text:
+        definitions.setdefault("Text", {
+            "type": "object", "required": ["text"], "additionalProperties": False,
+            "properties": {"text": {"type": "array", "items": {"anyOf": [{"type": "string"}, _schema_of(Unknown, definitions)]}}},
+        })
+        return {"$ref": "#/$defs/Text"}
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return {"enum": [member.value for member in hint]}
+    if dataclasses.is_dataclass(hint):
+        name = hint.__name__
+        if name not in definitions:
+            definitions[name] = {}  # placeholder: a dataclass may refer to itself
+            hints = _hints(hint)
+            definitions[name] = {
+                "type": "object",
+                "additionalProperties": False,
+                "required": [f.name for f in dataclasses.fields(hint)
+                             if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING],  # type: ignore[misc]
+                "properties": {f.name: _schema_of(hints[f.name], definitions) for f in dataclasses.fields(hint)},
+            }
+        return {"$ref": f"#/$defs/{name}"}
+    return {"type": {bool: "boolean", int: "integer", str: "string"}[hint]}
+

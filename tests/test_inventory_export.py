@@ -109,6 +109,19 @@ def test_export_round_trips_every_fixture(tmp_path):
         assert dumps(loads(data, file="x"), account_id="123456789012", source_name=None, version="test") == data
 
 
+def test_the_schema_in_docs_is_current_and_every_export_meets_it(tmp_path):
+    import jsonschema
+
+    from analyzer.inventory_json import schema
+
+    written = json.loads((REPO / "docs" / "inventory.schema.json").read_text())
+    assert written == schema()  # regenerate: python -c "...; print(json.dumps(schema(), indent=2, sort_keys=True))"
+    validator = jsonschema.Draft202012Validator(written)
+    for folder in sorted(p for p in (REPO / "fixtures" / "cases").iterdir() if p.is_dir())[:40]:
+        inventory = load_inputs([folder], ParseContext(root=folder))
+        validator.validate(json.loads(dumps(inventory, account_id=None, source_name="x", version="test")))
+
+
 def test_export_is_deterministic_and_the_same_with_export_inventory(tmp_path):
     assert export("team", tmp_path / "a.inventory.json", "--account-id", "222222222222") == 0
     assert export("team", tmp_path / "b.inventory.json", "--account-id", "222222222222") == 0
