@@ -191,3 +191,18 @@ def test_an_inventory_in_a_scanned_folder_is_not_read(tmp_path, inventories):
 def test_format_inventory_is_for_scan_only(tmp_path, capsys):
     code = main(["explain", CI, str(ORG / "team"), "--format", "inventory"])
     assert code == 2
+
+
+def test_explain_and_diff_read_inventories(tmp_path, inventories, capsys):
+    """`explain` follows the chain through both repositories; `diff` against the landing zone
+    alone shows what the team's inventory adds."""
+    files = [str(inventories[r]) for r in ("landing", "team", "tools")]
+    code = main(["explain", "user/ci", AUDIT, *files, "--root", str(tmp_path), "--format", "json"])
+    explanation = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert json.dumps(explanation).count(DEPLOY) >= 1 and "team:main.tf" in json.dumps(explanation)
+    out = tmp_path / "diff.json"
+    code = main(["diff", "--base", str(inventories["landing"]), str(inventories["landing"]), str(inventories["team"]),
+                 "--root", str(tmp_path), "--format", "json", "-o", str(out), "--fail-on", "none"])
+    added = {(g["principal"], g["target"]) for g in json.loads(out.read_text())["added"]}
+    assert code == 0 and (CI, DEPLOY) in added
