@@ -30,7 +30,7 @@ from analyzer.suppressions import InlineLookup, Suppressions
 from analyzer.trusted import added_suppressions, known_to_base
 from analyzer.walk import Analysis, analyze
 
-FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot")
+FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot", "inventory")
 GRAPH_FORMATS = ("mermaid", "dot")
 RENDERERS = {
     "text": "analyzer.reports.text",
@@ -112,6 +112,14 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--update-baseline", action="store_true", help="write today's findings to --baseline")
     common.add_argument("--focus", metavar="PRINCIPAL|TARGET", help="graph formats: only chains through it")
     common.add_argument(
+        "--source-name", metavar="NAME",
+        help="--format inventory: the repository's name, which merged scans put before its files (NAME:path:line)",
+    )
+    common.add_argument(
+        "--export-inventory", type=Path, metavar="FILE",
+        help="also write what was read as an inventory file (as --format inventory writes it)",
+    )
+    common.add_argument(
         "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
         help="raise or lower a hostile-input bound (README: Hostile input and limits)",
     )
@@ -160,6 +168,8 @@ def scan(args: argparse.Namespace) -> int:
     """`scan` and `diff`: the report (or the diff), rendered, and its exit status."""
     if args.focus and args.format not in GRAPH_FORMATS:
         raise UsageError("--focus applies to --format mermaid or dot")
+    if args.format == "inventory":
+        return export_inventory(args)
     subject, code = evaluate(args)
     _write(_render(subject, args.format, args.output, args.focus), args.output)
     return code
@@ -170,7 +180,7 @@ def evaluate(args: argparse.Namespace) -> tuple[Subject, int]:
     if args.command == "diff":
         return _diff(args)
     settings = _settings(args)
-    head = _report([Path(p) for p in args.paths], args, settings, args.root)
+    head = _report([Path(p) for p in args.paths], args, settings, args.root, head=True)
     return head, exit_code(head.analysis.diagnostics, head.findings, settings.fail_on)
 
 
@@ -187,7 +197,7 @@ def _diff(args: argparse.Namespace) -> tuple[Diff, int]:
         head_root = args.root
         if head_tree is not None:
             head_paths, head_root = _tree_paths(head_tree, head_paths), head_tree.tree
-        analysis, ctx = _analysis(head_paths, args, trusted, head_root)
+        analysis, ctx = _analysis(head_paths, args, trusted, head_root, head=True)
         from parsers.suppressions import InlineSuppressions
 
         inline = InlineSuppressions(ctx.root)
@@ -307,17 +317,37 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, revision: _Tre
                    tree=revision)
 
 
-def _analysis(
-    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
-    prior_state: bool = False
-) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
-    """The analysis of `paths` and the parse context it was read with."""
-    from parsers.context import ParseContext
-    from parsers.terraform.parse_cache import default_folder
-    from parsers.detect import load_inputs, project_root
-    from parsers.limits import Limits
+def export_inventory(args: argparse.Namespace) -> int:
+    """`scan --format inventory`: what the templates hold, for a merged scan elsewhere (issue 18).
+    Findings do not gate an export; an input that could not be read does (exit 2)."""
+    from parsers.detect import load_inputs
 
-    ctx = ParseContext(
+    if args.command != "scan":
+        raise UsageError("--format inventory applies to scan")
+    settings = _settings(args)
+    paths = [Path(p) for p in args.paths]
+    inventory = load_inputs(paths, _context(paths, args, settings, args.root))
+    _write(_inventory_bytes(inventory, args, settings), args.output)
+    return EXIT_ERROR if any(d.level is DiagnosticLevel.ERROR for d in inventory.diagnostics) else EXIT_OK
+
+
+def _inventory_bytes(inventory: Inventory, args: argparse.Namespace, settings: RunSettings) -> bytes:
+    from analyzer import __version__
+    from analyzer.inventory_json import dumps
+
+    return dumps(inventory, account_id=settings.account_id, source_name=args.source_name, version=__version__)
+
+
+def _context(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None
+) -> "ParseContext":  # noqa: F821 (parsers are imported lazily)
+    """How the parsers read the inputs: `--var`, `--parameter`, `--account-map`, the limits, the root."""
+    from parsers.context import ParseContext
+    from parsers.detect import project_root
+    from parsers.limits import Limits
+    from parsers.terraform.parse_cache import default_folder
+
+    return ParseContext(
         root=project_root(paths, root) if paths else (root or Path.cwd()).resolve(),
         account_id=settings.account_id,
         variables=dict(args.var),
@@ -331,7 +361,20 @@ def _analysis(
         parse_cache=None if args.no_cache else default_folder(),
         aws_policies=_aws_policies(),
     )
+
+
+def _analysis(
+    paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
+    prior_state: bool = False, head: bool = False,
+) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
+    """The analysis of `paths` and the parse context it was read with; the head's inventory is
+    also written to `--export-inventory` (issue 18)."""
+    from parsers.detect import load_inputs
+
+    ctx = _context(paths, args, settings, root)
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
+    if head and args.export_inventory is not None:
+        _write(_inventory_bytes(inventory, args, settings), args.export_inventory)
     return analyze(inventory, _managed_policies()), ctx
 
 
@@ -354,11 +397,11 @@ def _build(
 
 def _report(
     paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
-    prior_state: bool = False, tree: _Tree | None = None
+    prior_state: bool = False, tree: _Tree | None = None, head: bool = False,
 ) -> Report:
     from parsers.suppressions import InlineSuppressions
 
-    analysis, ctx = _analysis(paths, args, settings, root, prior_state=prior_state)
+    analysis, ctx = _analysis(paths, args, settings, root, prior_state=prior_state, head=head)
     report = _build(analysis, args, settings, _baseline(args, tree), InlineSuppressions(ctx.root))
     if args.update_baseline:
         write_baseline(args.baseline, report.findings)
@@ -403,7 +446,7 @@ def explain(args: argparse.Namespace) -> int:
     rest = list(args.rest)
     target = rest.pop(0) if rest and not Path(rest[0]).exists() else None
     settings = _settings(args)
-    report = _report([Path(p) for p in rest or ["."]], args, settings, args.root)
+    report = _report([Path(p) for p in rest or ["."]], args, settings, args.root, head=True)
     explanation = explain_chains(report.analysis, args.principal, target)
     text = render_json(explanation) if args.format == "json" else render_text(explanation)
     _write(text, args.output)
@@ -434,15 +477,17 @@ def _use_color(output: Path | None) -> bool:
     return output is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
-def _write(text: str, output: Path | None) -> None:
+def _write(text: str | bytes, output: Path | None) -> None:
     """stdout, or `--output`: its missing folders are created; a file that cannot be written is a
     usage error (exit 2), never a traceback with the findings' exit status (issue 15 §5)."""
+    data = text.encode("utf-8") if isinstance(text, str) else text
     if output is None:
-        sys.stdout.write(text)
+        sys.stdout.flush()
+        sys.stdout.buffer.write(data)
         return
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
+        output.write_bytes(data)
     except OSError as problem:
         raise UsageError(f"cannot write {output}: {problem.strerror or problem}") from None
 

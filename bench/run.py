@@ -1,7 +1,7 @@
 """Benchmark credmint stage by stage, and checkov on the same tree in the same run.
 
     python bench/run.py [--sizes 500,5000] [--analyzer-only] [--checkov] [--cfn-sizes 500]
-                        [--inventory-scale 1] [--timeout 600]
+                        [--inventory-scale 1] [--organisation 500] [--timeout 600]
 
 Every stage runs in a fresh subprocess (`bench/stages.py`) with an empty `XDG_CACHE_HOME`, so its
 memory figure is its own and no cache is warm unless the row says so. The whole-CLI rows and checkov
@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 
 from bench.generate import generate_cloudformation, generate_terraform
 from bench.inventory_gen import InventorySize, build_inventory
+from bench.organisation import OrganisationSize, generate_organisation
 from bench.stages import scan_path
 
 STAGES_SCRIPT = Path(__file__).resolve().parent / "stages.py"
@@ -133,6 +134,7 @@ def has_cache_option() -> bool:
 
 
 COLD = "credmint scan, cold cache (empty folder: parsed on every core)"
+EXPORT = "credmint scan, warm cache, --export-inventory"
 
 
 def run_cli(table: Table, tree: Path, work: Path, timeout: float) -> None:
@@ -150,6 +152,15 @@ def run_cli(table: Table, tree: Path, work: Path, timeout: float) -> None:
         row, _ = _run_timed(credmint_command(tree), _env(cache), timeout)
         row.label = "credmint scan, warm cache"
         table.rows.append(row)
+        exported = work / f"{tree.name}.inventory.json"
+        row, _ = _run_timed(credmint_command(tree, "--export-inventory", str(exported)), _env(cache), timeout)
+        row.label = EXPORT
+        if exported.exists():
+            row.note = f"inventory {exported.stat().st_size / 1e6:.1f} MB"
+        table.rows.append(row)
+        warm = table.row("credmint scan, warm cache")
+        if warm and warm.wall and row.wall:
+            table.notes.append(f"--export-inventory adds {100 * (row.wall / warm.wall - 1):.1f}% to a warm scan")
 
 
 def find_checkov(given: str | None) -> str | None:
@@ -221,6 +232,22 @@ def bench_inventory(scale: float, args: argparse.Namespace, work: Path) -> Table
     return table
 
 
+def bench_organisation(repositories: int, args: argparse.Namespace, work: Path) -> Table:
+    """Issue 18: one merged scan of many repositories' exported inventories."""
+    size = OrganisationSize(repositories=repositories, accounts=max(1, repositories // 5))
+    made = generate_organisation(work / f"organisation-{repositories}", size, seed=args.seed)
+    table = Table(
+        f"Organisation: {repositories:,} inventories over {size.accounts:,} accounts, {made.bytes / 1e6:.1f} MB "
+        f"({made.users:,} users, {made.roles:,} roles)"
+    )
+    command = [*_credmint(), "scan", *map(str, made.files), "--root", str(made.files[0].parent),
+               "--format", "json", "-o", os.devnull, "--fail-on", "none"]
+    row, _ = _run_timed(command, _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-"))), args.timeout)
+    row.label = "credmint scan of every inventory (read, merge, walk, report)"
+    table.rows.append(row)
+    return table
+
+
 def _pickle(value: object) -> bytes:
     import pickle
 
@@ -265,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cfn-sizes", default="", help="CloudFormation sizes in resources (none by default)")
     parser.add_argument("--inventory-scale", default="1", help="analyzer-only inventories, 1 = 10,000 users")
     parser.add_argument("--analyzer-only", action="store_true", help="only the generated inventories")
+    parser.add_argument("--organisation", default="", help="merged scans of N exported inventories (e.g. 500)")
     parser.add_argument("--checkov", action="store_true", help="time checkov on each Terraform tree too")
     parser.add_argument("--checkov-bin", help="checkov executable (default: PATH, then /tmp/checkov-venv)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed to each stage")
@@ -291,6 +319,9 @@ def main(argv: list[str] | None = None) -> int:
             for resources in _numbers(args.cfn_sizes, int):
                 tables.append(bench_cloudformation(resources, args, work))
                 print(render(tables[-1], args.markdown), flush=True)
+        for repositories in _numbers(args.organisation, int):
+            tables.append(bench_organisation(repositories, args, work))
+            print(render(tables[-1], args.markdown), flush=True)
         for scale in _numbers(args.inventory_scale, float):
             tables.append(bench_inventory(scale, args, work))
             print(render(tables[-1], args.markdown), flush=True)

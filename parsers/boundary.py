@@ -74,7 +74,8 @@ def _refusal(path: Path, ctx: ParseContext, budget: Budget) -> tuple[str | None,
         return f"cannot read {rel}: it is {kind}", 0
     if budget.files >= limits.max_files:
         return "max_files", 0
-    name, most = ("max_plan_bytes", limits.max_plan_bytes) if looks_like_plan(path) else ("max_file_bytes", limits.max_file_bytes)
+    large = looks_like_plan(path) or is_inventory_file(path)
+    name, most = ("max_plan_bytes", limits.max_plan_bytes) if large else ("max_file_bytes", limits.max_file_bytes)
     if info.st_size > most:
         return f"{rel} is {info.st_size} bytes, more than the limit of {most} (--limit {name}=N); not read", 0
     if budget.bytes + info.st_size > limits.max_total_bytes:
@@ -125,6 +126,14 @@ def utf8_problem(path: Path, rel: str) -> Diagnostic | None:
         line = data[: problem.start].count(b"\n") + 1
         return error(rel, f"{rel} is not UTF-8 text (byte {problem.start}); read with replacement characters", line)
     return None
+
+
+INVENTORY_SUFFIX = ".inventory.json"
+
+
+def is_inventory_file(path: Path) -> bool:
+    """An inventory another run exported (`--format inventory`): read only when named (issue 18)."""
+    return path.name.endswith(INVENTORY_SUFFIX)
 
 
 def looks_like_plan(path: Path) -> bool:

@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Sequence
 
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
-from parsers.boundary import Budget, admit, clipped, guarded, looks_like_plan, too_many_files, utf8_problem
+from parsers.boundary import (
+    Budget, admit, clipped, guarded, is_inventory_file, looks_like_plan, too_many_files, utf8_problem,
+)
 from parsers.context import ParseContext
 from parsers.terraform_files import (
     NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config,
 )
 from parsers.duplicates import defined_twice
+from parsers.inventory_file import read_inventory
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})
@@ -221,6 +224,11 @@ def _read_terraform(directory: Path, ctx: ParseContext, instantiated: set[Path])
 def _read_template(path: Path, ctx: ParseContext, *, explicit: bool) -> Inventory | None:
     from parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
 
+    if is_inventory_file(path):
+        return read_inventory(path, ctx) if explicit else Inventory(diagnostics=(Diagnostic(
+            level=DiagnosticLevel.INFO, file=ctx.relative(path), line=0,
+            message="an exported inventory is read only when named on the command line; skipped",
+        ),))
     if looks_like_plan(path):
         return _read_plan(path, ctx)
     template, diagnostics = read_template(path, ctx)
