@@ -120,6 +120,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write what was read as an inventory file (as --format inventory writes it)",
     )
     common.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="text: every grant's reasons, conditions and sources, service paths and info diagnostics",
+    )
+    common.add_argument(
         "--limit", type=_limit, action="append", default=[], metavar="NAME=N",
         help="raise or lower a hostile-input bound (README: Hostile input and limits)",
     )
@@ -171,7 +175,7 @@ def scan(args: argparse.Namespace) -> int:
     if args.format == "inventory":
         return export_inventory(args)
     subject, code = evaluate(args)
-    _write(_render(subject, args.format, args.output, args.focus), args.output)
+    _write(_render(subject, args.format, args.output, args.focus, args.verbose), args.output)
     return code
 
 
@@ -460,7 +464,7 @@ def github_action(args: argparse.Namespace) -> int:
     return run(os.environ, lambda argv: evaluate(build_parser().parse_args(argv)))
 
 
-def _render(subject: Subject, fmt: str | None, output: Path | None, focus: str | None) -> str:
+def _render(subject: Subject, fmt: str | None, output: Path | None, focus: str | None, verbose: bool = False) -> str:
     if fmt is None:
         fmt = "text" if output is None and sys.stdout.isatty() else "json"
     table = DIFF_RENDERERS if isinstance(subject, Diff) else RENDERERS
@@ -469,6 +473,8 @@ def _render(subject: Subject, fmt: str | None, output: Path | None, focus: str |
         return module.render(subject, focus=focus)
     if module.__name__.endswith("diff_text"):
         return module.render(subject, color=_use_color(output))
+    if fmt == "text":
+        return module.render(subject, verbose=verbose, color=_use_color(output))
     return module.render(subject)
 
 

@@ -21,6 +21,7 @@ from analyzer.inventory import render as render_value
 from analyzer.lookup import find_identity
 from analyzer.model import Certainty, Grant, weakest
 from analyzer.report import grant_dict
+from analyzer.trust_reading import why_nobody
 from analyzer.walk import Analysis
 
 MAX_CHAINS = 20
@@ -44,18 +45,28 @@ class Explanation:
     principal: str
     target: str | None
     chains: tuple[Chain, ...]
+    reached_by: tuple[Chain, ...] = ()
+    """Without a target: the shortest chain from each principal that reaches this identity."""
+    trust_statements: tuple[str, ...] = ()
+    """For a role of the templates that nobody reaches: each trust statement and why it admits no one."""
 
 
 def explain_chains(analysis: Analysis, principal: str, target: str | None = None) -> Explanation:
-    """The chains from `principal` (to `target` when given); LookupError for an unknown name."""
+    """The chains from `principal` (to `target` when given); LookupError for an unknown name.
+
+    Without a target, every question about the identity is answered: what it reaches (shortest
+    chain first), who reaches it, and for a role nobody can assume, why each trust statement
+    admits no one."""
     grants = analysis.grants
     who = find_identity(
-        principal, [g.principal for g in grants] + [p.id for p in analysis.principals]
+        principal, [g.principal for g in grants] + [g.target for g in grants] + [p.id for p in analysis.principals]
     )
     graph = build_graph(grants)
     if target is None:
+        reached_by = tuple(_chains_into(grants, graph, who))
         return Explanation(
-            principal=who, target=None, chains=tuple(_every_chain(grants, graph, who))
+            principal=who, target=None, chains=tuple(_every_chain(grants, graph, who)), reached_by=reached_by,
+            trust_statements=() if reached_by else tuple(why_nobody(analysis, who)),
         )
     whom = find_identity(target, [g.target for g in grants] + list(graph.nodes))
     return Explanation(
@@ -84,7 +95,21 @@ def _every_chain(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str) 
             if len(nodes) > 2:
                 hops = tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:]))
                 chains.append(Chain(principal=who, target=there, hops=hops))
-    return chains
+    return sorted(chains, key=lambda c: (len(c.hops), c.target, c.hops[0].action.value))
+
+
+def _chains_into(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", whom: str) -> list[Chain]:
+    """Every grant to the identity, then one shortest chain from each principal reaching it further."""
+    chains = [Chain(principal=g.principal, target=whom, hops=(g,)) for g in grants
+              if g.target == whom and g.principal != whom]
+    if whom in graph:
+        reverse = _simple(graph).reverse(copy=False)
+        for source, nodes in sorted(nx.single_source_shortest_path(reverse, whom).items()):
+            if len(nodes) > 2:
+                forward = nodes[::-1]
+                hops = tuple(_hop(graph, a, b) for a, b in zip(forward, forward[1:]))
+                chains.append(Chain(principal=source, target=whom, hops=hops))
+    return sorted(chains, key=lambda c: (len(c.hops), c.principal, c.hops[0].action.value))
 
 
 def _chains_to(
@@ -108,20 +133,25 @@ def _chains_to(
     ]
 
 
-def as_dict(explanation: Explanation) -> dict[str, Any]:
+def _chain_dict(chain: Chain) -> dict[str, Any]:
     return {
+        "principal": chain.principal,
+        "target": chain.target,
+        "certainty": chain.certainty.value,
+        "hops": [grant_dict(h) for h in chain.hops],
+    }
+
+
+def as_dict(explanation: Explanation) -> dict[str, Any]:
+    answer: dict[str, Any] = {
         "principal": explanation.principal,
         "target": explanation.target,
-        "chains": [
-            {
-                "principal": c.principal,
-                "target": c.target,
-                "certainty": c.certainty.value,
-                "hops": [grant_dict(h) for h in c.hops],
-            }
-            for c in explanation.chains
-        ],
+        "chains": [_chain_dict(c) for c in explanation.chains],
     }
+    if explanation.target is None:
+        answer["reached_by"] = [_chain_dict(c) for c in explanation.reached_by]
+        answer["trust_statements"] = list(explanation.trust_statements)
+    return answer
 
 
 def render_json(explanation: Explanation) -> str:
@@ -156,19 +186,11 @@ def _hop_lines(number: int, hop: Grant) -> list[str]:
 
 
 def render_text(explanation: Explanation) -> str:
+    out: list[str] = []
     if not explanation.chains:
         whom = explanation.target or "anything"
-        return (
-            "\n".join(
-                _wrap(
-                    f"{explanation.principal} cannot mint credentials for {whom} "
-                    "in the analysed templates.",
-                    "",
-                )
-            )
-            + "\n"
-        )
-    out: list[str] = []
+        out += _wrap(f"{explanation.principal} cannot mint credentials for {whom} in the analysed templates.", "")
+        out.append("")
     for chain in explanation.chains:
         hops = "1 hop" if len(chain.hops) == 1 else f"{len(chain.hops)} hops"
         out += _wrap(
@@ -179,4 +201,24 @@ def render_text(explanation: Explanation) -> str:
         for number, hop in enumerate(chain.hops, 1):
             out += _hop_lines(number, hop)
         out.append("")
-    return "\n".join(out)
+    if explanation.target is None:
+        out += _reached_by_lines(explanation)
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+def _reached_by_lines(explanation: Explanation) -> list[str]:
+    if not explanation.reached_by:
+        out = _wrap(f"Nobody can mint credentials for {explanation.principal} in the analysed templates.", "")
+        if explanation.trust_statements:
+            out += _wrap("Trust statements considered:", "")
+            for line in explanation.trust_statements:
+                out += _wrap(line, "  ")
+        return out
+    out = []
+    for chain in explanation.reached_by:
+        hops = "1 hop" if len(chain.hops) == 1 else f"{len(chain.hops)} hops"
+        out += _wrap(f"{chain.principal} reaches {chain.target} ({chain.certainty.value}, {hops}):", "")
+        for number, hop in enumerate(chain.hops, 1):
+            out += _hop_lines(number, hop)
+        out.append("")
+    return out

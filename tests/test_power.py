@@ -253,7 +253,7 @@ def test_json_grants_carry_the_target_power_and_powers_say_why(tmp_path):
 
 def test_text_and_markdown_show_the_power(tmp_path):
     path = template(tmp_path, {"Target": role(trust=PUBLIC, statements=[allow("iam:AttachRolePolicy")])})
-    for fmt, expected in (("text", "    power: can-escalate (iam:AttachRolePolicy)"),
+    for fmt, expected in (("text", "  role/target  [power: can-escalate (iam:AttachRolePolicy)]"),
                           ("markdown", f"| <code>{md('*')}</code> | <code>{md(TARGET)}</code> | AssumeRole | definite "
                                        f"| critical (CM101) | {md('can-escalate (iam:AttachRolePolicy)')} "
                                        f"| {md('template.json:1')} |")):

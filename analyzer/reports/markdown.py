@@ -20,6 +20,7 @@ from analyzer.report import Report
 from analyzer.session_tokens import session_tokens
 from analyzer.reports.edges import powers_of, select_edges
 from analyzer.reports.mermaid import render_edges
+from analyzer.reports.summary import uncertainty_groups
 from analyzer.rules import Finding, at_or_above
 from analyzer.suppressions import SuppressedFinding
 
@@ -176,6 +177,18 @@ def _suppressed_line(s: SuppressedFinding) -> str:
     )
 
 
+def _uncertain_lines(subject: Subject) -> list[str]:
+    """Uncertain grants (the diff's added and changed ones) grouped under the unknown deciding them."""
+    grants = subject.analysis.grants if isinstance(subject, Report) else (
+        *subject.added, *(c.after for c in subject.changed))
+    return [
+        f"- {text(group.cause)}: {_plural(len(group.grants), 'grant')} "
+        f"({', '.join(_code(g.principal + ' → ' + g.target) for g in group.grants[:3])}"
+        f"{', …' if len(group.grants) > 3 else ''}); decided by {_code(group.decider)}"
+        for group in uncertainty_groups(grants)
+    ]
+
+
 def _graph(subject: Subject) -> list[str]:
     edges = select_edges(subject)
     if not edges:
@@ -218,6 +231,7 @@ def _document(subject: Subject, link: str | None, cap: int | None, with_graph: b
             for p in subject.added_paths
         ]
         out += _section("New role chains", chains, cap, "chains")
+    out += _section("Uncertain, by what would decide them", _uncertain_lines(subject), cap, "unknowns")
     title = "Findings this change introduces" if isinstance(subject, Diff) else "Findings"
     out += _section(title, [_finding_line(f, link) for f in subject.findings], cap, "findings")
     suppressed = [_suppressed_line(s) for s in subject.suppressed]

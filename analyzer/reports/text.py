@@ -1,22 +1,44 @@
-"""`--format text`: a readable listing grouped by principal, fit for an 80-column terminal."""
+"""`--format text`: the answer first, for a terminal or a job log (issue 16).
+
+A summary (grants, findings by severity, what is uncertain and why, counts of what is left out),
+then the findings, then who can mint what as a compact table grouped by target, then uncertain
+grants grouped under the unknown that would decide them. Reasons, conditions, sources, every
+service path and info diagnostic only with `--verbose`. Lines fit 80 columns; colour only when
+asked (the CLI asks on a terminal without NO_COLOR).
+"""
 
 from __future__ import annotations
 
+import re
 import textwrap
+from collections import Counter
 from itertools import groupby
 
+from analyzer.inventory import DiagnosticLevel
 from analyzer.inventory import render as render_value
-from analyzer.model import Grant
-from analyzer.power import Power
+from analyzer.model import Action, Certainty, Grant, PrincipalType
 from analyzer.report import Report
+from analyzer.reports.summary import (
+    SEVERITIES,
+    minting_grants,
+    service_paths_by_role,
+    severity_counts,
+    short_id,
+    uncertainty_groups,
+)
+from analyzer.rules import Severity, at_or_above
 from analyzer.session_tokens import session_tokens
 
 INDENT = "    "
 WIDTH = 80
+RED, YELLOW, BOLD, DIM, RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
+COLOURS = {Severity.CRITICAL: RED + BOLD, Severity.HIGH: RED, Severity.MEDIUM: YELLOW, Severity.LOW: DIM}
+SHOWN_PER_GROUP = 3
+"""Uncertain grants listed under each unknown without --verbose; the rest are counted."""
 
 
 def _fit(line: str) -> list[str]:
-    """A long line wrapped to 80 columns under its own indentation (issue 7 §9)."""
+    """A long line wrapped to 80 columns under its own indentation."""
     if len(line) <= WIDTH:
         return [line]
     indent = line[: len(line) - len(line.lstrip())]
@@ -24,74 +46,230 @@ def _fit(line: str) -> list[str]:
                          break_on_hyphens=False)
 
 
-def _condition(grant: Grant) -> list[str]:
-    return [
-        f"{c.operator} {c.key} = {', '.join(render_value(v) for v in c.values)}" for c in grant.conditions
-    ]
+class _Lines:
+    def __init__(self, color: bool) -> None:
+        self.lines: list[str] = []
+        self.color = color
+
+    def add(self, line: str = "", colour: str = "") -> None:
+        for wrapped in _fit(line) or [""]:
+            self.lines.append(f"{colour}{wrapped}{RESET}" if colour and self.color else wrapped)
 
 
-def _grant_lines(grant: Grant, power: Power | None = None) -> list[str]:
-    lines = [f"  {grant.action.value} -> {grant.target}", f"{INDENT}certainty: {grant.certainty.value}"]
-    if power is not None:
-        lines.append(f"{INDENT}power: {power.summary}")
-    lines += [f"{INDENT}if: {text}" for text in _condition(grant)]
-    if grant.excepted:
-        lines.append(f"{INDENT}except: {', '.join(grant.excepted)}")
-    lines += [f"{INDENT}why: {reason}" for reason in grant.reasons]
-    if grant.sources:
-        lines.append(f"{INDENT}at: {', '.join(str(s) for s in grant.sources)}")
-    return lines
+def render(report: Report, *, verbose: bool = False, color: bool = False) -> str:
+    out = _Lines(color)
+    account = report.account_id
+    _summary(out, report)
+    _findings(out, report)
+    _table(out, report, account, verbose)
+    _uncertain(out, report, account, verbose)
+    _chains(out, report, account, verbose)
+    _service_paths(out, report, account, verbose)
+    _suppressed(out, report)
+    _diagnostics(out, report, verbose)
+    if not verbose:
+        out.add("Reasons, conditions and sources of each grant: --verbose (or --format json).", DIM)
+    return "\n".join(out.lines).rstrip("\n") + "\n"
 
 
-def render(report: Report) -> str:
+def _summary(out: _Lines, report: Report) -> None:
     analysis = report.analysis
-    principals = {p.id: p for p in analysis.principals}
+    shown = minting_grants(analysis.grants)
+    principals = {g.principal for g in shown}
+    targets = {g.target for g in shown}
     account = report.account_id or "not given (--account-id)"
-    out = [
-        f"credmint: {len(analysis.grants)} grants to "
-        f"{len({g.principal for g in analysis.grants})} principals; account {account}",
-        "",
-    ]
+    out.add(f"credmint: {len(shown)} grants from {len(principals)} principals to {len(targets)} targets; "
+            f"account {account}", BOLD)
+    failing = sum(1 for f in report.findings if at_or_above(f.severity, report.fail_on))
+    verdict = "fails" if failing else "passes"
+    out.add(f"  findings: {severity_counts(report.findings) if report.findings else 'none'} "
+            f"(--fail-on {report.fail_on}: {verdict})", RED if failing else "")
+    uncertain = uncertainty_groups(analysis.grants)
+    if uncertain:
+        total = sum(len(u.grants) for u in uncertain)
+        out.add(f"  uncertain: {_count(total, 'grant')}, decided by {_count(len(uncertain), 'unknown')} "
+                "(see Uncertain)")
     tokens = session_tokens(analysis)
     if tokens.users:
-        out[1:1] = [tokens.line]
-    for principal_id, grants in groupby(analysis.grants, key=lambda g: g.principal):
-        principal = principals.get(principal_id)
-        label = principal_id
-        if principal is not None:
-            where = f", {principal.source}" if principal.source else ""
-            label += f"  ({principal.type.value}{where})"
-        out.append(label)
-        for grant in grants:
-            out += _grant_lines(grant, analysis.powers.get(grant.target))
-        out.append("")
+        out.add(f"  {tokens.line}")
     if analysis.paths:
-        out.append("Role chains:")
-        for path in analysis.paths:
-            out.append(f"  {path.principal}")
-            out += [f"{INDENT}-> {hop.target} ({hop.action.value})" for hop in path.hops]
-        out.append("")
+        out.add(f"  role chains: {len(analysis.paths)}")
     if analysis.service_paths:
-        out.append("Through services (iam:PassRole and a launch call; not grants):")
-        for found in analysis.service_paths:
-            out.append(f"  {found.principal}")
-            out.append(f"{INDENT}-> {found.role} via {found.service} ({', '.join(found.actions)}), {found.certainty.value}")
-        out.append("")
-    if report.findings:
-        out.append("Findings:")
-        for finding in report.findings:
-            out.append(f"  [{finding.severity.value}] {finding.rule} {finding.title}: {finding.message}")
-            out.append(f"{INDENT}at: {finding.source}")
-        out.append("")
-    if report.suppressed:
-        out.append(f"Suppressed findings ({len(report.suppressed)}):")
-        for s in report.suppressed:
-            f = s.finding
-            out.append(f"  {f.rule} {f.principal} -> {f.target}: {s.reason} ({s.origin})")
-        out.append("")
-    if analysis.diagnostics:
-        out.append("Diagnostics:")
-        for d in analysis.diagnostics:
-            out.append(f"  {d.level.value}: {d.file}:{d.line}: {d.message}")
-        out.append("")
-    return "\n".join(wrapped for line in out for wrapped in _fit(line))
+        roles = service_paths_by_role(analysis.service_paths)
+        ways = _count(sum(len(r.entries) for r in roles), "way")
+        out.add(f"  through services: {ways} to {_count(len(roles), 'role')} (iam:PassRole and a launch call; "
+                "not grants; --verbose lists them)")
+    levels = Counter(d.level for d in analysis.diagnostics)
+    if levels:
+        out.add("  diagnostics: " + ", ".join(f"{levels[level]} {level.value}" for level in DiagnosticLevel),
+                RED if levels[DiagnosticLevel.ERROR] else "")
+    out.add()
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
+
+
+def _findings(out: _Lines, report: Report) -> None:
+    if not report.findings:
+        return
+    out.add("Findings:", BOLD)
+    order = {s: n for n, s in enumerate(SEVERITIES)}
+    for finding in sorted(report.findings, key=lambda f: (order[f.severity], f.rule, f.principal, f.target)):
+        out.add(f"  [{finding.severity.value}] {finding.rule} {finding.title}", COLOURS[finding.severity])
+        out.add(f"{INDENT}{finding.message}")
+        if finding.source:
+            out.add(f"{INDENT}at: {finding.source}")
+    out.add()
+
+
+def _table(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
+    shown = sorted(minting_grants(report.analysis.grants), key=lambda g: (g.target, g.principal, g.action.value))
+    by_target = [(target, list(group)) for target, group in groupby(shown, key=lambda g: g.target)]
+    services_only = [(t, gs) for t, gs in by_target if not verbose and _services_only(gs)]
+    others = [(t, gs) for t, gs in by_target if verbose or not _services_only(gs)]
+    if others:
+        out.add("Who can mint what, by target (calls: assume, web-identity, saml = AssumeRole…;", BOLD)
+        out.add("  federation = GetFederationToken; session = GetSessionToken):", BOLD)
+    powers = report.analysis.powers
+    for target, grants in others:
+        power = powers.get(target)
+        out.add(f"  {short_id(target, account)}" + (f"  [power: {power.summary}]" if power is not None else ""))
+        width = min(max(len(short_id(g.principal, account)) for g in grants), 40)
+        for grant in grants:
+            out.add(f"{INDENT}{short_id(grant.principal, account):<{width}}  {ACTIONS[grant.action]:<12} "
+                    f"{grant.certainty.value:<11} {_where(grant)}".rstrip())
+            if verbose:
+                _details(out, grant)
+    if others:
+        out.add()
+    if services_only:
+        out.add(f"Roles only AWS services assume ({len(services_only)}; --verbose for details):", BOLD)
+        for target, grants in services_only:
+            services = ", ".join(sorted({g.principal.removesuffix(".amazonaws.com") for g in grants}))
+            out.add(f"  {short_id(target, account)} <- {services} ({_where(grants[0])})")
+        out.add()
+
+
+ACTIONS = {
+    Action.ASSUME_ROLE: "assume",
+    Action.ASSUME_ROLE_WITH_WEB_IDENTITY: "web-identity",
+    Action.ASSUME_ROLE_WITH_SAML: "saml",
+    Action.GET_FEDERATION_TOKEN: "federation",
+    Action.GET_SESSION_TOKEN: "session",
+}
+"""Short names of the five minting calls for the table (the legend is in the header line)."""
+
+
+def _services_only(grants: list[Grant]) -> bool:
+    """Only AWS services, and surely so, can assume it: people reach it through service paths."""
+    return all(g.principal_type is PrincipalType.SERVICE and g.certainty is not Certainty.UNCERTAIN for g in grants)
+
+
+def _where(grant: Grant) -> str:
+    return str(grant.sources[0]) if grant.sources else ""
+
+
+def _details(out: _Lines, grant: Grant) -> None:
+    deeper = INDENT * 2
+    for condition in grant.conditions:
+        out.add(f"{deeper}if: {condition.operator} {condition.key} = "
+                f"{', '.join(render_value(v) for v in condition.values)}")
+    if grant.excepted:
+        out.add(f"{deeper}except: {', '.join(grant.excepted)}")
+    for reason in grant.reasons:
+        out.add(f"{deeper}why: {reason}")
+    if len(grant.sources) > 1:
+        out.add(f"{deeper}at: {', '.join(str(s) for s in grant.sources)}")
+
+
+def _uncertain(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
+    groups = uncertainty_groups(report.analysis.grants)
+    if not groups:
+        return
+    out.add("Uncertain, by what would decide them:", BOLD)
+    for group in groups:
+        out.add(f"  {group.cause} — {_count(len(group.grants), 'grant')}")
+        out.add(f"{INDENT}decided by: {group.decider}", DIM)
+        listed = group.grants if verbose else group.grants[:SHOWN_PER_GROUP]
+        for grant in listed:
+            out.add(f"{INDENT}{short_id(grant.principal, account)} -> {short_id(grant.target, account)}")
+        if len(listed) < len(group.grants):
+            out.add(f"{INDENT}… and {len(group.grants) - len(listed)} more (--verbose)")
+    out.add()
+
+
+def _chains(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
+    paths = report.analysis.paths
+    if not paths:
+        return
+    out.add("Role chains:", BOLD)
+    listed = paths if verbose else paths[:20]
+    for path in listed:
+        hops = " -> ".join([short_id(path.principal, account), *(short_id(h.target, account) for h in path.hops)])
+        out.add(f"  {hops}")
+    if len(listed) < len(paths):
+        out.add(f"  … and {len(paths) - len(listed)} more (--verbose)")
+    out.add()
+
+
+def _service_paths(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
+    if not verbose or not report.analysis.service_paths:
+        return
+    out.add("Through services (iam:PassRole and a launch call; not grants):", BOLD)
+    for role in service_paths_by_role(report.analysis.service_paths):
+        out.add(f"  {short_id(role.role, account)}")
+        for principal, service, actions in role.entries:
+            out.add(f"{INDENT}{short_id(principal, account)} via {service} ({actions})")
+    out.add()
+
+
+def _suppressed(out: _Lines, report: Report) -> None:
+    if not report.suppressed:
+        return
+    out.add(f"Suppressed findings ({len(report.suppressed)}):", BOLD)
+    for s in report.suppressed:
+        f = s.finding
+        out.add(f"  {f.rule} {f.principal} -> {f.target}: {s.reason} ({s.origin})")
+    out.add()
+
+
+def _diagnostics(out: _Lines, report: Report, verbose: bool) -> None:
+    diagnostics = report.analysis.diagnostics
+    errors = [d for d in diagnostics if d.level is DiagnosticLevel.ERROR]
+    warnings = [d for d in diagnostics if d.level is DiagnosticLevel.WARNING]
+    infos = [d for d in diagnostics if d.level is DiagnosticLevel.INFO]
+    if errors:
+        out.add("Errors (inputs that could not be read; the run fails):", RED + BOLD)
+        for d in errors:
+            out.add(f"  {d.file}:{d.line}: {d.message}", RED)
+        out.add()
+    if warnings:
+        out.add("Warnings:", BOLD)
+        if verbose:
+            for d in warnings:
+                out.add(f"  {d.file}:{d.line}: {d.message}")
+        else:
+            for kind, found in _by_kind(warnings):
+                first = f"{found[0].file}:{found[0].line}"
+                out.add(f"  {len(found)} × {kind} (first at {first})" if len(found) > 1 else f"  {first}: {found[0].message}")
+        out.add()
+    if infos and verbose:
+        out.add("Info:", BOLD)
+        for d in infos:
+            out.add(f"  {d.file}:{d.line}: {d.message}")
+        out.add()
+
+
+_NAMES = re.compile(r"`[^`]*`|\{[^}]*\}|'[^']*'|\"[^\"]*\"|[^\s,;()]*[\w\]][./:_\[\d][^\s,;()]*|\b\d+\b")
+
+
+def _by_kind(diagnostics: list) -> list[tuple[str, list]]:
+    """Warnings grouped by what they say, the names in them left out: code, quoted text, numbers,
+    addresses and paths become `…`."""
+    kinds: dict[str, list] = {}
+    for d in diagnostics:
+        kind = _NAMES.sub("…", d.message)
+        kind = re.sub(r"…(?:\W*…)+", "…", kind)
+        kinds.setdefault(kind, []).append(d)
+    return sorted(kinds.items(), key=lambda item: (-len(item[1]), item[0]))
