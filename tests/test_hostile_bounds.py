@@ -69,3 +69,82 @@ def test_wildcards_against_unknown_parts_are_linear(tmp_path: Path) -> None:
         (bob, "sts:AssumeRole", role + "a" * 2_000, "definite"),
         (bob, "sts:AssumeRole", role + "{var.u}" + "a" * 2_000, "uncertain"),
     }
+
+
+def nested_loops(items: int, innermost: str) -> str:
+    """Three `Fn::ForEach` levels over `items` items each around `innermost`, and a user allowed
+    sts:AssumeRole on every `r-` role."""
+    collection = "[" + ", ".join(f"i{k}" for k in range(items)) + "]"
+    body = "\n".join(" " * 12 + line for line in innermost.splitlines())
+    return f'''AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Bob:
+    Type: AWS::IAM::User
+    Properties:
+      UserName: bob
+      Policies:
+        - PolicyName: p
+          PolicyDocument:
+            Statement:
+              - {{Effect: Allow, Action: sts:AssumeRole, Resource: "arn:aws:iam::{ACCOUNT}:role/r-*"}}
+  Fn::ForEach::A:
+    - X
+    - {collection}
+    - Fn::ForEach::B:
+        - Y
+        - {collection}
+        - Fn::ForEach::C:
+            - Z
+            - {collection}
+{body}
+'''
+
+
+ROLE_PER_COPY = f"""- R${{X}}${{Y}}${{Z}}:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: {{"Fn::Sub": "r-${{X}}-${{Y}}-${{Z}}"}}
+      AssumeRolePolicyDocument:
+        Statement:
+          - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:root"}}}}"""
+
+
+def test_nested_fn_foreach_is_bounded(tmp_path: Path) -> None:
+    """2 KB, 512,000 roles: 78 s and 2.7 GB before, exit 0. AWS applies its quotas (500 resources)
+    to the expanded template (Fn::ForEach reference page), so the first 1,000 resources are read and
+    an error names the bound at the outermost loop's line."""
+    root = project(tmp_path)
+    write(root / "cfn" / "loops.yaml", nested_loops(80, ROLE_PER_COPY))
+    code, report = scan_subprocess(root, ".")
+    found = assert_fails_closed(code, report, "cfn/loops.yaml")
+    assert (found["line"], found["message"]) == (
+        13, "Fn::ForEach::A: the loops make more than 1,000 resources (bound on Fn::ForEach expansion); "
+            "what they made until then is analysed")
+    made = [f"r-i0-i{y}-i{z}" for y in range(12) for z in range(80)] + [f"r-i0-i12-i{z}" for z in range(40)]
+    bob = f"arn:aws:iam::{ACCOUNT}:user/bob"
+    assert {g[2] for g in grants(report) if g[0] == bob and g[1] == "sts:AssumeRole"} == {
+        f"arn:aws:iam::{ACCOUNT}:role/{name}" for name in made} | {f"arn:aws:iam::{ACCOUNT}:role/r-*"}
+
+
+def test_nested_fn_foreach_making_nothing_is_bounded(tmp_path: Path) -> None:
+    """Loops whose innermost fragment makes no resource still cost a copy each: bounded too."""
+    root = project(tmp_path)
+    write(root / "cfn" / "loops.yaml", nested_loops(80, "- Fn::ForEach::D: [W, [], {}]"))
+    code, report = scan_subprocess(root, ".")
+    found = assert_fails_closed(code, report, "cfn/loops.yaml")
+    assert (found["line"], found["message"]) == (
+        13, "Fn::ForEach::A: the loops make more than 10,000 copies (bound on Fn::ForEach expansion); "
+            "what they made until then is analysed")
+
+
+def test_fn_foreach_under_the_bounds_is_read_whole(tmp_path: Path) -> None:
+    """Three levels of ten items: 1,000 roles and 1,110 copies, within both bounds."""
+    root = project(tmp_path)
+    write(root / "cfn" / "loops.yaml", nested_loops(10, ROLE_PER_COPY))
+    code, report = scan_subprocess(root, ".")
+    assert code in (0, 1) and not errors(report), errors(report)
+    bob = f"arn:aws:iam::{ACCOUNT}:user/bob"
+    assert {g[2] for g in grants(report) if g[0] == bob and g[1] == "sts:AssumeRole"} == {
+        f"arn:aws:iam::{ACCOUNT}:role/r-i{x}-i{y}-i{z}" for x in range(10) for y in range(10) for z in range(10)
+    } | {f"arn:aws:iam::{ACCOUNT}:role/r-*"}

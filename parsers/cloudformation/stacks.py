@@ -109,7 +109,7 @@ class StackReader:
             return list(items) if is_known else None
 
         result = template.derive(template.items())
-        result["Resources"] = expand(resources, collection, self._warn)
+        result["Resources"] = expand(resources, collection, self._warn, self._error)
         return result
 
     def _may_exist(self, resource: Mapping) -> bool:
@@ -228,6 +228,10 @@ class StackReader:
             nested = InputFile(path=file, format="cloudformation", nested_in=self.file)
             inventory = replace(inventory, inputs=(nested, *inventory.inputs))
         return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {}, inventory)
+
+    def _error(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(level=DiagnosticLevel.ERROR, file=self.file,
+                                           line=line, message=message))
 
     def _warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=self.file,
