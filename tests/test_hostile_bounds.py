@@ -168,3 +168,36 @@ def test_count_roles_trusting_a_partly_unknown_role_are_bounded(tmp_path: Path) 
     assert {g for g in grants(report) if g[1] == "sts:AssumeRole"} == {GOOD_GRANT} | {
         (who, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/r{b}-{i}", "uncertain") for b in range(3) for i in range(1000)
     }
+
+
+def test_module_count_times_resource_count_is_bounded(tmp_path: Path) -> None:
+    """350 bytes, a module with `count = 1000` around 1,000 roles: a million instances, 93 s and
+    2.7 GB before (only the step budget cut it). The instances of one root module and the modules
+    it calls are bounded together: the instances within 10,000 (1,000 module instances, nine of them
+    with their 1,000 roles) are analysed, and one error names the bound at the block past it. Roles
+    past the bound are not analysed, so the users' grants to them are `uncertain` ("not a role of the
+    analysed templates"), never dropped."""
+    root = project(tmp_path)
+    write(root / "tf" / "main.tf", 'module "m" {\n  source = "./mod"\n  count  = 1000\n  i      = count.index\n}\n')
+    write(root / "tf" / "mod" / "main.tf", f'''variable "i" {{}}
+resource "aws_iam_role" "r" {{
+  count              = 1000
+  name               = "r${{var.i}}-${{count.index}}"
+  assume_role_policy = {ROOT_TRUST}
+}}
+resource "aws_iam_user" "u" {{
+  name = "u${{var.i}}"
+}}
+resource "aws_iam_user_policy" "p" {{
+  user   = aws_iam_user.u.name
+  policy = {assume_policy(f"arn:aws:iam::{ACCOUNT}:role/r${{var.i}}-7")}
+}}
+''')
+    code, report = scan_subprocess(root, ".")
+    found = assert_fails_closed(code, report, "tf/mod/main.tf")
+    assert (found["line"], found["message"]) == (
+        2, "module.m[9].aws_iam_role.r: its 1,000 instances make more than 10,000 in this root module and the "
+           "modules it calls (bound on count and for_each); it and the instances after it are not analysed")
+    user, role = f"arn:aws:iam::{ACCOUNT}:user/u", f"arn:aws:iam::{ACCOUNT}:role/r"
+    assert {g for g in grants(report) if g[0].startswith(user) and g[1] == "sts:AssumeRole"} == {
+        (f"{user}{i}", "sts:AssumeRole", f"{role}{i}-7", "definite" if i < 9 else "uncertain") for i in range(1000)}

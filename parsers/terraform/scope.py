@@ -30,13 +30,15 @@ class Budget:
     """Evaluation steps left for one root module and every module it calls, and for the
     outermost expression being evaluated."""
 
-    __slots__ = ("left", "expression_left", "depth", "reported")
+    __slots__ = ("left", "expression_left", "depth", "reported", "instances")
 
     def __init__(self, steps: int = MAX_STEPS) -> None:
         self.left = steps
         self.expression_left = MAX_EXPRESSION_STEPS
         self.depth = 0
         self.reported = False
+        self.instances = 0
+        """Instances `count` and `for_each` have made so far (parsers.terraform.expansion)."""
 
     def enter(self) -> None:
         if self.depth == 0:
