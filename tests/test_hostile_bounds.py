@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from test_hostile_input import ACCOUNT, GOOD_GRANT, assert_fails_closed, errors, grants, project, scan_subprocess, write
 
 ROOT_TRUST = ('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", '
@@ -201,3 +203,39 @@ resource "aws_iam_user_policy" "p" {{
     user, role = f"arn:aws:iam::{ACCOUNT}:user/u", f"arn:aws:iam::{ACCOUNT}:role/r"
     assert {g for g in grants(report) if g[0].startswith(user) and g[1] == "sts:AssumeRole"} == {
         (f"{user}{i}", "sts:AssumeRole", f"{role}{i}-7", "definite" if i < 9 else "uncertain") for i in range(1000)}
+
+
+# Strings and template loops: each 1 KB at most, each an error at its line naming the bound.
+ROLE_NAMED_BY_LOCAL = f'''resource "aws_iam_role" "r" {{
+  name               = "x${{length(local.s)}}"
+  assume_role_policy = {ROOT_TRUST}
+}}
+'''
+BUILT = {
+    # 10,000 strings of 100 KB: a gigabyte, past 120 s and 1.2 GB before.
+    "format widths over a range": (
+        'locals {\n  s = join("", [for i in range(10000) : format("%0100000d", i)])\n}\n',
+        2, "expression too large: more than 200,000 steps; not evaluated"),
+    # 100 → 10,000 → 112 million characters: a MemoryError (an internal error) before.
+    "replace feeding itself": (
+        'locals {\n  a = "' + "x" * 103 + '"\n  b = replace(local.a, "x", local.a)\n'
+        '  s = replace(local.b, "x", local.b)\n}\n',
+        4, "expression too large: replace() would build a string of 112,550,881 characters, more than "
+           "1,048,576 (bound on built strings)"),
+    # A billion iterations of a plain-text body cost no evaluation step: 55 s before.
+    "nested template loops": (
+        'locals {\n  s = templatefile("t.tpl", { n = 1000 })\n}\n',
+        2, "expression too large: more than 200,000 steps; not evaluated"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(BUILT))
+def test_built_strings_and_template_loops_are_bounded(tmp_path: Path, name: str) -> None:
+    locals_, line, message = BUILT[name]
+    root = project(tmp_path)
+    write(root / "tf" / "main.tf", locals_ + ROLE_NAMED_BY_LOCAL)
+    write(root / "tf" / "t.tpl", "%{ for a in range(n) }%{ for b in range(n) }%{ for c in range(n) }x"
+                                 "%{ endfor }%{ endfor }%{ endfor }")
+    code, report = scan_subprocess(root, ".")
+    found = assert_fails_closed(code, report, "tf/main.tf")
+    assert (found["line"], found["message"]) == (line, message)

@@ -11,6 +11,13 @@ from parsers.terraform.values import EvalError
 MAX_ITEMS = 10_000
 """Bound on collections built by for-expressions and functions: hostile input stays cheap."""
 
+MAX_STRING_CHARS = 1024 * 1024
+"""Bound on one string a function or template builds: as large as a whole input file may be.
+`format("%0100000d", i)` over `range(10000)` built a gigabyte from one line."""
+CHARS_PER_STEP = 100
+"""A built string costs the evaluation budget a step per this many characters, so that many
+strings under the bound cannot add up to gigabytes either."""
+
 MAX_STEPS = 500_000
 """Bound on expression nodes and instances one root module may evaluate (DESIGN.md, "Untrusted
 input": bounded expansion), a few seconds of work. The 5,000-block benchmark tree takes 77,000
@@ -59,6 +66,14 @@ class Budget:
 
 class ExpressionTooLarge(EvalError):
     """One expression needs more steps than any real template does."""
+
+
+def charge_text(budget: Budget, size: int, what: str) -> None:
+    """Charge the budget for a string of `size` characters about to be built, or refuse it."""
+    if size > MAX_STRING_CHARS:
+        raise ExpressionTooLarge(f"{what} would build a string of {size:,} characters, more than "
+                        f"{MAX_STRING_CHARS:,} (bound on built strings)")
+    budget.spend(size // CHARS_PER_STEP)
 
 
 class Namespace:
@@ -111,3 +126,7 @@ class Call:
 
     def unknown(self, reason: str = "") -> Unknown:
         return Unknown(self.snippet, reason)
+
+    def built(self, size: int) -> None:
+        """The function is about to build a string of `size` characters (`charge_text`)."""
+        charge_text(self.scope.context.budget, size, f"{self.name}()")

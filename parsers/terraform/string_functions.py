@@ -12,7 +12,7 @@ import urllib.parse
 from typing import Callable
 
 from analyzer.inventory import Text, Unknown
-from parsers.terraform.scope import Call
+from parsers.terraform.scope import MAX_STRING_CHARS, Call
 from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
 from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
 
@@ -71,6 +71,7 @@ def _format(args: list, where: Call) -> object:
         elif has_unknown(value):
             parts.append(Unknown(where.snippet, "an argument is not known before apply"))
         elif verb[-1] in "dfeEgGxXob" and not isinstance(value, bool):
+            where.built(max((int(n) for n in re.findall(r"\d+", verb)), default=0))  # width, precision
             parts.append(("%" + verb) % (as_int(value) if verb[-1] in "dxXob" else float(value)))
         elif verb[-1] == "q":
             parts.append(json.dumps(as_str(value)))
@@ -79,7 +80,13 @@ def _format(args: list, where: Call) -> object:
         else:
             parts.append(to_text(value, where.snippet))
     parts.append(spec[last:])
+    where.built(_length(parts))
     return join_text(parts)
+
+
+def _length(parts: list[object]) -> int:
+    """Characters the known parts of a string to be joined hold."""
+    return sum(len(part) for part in parts if isinstance(part, str))
 
 
 @_fn("formatlist", lenient=True)
@@ -108,6 +115,7 @@ def _join(args: list, where: Call) -> object:
         if parts:
             parts.append(separator)
         parts.append(to_text(element, where.snippet))
+    where.built(_length(parts))
     return join_text(parts)
 
 
@@ -130,7 +138,20 @@ def _replace(args: list, where: Call) -> object:
     text, search, replacement = (as_str(a) for a in args)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         go_groups = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
-        return _regex(search[1:-1]).sub(go_groups, text)
+        made = [len(text)]
+
+        def expand(match: re.Match) -> str:
+            piece = match.expand(go_groups)
+            made[0] += len(piece)
+            if made[0] > MAX_STRING_CHARS:  # checked as it grows: "" matches at every character
+                where.built(made[0])
+            return piece
+
+        result = _regex(search[1:-1]).sub(expand, text)
+        where.built(len(result))
+        return result
+    matches = text.count(search) if search else len(text) + 1
+    where.built(len(text) + matches * (len(replacement) - len(search)))
     return text.replace(search, replacement)
 
 
@@ -175,7 +196,14 @@ _string_function("endswith", lambda s, p: s.endswith(p), 2)
 _string_function("strcontains", lambda s, p: p in s, 2)
 _string_function("basename", posixpath.basename)
 _string_function("dirname", lambda s: posixpath.dirname(s) or ".")
-_string_function("indent", lambda n, s: s.replace("\n", "\n" + " " * as_int(n)), 2)
+
+
+@_fn("indent")
+def _indent(args: list, where: Call) -> object:
+    arity(args, 2)
+    spaces, text = as_int(args[0]), as_str(args[1])
+    where.built(len(text) + text.count("\n") * max(spaces, 0))
+    return text.replace("\n", "\n" + " " * spaces)
 
 
 @_fn("substr")
