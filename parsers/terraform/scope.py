@@ -14,6 +14,8 @@ MAX_ITEMS = 10_000
 MAX_STRING_CHARS = 1024 * 1024
 """Bound on one string a function or template builds: as large as a whole input file may be.
 `format("%0100000d", i)` over `range(10000)` built a gigabyte from one line."""
+REGEX_SECONDS = 2.0
+"""Time the regular expressions of one root module (`replace`, `regex`, `regexall`) may take together."""
 CHARS_PER_STEP = 100
 """A built string costs the evaluation budget a step per this many characters, so that many
 strings under the bound cannot add up to gigabytes either."""
@@ -37,7 +39,7 @@ class Budget:
     """Evaluation steps left for one root module and every module it calls, and for the
     outermost expression being evaluated."""
 
-    __slots__ = ("left", "expression_left", "depth", "reported", "instances")
+    __slots__ = ("left", "expression_left", "depth", "reported", "instances", "regex_seconds")
 
     def __init__(self, steps: int = MAX_STEPS) -> None:
         self.left = steps
@@ -46,6 +48,8 @@ class Budget:
         self.reported = False
         self.instances = 0
         """Instances `count` and `for_each` have made so far (parsers.terraform.expansion)."""
+        self.regex_seconds = REGEX_SECONDS
+        """Time left for regular expressions (parsers.terraform.string_functions)."""
 
     def enter(self) -> None:
         if self.depth == 0:

@@ -8,15 +8,19 @@ import json
 import math
 import posixpath
 import re
+import time
 import urllib.parse
-from typing import Callable
+from typing import Callable, TypeVar
+
+import regex
 
 from analyzer.inventory import Text, Unknown
-from parsers.terraform.scope import MAX_STRING_CHARS, Call
+from parsers.terraform.scope import MAX_STRING_CHARS, REGEX_SECONDS, Call, ExpressionTooLarge
 from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
 from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
 
 FUNCTIONS: Table = {}
+T = TypeVar("T")
 _fn = registrar(FUNCTIONS)
 
 
@@ -125,11 +129,29 @@ def _split(args: list, where: Call) -> object:
     return as_str(args[1]).split(as_str(args[0])) if as_str(args[0]) else list(as_str(args[1]))
 
 
-def _regex(pattern: str) -> re.Pattern:
+def _regex(pattern: str) -> "regex.Pattern":
     try:
-        return re.compile(pattern.replace("\\z", "\\Z"))
-    except re.error as problem:
+        return regex.compile(pattern.replace("\\z", "\\Z"))
+    except regex.error as problem:
         raise EvalError(f"invalid regular expression: {problem}") from None
+
+
+def _timed(where: Call, run: Callable[[float], T]) -> T:
+    """`run(timeout)` within what is left of the module's time for regular expressions.
+
+    Terraform matches with RE2, in linear time; Python's engines backtrack, so `(a|aa)+$` against
+    40 characters runs for hours. The `regex` engine (python-hcl2's own dependency) stops at a
+    timeout: the only bound here measured in time rather than in steps."""
+    budget = where.scope.context.budget
+    started = time.monotonic()
+    try:
+        return run(max(budget.regex_seconds, 0.001))
+    except TimeoutError:
+        budget.regex_seconds = 0.0
+        raise ExpressionTooLarge(f"{where.name}(): regular expressions ran more than {REGEX_SECONDS:g} s "
+                                 "(bound on regular expressions)") from None
+    finally:
+        budget.regex_seconds -= time.monotonic() - started
 
 
 @_fn("replace")
@@ -140,14 +162,15 @@ def _replace(args: list, where: Call) -> object:
         go_groups = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
         made = [len(text)]
 
-        def expand(match: re.Match) -> str:
+        def expand(match: "regex.Match") -> str:
             piece = match.expand(go_groups)
             made[0] += len(piece)
             if made[0] > MAX_STRING_CHARS:  # checked as it grows: "" matches at every character
                 where.built(made[0])
             return piece
 
-        result = _regex(search[1:-1]).sub(expand, text)
+        compiled = _regex(search[1:-1])
+        result = _timed(where, lambda seconds: compiled.sub(expand, text, timeout=seconds))
         where.built(len(result))
         return result
     matches = text.count(search) if search else len(text) + 1
@@ -158,7 +181,8 @@ def _replace(args: list, where: Call) -> object:
 @_fn("regex")
 def _regex_fn(args: list, where: Call) -> object:
     arity(args, 2)
-    match = _regex(as_str(args[0])).search(as_str(args[1]))
+    compiled, text = _regex(as_str(args[0])), as_str(args[1])
+    match = _timed(where, lambda seconds: compiled.search(text, timeout=seconds))
     if match is None:
         raise EvalError("regex did not match")
     if match.groupdict():
@@ -169,7 +193,9 @@ def _regex_fn(args: list, where: Call) -> object:
 @_fn("regexall")
 def _regexall(args: list, where: Call) -> object:
     arity(args, 2)
-    return [m.group(0) if not m.groups() else list(m.groups()) for m in _regex(as_str(args[0])).finditer(as_str(args[1]))]
+    compiled, text = _regex(as_str(args[0])), as_str(args[1])
+    found = _timed(where, lambda seconds: list(compiled.finditer(text, timeout=seconds)))
+    return [m.group(0) if not m.groups() else list(m.groups()) for m in found]
 
 
 def _string_function(name: str, function: Callable[..., object], count: int = 1) -> None:
