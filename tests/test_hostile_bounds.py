@@ -243,3 +243,50 @@ def test_built_strings_and_template_loops_are_bounded(tmp_path: Path, name: str)
     code, report = scan_subprocess(root, ".")
     found = assert_fails_closed(code, report, "tf/main.tf")
     assert (found["line"], found["message"]) == (line, message)
+
+
+def loop_template(resource: str, items: int = 1000) -> str:
+    collection = "[" + ", ".join(f"i{k}" for k in range(items)) + "]"
+    return f'''AWSTemplateFormatVersion: "2010-09-09"
+Transform: AWS::LanguageExtensions
+Resources:
+  Fn::ForEach::Loop:
+    - X
+    - {collection}
+    - {resource}
+'''
+
+
+STACK_PER_ITEM = """S${X}:
+        Type: AWS::CloudFormation::Stack
+        Properties:
+          TemplateURL: ./child.yaml"""
+
+
+def test_nested_stacks_made_by_loops_are_bounded(tmp_path: Path) -> None:
+    """12 KB: 1,000 nested stacks from `Fn::ForEach`, each a child making 1,000 roles, were a million
+    roles (past 120 s and 5.9 GB). A top-level template and the stacks it creates hold 10,000
+    resources and 100 stacks at most; the stack past either is not read, with an error at its line."""
+    root = project(tmp_path)
+    role = f"""R${{X}}:
+        Type: AWS::IAM::Role
+        Properties:
+          AssumeRolePolicyDocument:
+            Statement:
+              - {{Effect: Allow, Action: sts:AssumeRole, Principal: {{AWS: "arn:aws:iam::{ACCOUNT}:root"}}}}"""
+    write(root / "cfn" / "parent.yaml", loop_template(STACK_PER_ITEM))
+    write(root / "cfn" / "child.yaml", loop_template(role))
+    code, report = scan_subprocess(root, "good", "cfn/parent.yaml")
+    found = assert_fails_closed(code, report, "cfn/parent.yaml")
+    # The parent's 1,000 stacks and Si0…Si8's 9,000 roles make 10,000: Si9 is still read, Si10 not.
+    assert (found["line"], found["message"]) == (
+        7, "Si10: the stacks of this template would hold more than 10,000 resources (bound on nested "
+           "stacks); it and the stacks after it are not read")
+    write(root / "cfn" / "child.yaml", loop_template(STACK_PER_ITEM.replace("child", "leaf"), items=2))
+    write(root / "cfn" / "leaf.yaml", 'AWSTemplateFormatVersion: "2010-09-09"\nResources: {}\n')
+    code, report = scan_subprocess(root, "good", "cfn/parent.yaml")
+    found = assert_fails_closed(code, report, "cfn/child.yaml")
+    # Si0 and its two leaves, Si1 and its two, …: the 101st stack read is Si33's first leaf.
+    assert (found["line"], found["message"]) == (
+        7, "Si0: the stacks of this template would hold more than 100 stacks (bound on nested stacks); "
+           "it and the stacks after it are not read")
