@@ -116,7 +116,9 @@ PARTLY_UNKNOWN = [
 
 
 @pytest.mark.parametrize("principal", PARTLY_UNKNOWN, ids=render)
-def test_partly_unknown_principals_find_what_every_caller_would(principal: Value, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_partly_unknown_principals_find_what_every_caller_would(
+    principal: Value, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Issue 15: the index no longer offers a partly unknown principal every caller its known parts
     fit (a role × caller loop over `count` instances); the grants are those of evaluating every caller."""
     roles = (

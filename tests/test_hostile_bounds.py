@@ -168,7 +168,8 @@ def test_count_roles_trusting_a_partly_unknown_role_are_bounded(tmp_path: Path) 
     assert code in (0, 1) and not errors(report), errors(report)
     who = f"arn:aws:iam::{ACCOUNT}:role/{{var.who}}"
     assert {g for g in grants(report) if g[1] == "sts:AssumeRole"} == {GOOD_GRANT} | {
-        (who, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/r{b}-{i}", "uncertain") for b in range(3) for i in range(1000)
+        (who, "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/r{b}-{i}", "uncertain")
+        for b in range(3) for i in range(1000)
     }
 
 

@@ -29,7 +29,9 @@ from analyzer.inventory import (
     concat,
 )
 from analyzer.model import Action
-from analyzer.patterns import ONE, STAR, Tri, match_action, match_glob, match_literal, match_resource, match_tokens, tokens
+from analyzer.patterns import (
+    ONE, STAR, Tri, match_action, match_glob, match_literal, match_resource, match_tokens, tokens,
+)
 from analyzer.walk import analyze
 
 ACCOUNT = "111111111111"

@@ -96,10 +96,10 @@ def _afford(module: "ModuleInstance", instances: int, block: Block, base: str) -
                       block.file.rel, block.line)
         return False
     try:
-        module.budget.spend(instances)
+        budget.spend(instances)
     except BudgetExhausted as problem:
-        if not module.budget.reported:
-            module.budget.reported = True
+        if not budget.reported:
+            budget.reported = True
             module.report(DiagnosticLevel.ERROR, str(problem), block.file.rel, block.line)
         return False
     return True
