@@ -19,6 +19,10 @@ ROOT_TRUST = ('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "All
               f'Principal = {{ AWS = "arn:aws:iam::{ACCOUNT}:root" }} }}] }})')
 
 
+SERVICE_TRUST = ('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", '
+                 'Principal = { Service = "ec2.amazonaws.com" } }] })')
+
+
 def assume_policy(resource: str) -> str:
     return ('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", '
             f'Resource = "{resource}" }}] }})')
@@ -294,3 +298,15 @@ def test_nested_stacks_made_by_loops_are_bounded(tmp_path: Path) -> None:
     assert (found["line"], found["message"]) == (
         7, "Si0: the stacks of this template would hold more than 100 stacks (bound on nested stacks); "
            "it and the stacks after it are not read")
+
+
+def test_set_functions_are_linear(tmp_path: Path) -> None:
+    """`setintersection` of two 10,000-element lists compared every pair (10^8), a second or more
+    per call, in a for-expression 100 times: past 100 s. Hashed membership: about a second."""
+    root = project(tmp_path)
+    write(root / "tf" / "main.tf", 'locals {\n  s = [for i in range(100) : length(setintersection('
+                                   'range(10000), reverse(range(10000))))]\n}\n'
+                                   + ROLE_NAMED_BY_LOCAL.replace(ROOT_TRUST, SERVICE_TRUST))
+    code, report = scan_subprocess(root, ".")
+    assert code in (0, 1) and not errors(report), errors(report)
+    assert ("ec2.amazonaws.com", "sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/x100", "definite") in grants(report)
