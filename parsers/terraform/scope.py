@@ -72,11 +72,16 @@ class ExpressionTooLarge(EvalError):
     """One expression needs more steps than any real template does."""
 
 
-def charge_text(budget: Budget, size: int, what: str) -> None:
-    """Charge the budget for a string of `size` characters about to be built, or refuse it."""
+def refuse_text(size: int, what: str) -> None:
+    """Refuse a string of `size` characters, before it is built, when it is past the bound."""
     if size > MAX_STRING_CHARS:
-        raise ExpressionTooLarge(f"{what} would build a string of {size:,} characters, more than "
-                        f"{MAX_STRING_CHARS:,} (bound on built strings)")
+        raise ExpressionTooLarge(f"{what}: a string of {size:,} characters, more than "
+                                 f"{MAX_STRING_CHARS:,} (bound on built strings)")
+
+
+def charge_text(budget: Budget, size: int, what: str) -> None:
+    """Charge the budget for a string of `size` characters built, or refuse it."""
+    refuse_text(size, what)
     budget.spend(size // CHARS_PER_STEP)
 
 
@@ -132,5 +137,6 @@ class Call:
         return Unknown(self.snippet, reason)
 
     def built(self, size: int) -> None:
-        """The function is about to build a string of `size` characters (`charge_text`)."""
-        charge_text(self.scope.context.budget, size, f"{self.name}()")
+        """The function is about to build a string of `size` characters: refused past the bound
+        before it is built (its characters are charged when the function returns)."""
+        refuse_text(size, f"{self.name}()")
