@@ -2,6 +2,7 @@
 sts:AssumeRole on the role — exactly the callers a scan of every pattern would find: a caller it
 left out would be a missed credential path."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,11 +14,17 @@ from analyzer.inventory import (
     PolicyDocument,
     Principal,
     PrincipalKind,
+    Role,
     Source,
     Statement,
+    Unknown,
     User,
+    Value,
+    concat,
+    render,
 )
 from analyzer.patterns import Tri, match_resource
+from analyzer.walk import analyze
 
 ACCOUNT = "123456789012"
 HERE = Source(file="t.tf", line=1)
@@ -84,3 +91,42 @@ def test_the_index_offers_exactly_the_callers_a_full_scan_finds(heads: list[str]
     patterns = [(f"arn:aws:iam::{ACCOUNT}:role/{head}",) for head in heads] + [(head,) for head in heads]
     offered, wanted = _offered(patterns, role)
     assert offered == wanted
+
+
+def _role(name: Value, trusted: tuple[Value, ...], assume: tuple[str, ...] = ()) -> Role:
+    arn = concat(f"arn:aws:iam::{ACCOUNT}:role/", name)
+    policies = (InlinePolicy(name="p", source=HERE, address="p", document=PolicyDocument(
+        source=HERE, address="p", version="2012-10-17",
+        statements=(Statement(source=HERE, address="p", actions=("sts:AssumeRole",), resources=assume),))),)
+    trust = PolicyDocument(source=HERE, address="t", version="2012-10-17", statements=(
+        Statement(source=HERE, address="t", actions=("sts:AssumeRole",),
+                  principals=tuple(Principal(kind=PrincipalKind.AWS, value=v) for v in trusted)),))
+    return Role(name=name, arn=arn, source=HERE, address=render(name), trust_policy=trust,
+                inline_policies=policies if assume else ())
+
+
+WHO = Unknown("var.who")
+PARTLY_UNKNOWN = [
+    concat(f"arn:aws:iam::{ACCOUNT}:role/", WHO),
+    concat(f"arn:aws:iam::{ACCOUNT}:role/r", WHO),
+    concat(f"arn:aws:iam::{ACCOUNT}:user/", WHO),
+    concat("arn:aws:iam::", Unknown("var.account"), ":role/r0"),
+    WHO,
+]
+
+
+@pytest.mark.parametrize("principal", PARTLY_UNKNOWN, ids=render)
+def test_partly_unknown_principals_find_what_every_caller_would(
+    principal: Value, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 15: the index no longer offers a partly unknown principal every caller its known parts
+    fit (a role × caller loop over `count` instances); the grants are those of evaluating every caller."""
+    roles = (
+        *(_role(f"r{n}", (principal,), assume=("*",)) for n in range(3)),
+        _role(WHO, (principal, f"arn:aws:iam::{ACCOUNT}:root"), assume=(f"arn:aws:iam::{ACCOUNT}:role/r*",)),
+        _role("both", (principal, f"arn:aws:iam::{ACCOUNT}:role/r1")),
+    )
+    inventory = Inventory(roles=roles, users=(_user(0, (f"arn:aws:iam::{ACCOUNT}:role/*",)),))
+    indexed = analyze(inventory).grants
+    monkeypatch.setattr(CallerIndex, "for_trust", lambda self, *args: list(self._sorted))
+    assert indexed == analyze(inventory).grants

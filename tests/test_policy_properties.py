@@ -23,11 +23,15 @@ from analyzer.inventory import (
     Role,
     Source,
     Statement,
+    Text,
     Unknown,
     User,
+    concat,
 )
 from analyzer.model import Action
-from analyzer.patterns import Tri, match_action, match_glob, match_literal, match_resource
+from analyzer.patterns import (
+    ONE, STAR, Tri, match_action, match_glob, match_literal, match_resource, match_tokens, tokens,
+)
 from analyzer.walk import analyze
 
 ACCOUNT = "111111111111"
@@ -217,3 +221,98 @@ def test_an_unknown_part_never_turns_a_match_into_no(pattern: str, value: str) -
         half = len(value) // 2
         partly = concat(value[:half], Unknown("var.x"))
         assert match_glob(pattern, partly) is not Tri.NO
+
+
+# --- wildcards against unknown parts (issue 15: linear in pattern × value) ---------------------
+
+UNKNOWNS = (Unknown("var.x"), Unknown("var.y"))
+GLOB_PIECE = st.one_of(st.text(alphabet="ab*?", min_size=1, max_size=3), st.sampled_from(UNKNOWNS))
+TEXT_PIECE = st.one_of(st.text(alphabet="ab", min_size=1, max_size=3), st.sampled_from(UNKNOWNS))
+PARTLY_UNKNOWN_GLOB = st.lists(GLOB_PIECE, max_size=4).map(lambda pieces: concat("", *pieces))
+PARTLY_UNKNOWN_TEXT = st.lists(TEXT_PIECE, max_size=4).map(lambda pieces: concat("", *pieces))
+
+
+def _reference_reaches(left: tuple, right: tuple, steps) -> bool:
+    """Brute force: every cell (i, j) of the two token strings, visited one by one."""
+    seen, stack = {(0, 0)}, [(0, 0)]
+    while stack:
+        cell = stack.pop()
+        if cell == (len(left), len(right)):
+            return True
+        for following in steps(left, right, *cell):
+            if following not in seen:
+                seen.add(following)
+                stack.append(following)
+    return False
+
+
+def _wild(token: object) -> bool:
+    return token == STAR or isinstance(token, Unknown)
+
+
+def _covers_steps(pattern: tuple, value: tuple, i: int, j: int):
+    """A `*` absorbs anything; a value's wildcard or unknown needs the very same token."""
+    if i == len(pattern):
+        return
+    if pattern[i] == STAR:
+        yield i + 1, j
+        if j < len(value):
+            yield i, j + 1
+    elif j == len(value):
+        return
+    elif isinstance(pattern[i], Unknown) or _wild(value[j]):
+        if pattern[i] == value[j]:
+            yield i + 1, j + 1
+    elif pattern[i] == ONE or (value[j] != ONE and pattern[i] == value[j]):
+        yield i + 1, j + 1
+
+
+def _intersects_steps(left: tuple, right: tuple, i: int, j: int):
+    """Wildcards and unknowns on either side absorb any run of the other."""
+    if i < len(left) and _wild(left[i]):
+        yield i + 1, j
+        if j < len(right):
+            yield i, j + 1
+    elif j < len(right) and _wild(right[j]):
+        yield i, j + 1
+        if i < len(left):
+            yield i + 1, j
+    elif i < len(left) and j < len(right) and (ONE in (left[i], right[j]) or left[i] == right[j]):
+        yield i + 1, j + 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARTLY_UNKNOWN_GLOB, st.one_of(PARTLY_UNKNOWN_GLOB, PARTLY_UNKNOWN_TEXT))
+def test_unknown_part_matching_agrees_with_brute_force(pattern, value) -> None:
+    """The bit-parallel matcher answers as a cell-by-cell search of the same steps does."""
+    left, right = tokens(pattern, wildcards=True), tokens(value, wildcards=True)
+    if left == right or _reference_reaches(left, right, _covers_steps):
+        expected = Tri.YES
+    elif not any(_wild(t) or t == ONE for t in left + right):
+        expected = Tri.NO
+    else:
+        expected = Tri.MAYBE if _reference_reaches(left, right, _intersects_steps) else Tri.NO
+    assert match_tokens(left, right) is expected
+
+
+def _instances(value, alphabet: str = "ab") -> dict:
+    """Each assignment of a string of at most two characters to var.x and var.y, and the value under it."""
+    words = ["", *alphabet, *(a + b for a in alphabet for b in alphabet)]
+    return {
+        (x, y): "".join({UNKNOWNS[0]: x, UNKNOWNS[1]: y}.get(part, part)
+                        for part in (value.parts if isinstance(value, Text) else (value,)))
+        for x in words for y in words
+    }
+
+
+@settings(max_examples=150, deadline=None)
+@given(PARTLY_UNKNOWN_GLOB, PARTLY_UNKNOWN_TEXT)
+def test_unknown_part_matching_is_sound(pattern, value) -> None:
+    """YES: every way the unknowns turn out matches; NO: none does (never a silent no)."""
+    patterns, values = _instances(pattern), _instances(value)
+    outcomes = {match_glob(patterns[key], values[key]) for key in patterns}
+    answer = match_glob(pattern, value)
+    if answer is Tri.YES:
+        assert outcomes == {Tri.YES}
+    if answer is Tri.NO:
+        assert Tri.YES not in outcomes

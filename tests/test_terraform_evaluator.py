@@ -91,6 +91,18 @@ CASES = [
     ("one([7])", 7),
     ('setproduct(["a"], [1, 2])', [["a", 1], ["a", 2]]),
     ('regex("^arn:([^:]+)", "arn:aws:iam")', ["aws"]),
+    # Terraform's function pages (regexall, replace, regex): the same answers from the `regex` engine.
+    ('regexall("[a-z]+", "1234abcd5678efgh9")', ["abcd", "efgh"]),
+    ('replace("hello world", "/w.*d/", "everybody")', "hello everybody"),
+    ('replace("1 + 2 + 3", "+", "-")', "1 - 2 - 3"),
+    ('regex("(?P<first>[a-z]+)-(?P<second>[0-9]+)", "ab-12")', {"first": "ab", "second": "12"}),
+    ('replace("a-b", "/(\\w)-(\\w)/", "$2-$1")', "b-a"),
+    # Terraform's function pages (distinct, setintersection, setsubtract); hashed membership, and
+    # lists (unhashable) compared one by one.
+    ('distinct(["a", "b", "a", "c", "d", "b"])', ["a", "b", "c", "d"]),
+    ('setintersection(["a", "b"], ["b", "c"], ["b", "d"])', ["b"]),
+    ('setsubtract(["a", "b", "c"], ["a", "c"])', ["b"]),
+    ("distinct([[1], [1], [2], 1])", [[1], [2], 1]),
     ("substr(\"abcdef\", 1, 3)", "bcd"),
     ('md5("a")', "0cc175b9c0f1b6a831c399e269772661"),
 ]

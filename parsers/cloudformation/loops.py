@@ -5,6 +5,13 @@ for one copy of the fragment per item of the collection, with `${Identifier}` (a
 the item without non-alphanumeric characters) replaced in keys and `Fn::Sub` strings, and
 `Ref: Identifier` replaced by the item. Copies keep the fragment's lines. A collection not known
 before deployment cannot be expanded: a warning, since the resources it makes are not analysed.
+
+Nested loops multiply: three levels over 80 items are 512,000 copies from 2 KB of YAML (78 s and
+2.7 GB before this bound). AWS applies its quotas to the expanded template (at most 500 resources;
+the `Fn::ForEach` reference page), so like Terraform's instances per `count`, the resources one
+template's loops make are bounded, and so are the fragment copies they make on the way (loops
+whose fragments make no resource cost time too); past either, one error names the bound and what
+was made until then is analysed.
 """
 
 from __future__ import annotations
@@ -19,19 +26,67 @@ PREFIX = "Fn::ForEach::"
 Collection = Callable[[Any], "list[str] | None"]
 """Evaluates a loop's collection to its items, or None when they are not known."""
 
+MAX_LOOP_RESOURCES = 1_000
+"""Resources the `Fn::ForEach` loops of one template make (AWS's quota is 500 per template)."""
+MAX_LOOP_COPIES = 10_000
+"""Copies of loop fragments one template makes, at every level of nesting together."""
+
+
+class LoopBoundExceeded(Exception):
+    """The loops of one template make more than a bound allows: expansion stops there."""
+
+
+class _Tally:
+    """What the loops of one template have made so far, against the bounds, and the outermost
+    loop being expanded (its name and line are where a bound is reported)."""
+
+    __slots__ = ("resources", "copies", "loop", "line")
+
+    def __init__(self) -> None:
+        self.resources = 0
+        self.copies = 0
+        self.loop = ""
+        self.line = 0
+
+    def copy(self) -> None:
+        self.copies += 1
+        if self.copies > MAX_LOOP_COPIES:
+            raise LoopBoundExceeded(f"the loops make more than {MAX_LOOP_COPIES:,} copies (bound on "
+                                    "Fn::ForEach expansion)")
+
+    def resource(self) -> None:
+        self.resources += 1
+        if self.resources > MAX_LOOP_RESOURCES:
+            raise LoopBoundExceeded(f"the loops make more than {MAX_LOOP_RESOURCES:,} resources (bound on "
+                                    "Fn::ForEach expansion)")
+
 
 def has_loops(resources: object) -> bool:
     return isinstance(resources, Mapping) and any(
         isinstance(key, str) and key.startswith(PREFIX) for key in resources)
 
 
-def expand(resources: CfnMap, collection: Collection,
-           warn: Callable[[int, str], None]) -> CfnMap:
-    """`resources` with every `Fn::ForEach` replaced by the copies it stands for."""
+def expand(resources: CfnMap, collection: Collection, warn: Callable[[int, str], None],
+           error: Callable[[int, str], None] | None = None) -> CfnMap:
+    """`resources` with every `Fn::ForEach` replaced by the copies it stands for; past a bound,
+    `error` (else `warn`) says so and the copies made until then stand."""
     result = resources.derive(())
+    tally = _Tally()
+    try:
+        _expand(resources, collection, warn, tally, result, nested=False)
+    except LoopBoundExceeded as problem:
+        (error or warn)(tally.line, f"{tally.loop}: {problem}; what they made until then is analysed")
+    return result
+
+
+def _expand(resources: CfnMap, collection: Collection, warn: Callable[[int, str], None], tally: _Tally,
+            result: CfnMap, *, nested: bool) -> None:
+    """Adds the resources of `resources` to `result`, loops expanded (`nested`: inside a loop)."""
     for key, value in resources.items():
         line = resources.line_of(key)
         if not (isinstance(key, str) and key.startswith(PREFIX)):
+            if nested:
+                tally.resource()
             result[key] = value
             result.key_lines[key] = line
             continue
@@ -44,12 +99,11 @@ def expand(resources: CfnMap, collection: Collection,
             warn(line, f"{key}: its collection is not known before deployment; the resources "
                        "it makes are not analysed")
             continue
+        if not nested:
+            tally.loop, tally.line = key, line
         for item in items:
-            copy = expand(_substitute(fragment, identifier, item), collection, warn)
-            for copy_key, copy_value in copy.items():
-                result[copy_key] = copy_value
-                result.key_lines[copy_key] = copy.line_of(copy_key)
-    return result
+            tally.copy()
+            _expand(_substitute(fragment, identifier, item), collection, warn, tally, result, nested=True)
 
 
 def _substitute(node: Any, identifier: str, item: str) -> Any:

@@ -37,6 +37,12 @@ from parsers.context import ParseContext
 from parsers.worlds import World
 
 MAX_NESTING = 8
+MAX_TREE_STACKS = 100
+"""Nested stacks and stack sets read for one top-level template, at every depth together."""
+MAX_TREE_RESOURCES = 10_000
+"""Resources of one top-level template and every stack it creates together: nesting multiplies,
+so 1,000 nested stacks made by `Fn::ForEach`, each making 1,000 roles, were a million roles from
+12 KB (past 120 s and 5.9 GB), each child read once per stack."""
 _URL_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 _BLOCK_SCALAR = re.compile(r"""TemplateBody["']?\s*:\s*[|>]""")
 _STACK = "AWS::CloudFormation::Stack"
@@ -59,6 +65,18 @@ class StackSettings:
     world: World | None = None
     """The deploy-time choices being read (top-level stacks only: a nested stack's parameters
     are its parent's to give)."""
+    tree: "_Tree | None" = None
+    """What the whole tree of stacks has read so far; None for a top-level template."""
+
+
+@dataclass
+class _Tree:
+    """Stacks and resources read for one top-level template, against the bounds."""
+
+    stacks: int = 0
+    resources: int = 0
+    full: bool = False
+    """A bound was hit: no more stacks are read."""
 
 
 @dataclass
@@ -78,7 +96,10 @@ class StackReader:
         self.ctx = ctx
         self.settings = settings
         self.diagnostics: list[Diagnostic] = []
+        self.tree = settings.tree or _Tree()
         self.template = with_sam_roles(self._without_loops(template), ctx.managed_policy_arn)
+        resources = self.template.get("Resources")
+        self.tree.resources += len(resources) if isinstance(resources, Mapping) else 0
         self.evaluator = Evaluator(
             self.template, ctx, file, parameter_values=settings.parameter_values,
             account=settings.account, stack_name=settings.stack_name, world=settings.world)
@@ -114,7 +135,7 @@ class StackReader:
             return list(items) if is_known else None
 
         result = template.derive(template.items())
-        result["Resources"] = expand(resources, collection, self._warn)
+        result["Resources"] = expand(resources, collection, self._warn, self._error)
         return result
 
     def _may_exist(self, resource: Mapping) -> bool:
@@ -141,6 +162,16 @@ class StackReader:
         line = resources.line_of(logical_id) if isinstance(resources, CfnMap) else 0
         if len(self.settings.ancestors) >= MAX_NESTING:
             self._warn(line, f"{logical_id}: stacks nested deeper than {MAX_NESTING}; not read")
+            return _Child()
+        if self.tree.full:
+            return _Child()
+        self.tree.stacks += 1
+        if self.tree.stacks > MAX_TREE_STACKS or self.tree.resources > MAX_TREE_RESOURCES:
+            self.tree.full = True
+            held = (f"{MAX_TREE_STACKS:,} stacks" if self.tree.stacks > MAX_TREE_STACKS
+                    else f"{MAX_TREE_RESOURCES:,} resources")
+            self._error(line, f"{logical_id}: the stacks of this template would hold more than {held} "
+                              "(bound on nested stacks); it and the stacks after it are not read")
             return _Child()
         properties = self.builder.properties(resource)
         if type_of(resource) == _STACK_SET:
@@ -226,6 +257,7 @@ class StackReader:
             stack_name=settings.stack_name, prefix=f"{self.settings.prefix}{logical_id}.",
             ancestors=(*self.settings.ancestors, self.path.resolve()),
             gate=(*self.builder.gates.get(logical_id, ()), *self.settings.gate),
+            tree=self.tree,
         ))
         outputs = template.get("Outputs")
         inventory = reader.read()
@@ -233,6 +265,10 @@ class StackReader:
             nested = InputFile(path=file, format="cloudformation", nested_in=self.file)
             inventory = replace(inventory, inputs=(nested, *inventory.inputs))
         return _Child(reader.evaluator, outputs if isinstance(outputs, Mapping) else {}, inventory)
+
+    def _error(self, line: int, message: str) -> None:
+        self.diagnostics.append(Diagnostic(level=DiagnosticLevel.ERROR, file=self.file,
+                                           line=line, message=message))
 
     def _warn(self, line: int, message: str) -> None:
         self.diagnostics.append(Diagnostic(level=DiagnosticLevel.WARNING, file=self.file,

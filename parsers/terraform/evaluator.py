@@ -16,7 +16,7 @@ from analyzer.inventory import DiagnosticLevel, Source, Text, Unknown
 from parsers.terraform import templates
 from parsers.terraform.hcl import SourceFile, name_of, subtrees, unescape
 from parsers.terraform.operators import binary, equal, items, number, truth
-from parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, ExpressionTooLarge, Namespace, Scope
+from parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, ExpressionTooLarge, Namespace, Scope, charge_text
 from parsers.terraform.values import (
     EvalError,
     LinedDict,
@@ -110,8 +110,16 @@ class _Run:
             # "${x}" alone keeps x's type (Terraform 0.11 wrappers around lists and maps).
             only = nodes[0]
             return _Run(only.file, self.scope).ev(only.expression)
-        parts = templates.render(nodes, self._evaluate_in, {}, self._text_of, items, truth)
+        parts = templates.render(nodes, self._evaluate_in, {}, self._text_of, self._items, truth)
+        charge_text(self.scope.context.budget, sum(len(p) for p in parts if isinstance(p, str)), "a template")
         return join_text(parts)
+
+    def _items(self, collection: object) -> list[tuple[object, object]]:
+        """A template `%{for}`'s items, a step each: a body of plain text costs no evaluation,
+        so three nested loops over `range(1000)` ran a billion times within the budget."""
+        pairs = items(collection)
+        self.scope.context.budget.spend(len(pairs))
+        return pairs
 
     def _evaluate_in(self, node: Tree, file: SourceFile, bindings: dict) -> object:
         scope = self.scope.child(bindings) if bindings else self.scope

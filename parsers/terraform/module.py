@@ -28,7 +28,7 @@ from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_express
 from parsers.terraform.overrides import merge_block, override_key
 from parsers.terraform_files import config_files
 from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
-from parsers.terraform.scope import Budget, Call, Namespace, Scope
+from parsers.terraform.scope import Budget, Call, Namespace, Scope, charge_text
 from parsers.terraform.types import TypeSpec, convert, parse_type
 from parsers.terraform.values import EvalError
 from parsers.worlds import World
@@ -337,6 +337,10 @@ class ModuleInstance:
         if name in FILE_FUNCTIONS:
             return FILE_FUNCTIONS[name](self, args, where)
         value = call_function(name, args, where)
+        if isinstance(value, str):
+            # Every string a function returns is charged, so that calls which each only double a
+            # string (`base64encode`, `jsonencode` of a string) cannot nest to gigabytes.
+            charge_text(self.budget, len(value), f"{name}()")
         if value is NOT_A_FUNCTION:
             self.report(
                 DiagnosticLevel.WARNING,

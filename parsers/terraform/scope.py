@@ -11,6 +11,15 @@ from parsers.terraform.values import EvalError
 MAX_ITEMS = 10_000
 """Bound on collections built by for-expressions and functions: hostile input stays cheap."""
 
+MAX_STRING_CHARS = 1024 * 1024
+"""Bound on one string a function or template builds: as large as a whole input file may be.
+`format("%0100000d", i)` over `range(10000)` built a gigabyte from one line."""
+REGEX_SECONDS = 2.0
+"""Time the regular expressions of one root module (`replace`, `regex`, `regexall`) may take together."""
+CHARS_PER_STEP = 100
+"""A built string costs the evaluation budget a step per this many characters, so that many
+strings under the bound cannot add up to gigabytes either."""
+
 MAX_STEPS = 500_000
 """Bound on expression nodes and instances one root module may evaluate (DESIGN.md, "Untrusted
 input": bounded expansion), a few seconds of work. The 5,000-block benchmark tree takes 77,000
@@ -30,13 +39,17 @@ class Budget:
     """Evaluation steps left for one root module and every module it calls, and for the
     outermost expression being evaluated."""
 
-    __slots__ = ("left", "expression_left", "depth", "reported")
+    __slots__ = ("left", "expression_left", "depth", "reported", "instances", "regex_seconds")
 
     def __init__(self, steps: int = MAX_STEPS) -> None:
         self.left = steps
         self.expression_left = MAX_EXPRESSION_STEPS
         self.depth = 0
         self.reported = False
+        self.instances = 0
+        """Instances `count` and `for_each` have made so far (parsers.terraform.expansion)."""
+        self.regex_seconds = REGEX_SECONDS
+        """Time left for regular expressions (parsers.terraform.string_functions)."""
 
     def enter(self) -> None:
         if self.depth == 0:
@@ -57,6 +70,19 @@ class Budget:
 
 class ExpressionTooLarge(EvalError):
     """One expression needs more steps than any real template does."""
+
+
+def refuse_text(size: int, what: str) -> None:
+    """Refuse a string of `size` characters, before it is built, when it is past the bound."""
+    if size > MAX_STRING_CHARS:
+        raise ExpressionTooLarge(f"{what}: a string of {size:,} characters, more than "
+                                 f"{MAX_STRING_CHARS:,} (bound on built strings)")
+
+
+def charge_text(budget: Budget, size: int, what: str) -> None:
+    """Charge the budget for a string of `size` characters built, or refuse it."""
+    refuse_text(size, what)
+    budget.spend(size // CHARS_PER_STEP)
 
 
 class Namespace:
@@ -112,3 +138,8 @@ class Call:
 
     def unknown(self, reason: str = "") -> Unknown:
         return Unknown(self.snippet, reason)
+
+    def built(self, size: int) -> None:
+        """The function is about to build a string of `size` characters: refused past the bound
+        before it is built (its characters are charged when the function returns)."""
+        refuse_text(size, f"{self.name}()")

@@ -8,15 +8,19 @@ import json
 import math
 import posixpath
 import re
+import time
 import urllib.parse
-from typing import Callable
+from typing import Callable, TypeVar
+
+import regex
 
 from analyzer.inventory import Text, Unknown
-from parsers.terraform.scope import Call
+from parsers.terraform.scope import MAX_STRING_CHARS, REGEX_SECONDS, Call, ExpressionTooLarge
 from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
 from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
 
 FUNCTIONS: Table = {}
+T = TypeVar("T")
 _fn = registrar(FUNCTIONS)
 
 
@@ -71,6 +75,7 @@ def _format(args: list, where: Call) -> object:
         elif has_unknown(value):
             parts.append(Unknown(where.snippet, "an argument is not known before apply"))
         elif verb[-1] in "dfeEgGxXob" and not isinstance(value, bool):
+            where.built(max((int(n) for n in re.findall(r"\d+", verb)), default=0))  # width, precision
             parts.append(("%" + verb) % (as_int(value) if verb[-1] in "dxXob" else float(value)))
         elif verb[-1] == "q":
             parts.append(json.dumps(as_str(value)))
@@ -79,7 +84,13 @@ def _format(args: list, where: Call) -> object:
         else:
             parts.append(to_text(value, where.snippet))
     parts.append(spec[last:])
+    where.built(_length(parts))
     return join_text(parts)
+
+
+def _length(parts: list[object]) -> int:
+    """Characters the known parts of a string to be joined hold."""
+    return sum(len(part) for part in parts if isinstance(part, str))
 
 
 @_fn("formatlist", lenient=True)
@@ -108,6 +119,7 @@ def _join(args: list, where: Call) -> object:
         if parts:
             parts.append(separator)
         parts.append(to_text(element, where.snippet))
+    where.built(_length(parts))
     return join_text(parts)
 
 
@@ -117,11 +129,29 @@ def _split(args: list, where: Call) -> object:
     return as_str(args[1]).split(as_str(args[0])) if as_str(args[0]) else list(as_str(args[1]))
 
 
-def _regex(pattern: str) -> re.Pattern:
+def _regex(pattern: str) -> "regex.Pattern":
     try:
-        return re.compile(pattern.replace("\\z", "\\Z"))
-    except re.error as problem:
+        return regex.compile(pattern.replace("\\z", "\\Z"))
+    except regex.error as problem:
         raise EvalError(f"invalid regular expression: {problem}") from None
+
+
+def _timed(where: Call, run: Callable[[float], T]) -> T:
+    """`run(timeout)` within what is left of the module's time for regular expressions.
+
+    Terraform matches with RE2, in linear time; Python's engines backtrack, so `(a|aa)+$` against
+    40 characters runs for hours. The `regex` engine (python-hcl2's own dependency) stops at a
+    timeout: the only bound here measured in time rather than in steps."""
+    budget = where.scope.context.budget
+    started = time.monotonic()
+    try:
+        return run(max(budget.regex_seconds, 0.001))
+    except TimeoutError:
+        budget.regex_seconds = 0.0
+        raise ExpressionTooLarge(f"{where.name}(): regular expressions ran more than {REGEX_SECONDS:g} s "
+                                 "(bound on regular expressions)") from None
+    finally:
+        budget.regex_seconds -= time.monotonic() - started
 
 
 @_fn("replace")
@@ -130,14 +160,29 @@ def _replace(args: list, where: Call) -> object:
     text, search, replacement = (as_str(a) for a in args)
     if len(search) > 1 and search.startswith("/") and search.endswith("/"):
         go_groups = re.sub(r"\$\{?(\w+)\}?", r"\\g<\1>", replacement)
-        return _regex(search[1:-1]).sub(go_groups, text)
+        made = [len(text)]
+
+        def expand(match: "regex.Match") -> str:
+            piece = match.expand(go_groups)
+            made[0] += len(piece)
+            if made[0] > MAX_STRING_CHARS:  # checked as it grows: "" matches at every character
+                where.built(made[0])
+            return piece
+
+        compiled = _regex(search[1:-1])
+        result = _timed(where, lambda seconds: compiled.sub(expand, text, timeout=seconds))
+        where.built(len(result))
+        return result
+    matches = text.count(search) if search else len(text) + 1
+    where.built(len(text) + matches * (len(replacement) - len(search)))
     return text.replace(search, replacement)
 
 
 @_fn("regex")
 def _regex_fn(args: list, where: Call) -> object:
     arity(args, 2)
-    match = _regex(as_str(args[0])).search(as_str(args[1]))
+    compiled, text = _regex(as_str(args[0])), as_str(args[1])
+    match = _timed(where, lambda seconds: compiled.search(text, timeout=seconds))
     if match is None:
         raise EvalError("regex did not match")
     if match.groupdict():
@@ -148,7 +193,9 @@ def _regex_fn(args: list, where: Call) -> object:
 @_fn("regexall")
 def _regexall(args: list, where: Call) -> object:
     arity(args, 2)
-    return [m.group(0) if not m.groups() else list(m.groups()) for m in _regex(as_str(args[0])).finditer(as_str(args[1]))]
+    compiled, text = _regex(as_str(args[0])), as_str(args[1])
+    found = _timed(where, lambda seconds: list(compiled.finditer(text, timeout=seconds)))
+    return [m.group(0) if not m.groups() else list(m.groups()) for m in found]
 
 
 def _string_function(name: str, function: Callable[..., object], count: int = 1) -> None:
@@ -175,7 +222,14 @@ _string_function("endswith", lambda s, p: s.endswith(p), 2)
 _string_function("strcontains", lambda s, p: p in s, 2)
 _string_function("basename", posixpath.basename)
 _string_function("dirname", lambda s: posixpath.dirname(s) or ".")
-_string_function("indent", lambda n, s: s.replace("\n", "\n" + " " * as_int(n)), 2)
+
+
+@_fn("indent")
+def _indent(args: list, where: Call) -> object:
+    arity(args, 2)
+    spaces, text = as_int(args[0]), as_str(args[1])
+    where.built(len(text) + text.count("\n") * max(spaces, 0))
+    return text.replace("\n", "\n" + " " * spaces)
 
 
 @_fn("substr")
