@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,9 @@ DIFF_MODES = ("auto", "base-ref", "prior-state", "off")
 COMMENT_MODES = ("off", "update", "new")
 EXIT_ERROR = 2
 DEFAULT_SARIF = "credmint.sarif"
+DEFAULT_INVENTORY = "credmint.inventory.json"
+"""The head's inventory, for an organisation's merged scan (issue 18); `.inventory.json` files
+found in a scanned folder are never read back, so it cannot feed the next run."""
 
 
 class ActionError(Exception):
@@ -75,6 +79,7 @@ class Inputs:
     token: str
     trust_head_suppressions: bool = False
     comment_author: str = BOT_LOGIN
+    inventory_file: str = DEFAULT_INVENTORY
 
 
 def _flag(value: str, name: str) -> bool:
@@ -108,6 +113,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
             get("trust-head-suppressions", "false"), "trust-head-suppressions"
         ),
         comment_author=get("comment-author", BOT_LOGIN),
+        inventory_file=get("inventory-file", DEFAULT_INVENTORY),
     )
     if inputs.fail_on and inputs.fail_on not in FAIL_ON_CHOICES:
         raise ActionError(
@@ -174,9 +180,13 @@ def head_revision(env: Mapping[str, str], event: Mapping, base: str | None, root
     return head
 
 
-def command_line(inputs: Inputs, base: str | None, head: str | None = None) -> list[str]:
+def command_line(
+    inputs: Inputs, base: str | None, head: str | None = None, *, export: str | None = None,
+    source_name: str | None = None,
+) -> list[str]:
     """The CLI arguments, every value as `--option=value` and the paths after `--`, so that no
-    input can become an option (issue 15 §4). A prior-state diff reads the plan alone."""
+    input can become an option (issue 15 §4). A prior-state diff reads the plan alone. `export`
+    is where the CLI writes the head's inventory (issue 18), named `source_name`."""
     if base == "prior-state" and not inputs.plan_json:
         raise ActionError("diff: prior-state needs input plan-json")
     argv = ["diff", f"--base={base}"] if base else ["scan"]
@@ -186,6 +196,8 @@ def command_line(inputs: Inputs, base: str | None, head: str | None = None) -> l
         ("--fail-on", inputs.fail_on),
         ("--config", inputs.config_file),
         ("--baseline", inputs.baseline),
+        ("--export-inventory", export),
+        ("--source-name", source_name),
     ):
         if value:
             argv.append(f"{option}={value}")
@@ -270,6 +282,7 @@ def outputs(subject: Subject, code: int, inputs: Inputs) -> dict[str, str]:
         "exit-code": str(code),
         "sarif-file": inputs.sarif_file,
         "report-json": inputs.report_json,
+        "inventory-file": inputs.inventory_file,
     }
 
 
@@ -358,7 +371,14 @@ def _publish(env: Mapping[str, str], evaluate: Evaluate, log: TextIO) -> int:
     event = read_event(env)
     base = base_revision(inputs, event)
     head = head_revision(env, event, base, root)
-    subject, code = evaluate(command_line(inputs, base, head))
+    with tempfile.TemporaryDirectory(prefix="credmint-") as scratch:
+        # The CLI writes the inventory outside the workspace; it is copied in without following links.
+        exported = Path(scratch) / "head.inventory.json"
+        argv = command_line(inputs, base, head, export=str(exported), source_name=env.get("GITHUB_REPOSITORY"))
+        subject, code = evaluate(argv)
+        inventory = exported.read_text(encoding="utf-8") if exported.is_file() else None
+    if inventory is not None:
+        write_inside(inputs.inventory_file, inventory, root)
     if isinstance(subject, Diff) and _head_sha(env, event):
         subject = replace(subject, head_ref=_head_sha(env, event))
     write_inside(inputs.sarif_file, sarif.render(subject), root)
@@ -405,6 +425,6 @@ def _failed(env: Mapping[str, str], log: TextIO, why: str) -> int:
         pass
     _append(
         env.get("GITHUB_OUTPUT"),
-        output_lines({"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": ""}),
+        output_lines({"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": "", "inventory-file": ""}),
     )
     return EXIT_ERROR

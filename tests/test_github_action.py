@@ -16,7 +16,8 @@ import pytest
 from analyzer.cli import main
 from analyzer.github_action import escape_data, escape_property
 from analyzer.reports.markdown import MARKER, text
-from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, write_tree
+from analyzer.inventory import render
+from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, write_tree
 
 CM105_MESSAGE = (
     f"{DEPLOY} trusts {PARTNER} of account 222222222222, which is not in trusted_accounts, "
@@ -170,6 +171,7 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
         "exit-code": "1",
         "sarif-file": "out/credmint.sarif",
         "report-json": "out/credmint.json",
+        "inventory-file": "credmint.inventory.json",
     }
     summary = (workspace / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith(MARKER + "\n")
@@ -255,6 +257,7 @@ def test_comment_off_and_diff_off_scan_without_any_request(
         "exit-code": "0",
         "sarif-file": "",
         "report-json": "",
+        "inventory-file": "credmint.inventory.json",
     }
     assert "grants" in json.loads((workspace / "repo" / "out" / "credmint.json").read_text(encoding="utf-8"))
 
@@ -281,6 +284,7 @@ def test_unusable_inputs_fail_closed_with_exit_code_2(
         "exit-code": "2",
         "sarif-file": "out/credmint.sarif",
         "report-json": "",
+        "inventory-file": "",
     }
 
 
@@ -328,3 +332,29 @@ def test_prior_state_without_a_plan_fails_closed(
     monkeypatch.setenv("INPUT_DIFF", "prior-state")
     assert main(["github-action"]) == 2
     assert "::error::credmint: diff: prior-state needs input plan-json" in capsys.readouterr().out
+
+
+def test_the_heads_inventory_is_written_for_the_organisations_merged_scan(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 18 §3: the head's inventory, named by the repository, inside the workspace."""
+    from analyzer.inventory_json import loads
+
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    monkeypatch.setenv("INPUT_INVENTORY_FILE", "out/infra.inventory.json")
+    assert main(["github-action"]) == 1
+    assert outputs(workspace)["inventory-file"] == "out/infra.inventory.json"
+    data = (workspace / "repo" / "out" / "infra.inventory.json").read_bytes()
+    assert json.loads(data)["source_name"] == "octo/infra"
+    inventory = loads(data, file="infra.inventory.json")
+    assert {render(r.arn) for r in inventory.roles} == {DEPLOY, ADMIN}  # the head's, partner trust included
+    assert all(s.file.startswith("octo/infra:infra/") for r in inventory.roles for s in (r.source,))
+
+
+def test_an_inventory_output_through_a_link_is_refused(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    (workspace / "outside").mkdir()
+    (workspace / "repo" / "credmint.inventory.json").symlink_to(workspace / "outside" / "stolen")
+    assert main(["github-action"]) == 2
+    assert not (workspace / "outside" / "stolen").exists()
+    assert outputs(workspace)["exit-code"] == "2"
