@@ -24,6 +24,7 @@ from analyzer.config import ConfigError, RunSettings, config_path, load_settings
 from analyzer.diff import Diff, diff_reports
 from analyzer.git_base import BaseRevisionError, checkout, repository_root
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
+from analyzer.lookup import UnknownIdentity
 from analyzer.report import Report
 from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
 from analyzer.suppressions import InlineLookup, Suppressions
@@ -160,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     gc.disable()
     try:
         return command(args)
-    except (UsageError, ConfigError, BaselineError, BaseRevisionError, LookupError) as problem:
+    except (UsageError, ConfigError, BaselineError, BaseRevisionError, UnknownIdentity) as problem:
         sys.stderr.write(f"credmint: error: {problem}\n")
         return EXIT_ERROR
     finally:

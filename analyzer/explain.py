@@ -52,7 +52,7 @@ class Explanation:
 
 
 def explain_chains(analysis: Analysis, principal: str, target: str | None = None) -> Explanation:
-    """The chains from `principal` (to `target` when given); LookupError for an unknown name.
+    """The chains from `principal` (to `target` when given); UnknownIdentity for an unknown name.
 
     Without a target, every question about the identity is answered: what it reaches (shortest
     chain first), who reaches it, and for a role nobody can assume, why each trust statement

@@ -93,6 +93,8 @@ class InlineSuppressions:
 
 
 def _hcl_ignores(lines: list[str], source: Source) -> list[Ignore]:
+    if source.line > len(lines):
+        return []  # a line of another text (a policy string passed into a module): no comment of this file
     starts = [source.line]
     for number in range(min(source.line, len(lines)), 0, -1):
         if TOP_LEVEL_BLOCK.match(lines[number - 1]):

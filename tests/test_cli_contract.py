@@ -322,3 +322,18 @@ def test_the_command_writes_its_whole_report_to_a_pipe_and_exits_with_its_code(t
     assert len(done.stdout) > 65_536
     assert {f"arn:aws:iam::{ACCOUNT}:user/alice{n}" for n in range(60)} <= {g["principal"] for g in report["grants"]}
     assert done.returncode == 1 and report["findings"]
+
+
+def test_an_internal_index_error_is_never_reported_as_a_usage_error(tmp_path, monkeypatch):
+    """Only a name that matches no identity is the user's to correct; any other LookupError
+    (IndexError, KeyError) is a bug and must surface as one, not as `credmint: error:` exit 2."""
+    import pytest
+
+    import analyzer.cli as cli
+
+    def broken(*_args, **_kwargs):
+        raise IndexError("list index out of range")
+
+    monkeypatch.setattr(cli, "evaluate", broken)
+    with pytest.raises(IndexError):
+        cli.main(["scan", str(tmp_path)])

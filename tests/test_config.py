@@ -332,3 +332,13 @@ def test_update_baseline_is_for_scan_only(tmp_path: Path, capsys: pytest.Capture
     assert run([*argv, "--update-baseline"]) == 2
     assert "--update-baseline needs scan and --baseline FILE" in capsys.readouterr().err
     assert not baseline.exists()
+
+
+def test_an_inline_lookup_past_the_end_of_a_file_reads_no_comment(tmp_path):
+    """A statement parsed out of a string passed into a module can carry a line past the end of the
+    module's file: looking for `credmint:ignore` above it must read nothing, never raise."""
+    from analyzer.inventory import Source
+    from parsers.suppressions import InlineSuppressions
+
+    (tmp_path / "main.tf").write_text('# credmint:ignore CM101 reason="x"\nresource "a" "b" {}\n')
+    assert InlineSuppressions(tmp_path)(Source(file="main.tf", line=40)) == []

@@ -28,7 +28,7 @@ class Edge:
 
 
 def select_edges(subject: Union[Report, Diff], focus: str | None = None) -> list[Edge]:
-    """Sorted edges to draw; LookupError when `focus` names nothing in the graph."""
+    """Sorted edges to draw; UnknownIdentity when `focus` names nothing in the graph."""
     edges = [e for e in _all_edges(subject) if _is_drawn(e.grant)]
     if focus is not None:
         edges = _through(edges, focus)
