@@ -149,12 +149,36 @@ def merge_worlds(results: Sequence[tuple[World, Inventory]], negations: Mapping[
     return Inventory(
         **{name: tuple(items) for name, items in merged.items()},
         inputs=inventories[0].inputs,
-        # Notes (INFO) of the default's world only: the others would repeat what their choices
-        # make unknown; their warnings and errors are kept (they hold in some deployment).
-        diagnostics=tuple(dict.fromkeys(
-            d for index, inventory in enumerate(inventories) for d in inventory.diagnostics
-            if index == 0 or d.level is not DiagnosticLevel.INFO)),
+        diagnostics=_diagnostics(results, negations),
     )
+
+
+def _diagnostics(results: Sequence[tuple[World, Inventory]], negations: Mapping[str, str]) -> tuple:
+    """The default's world's diagnostics as read; of the others, warnings, and errors demoted to
+    warnings naming the choices: a world mixes the deployer's choices with the defaults of every
+    other value, a combination a real deployment may never make (terraform-aws-eks with its own
+    KMS key switched off and no key given reads `Resource: null`). What such a world cannot read
+    gives no grant there, as AWS would refuse it; the default's world alone decides the exit
+    status. Notes (INFO) of the default's world only: the others repeat what choices make unknown."""
+    (first, default), others = results[0], results[1:]
+    kept = list(default.diagnostics)
+    seen = {(d.file, d.line, d.message) for d in kept}
+    for world, inventory in others:
+        for d in inventory.diagnostics:
+            if d.level is DiagnosticLevel.INFO or (d.file, d.line, d.message) in seen:
+                continue
+            if d.level is DiagnosticLevel.ERROR:
+                d = replace(d, level=DiagnosticLevel.WARNING, message=f"{_describe(world, first, negations)}: {d.message}")
+            kept.append(d)
+    return tuple(dict.fromkeys(kept))
+
+
+def _describe(world: World, first: World, negations: Mapping[str, str]) -> str:
+    if world.is_blind:
+        return "with every choice made at deploy time unknown"
+    parts = [key if value else negations[key] for key, value in world.assignment.items()
+             if first.assignment.get(key) != value]
+    return "when " + " and ".join(parts) if parts else "in another world of choices"
 
 
 def _entity_key(entity: object) -> tuple:

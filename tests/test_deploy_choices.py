@@ -311,3 +311,39 @@ def test_a_deny_only_some_worlds_have_unconditionally_stays_a_maybe():
         replace(conditioned, unknown=Unknown("when d", DEPLOY_CHOICE)),
         replace(deny, unknown=Unknown("when !d", DEPLOY_CHOICE)),
     )
+
+
+def test_what_only_a_non_default_world_cannot_read_is_a_warning_naming_the_choice(tmp_path):
+    """A world mixes the deployer's choice with every other value's default: a module that needs
+    a key ARN when its own key is switched off reads `Resource: null` there. That world is no
+    deployment AWS would accept, so it gives no grant and no error (exit 0); the default's world
+    decides. terraform-aws-eks's `cluster_encryption` policy has this shape."""
+    (tmp_path / "main.tf").write_text('''
+variable "create_key" {
+  default = true
+}
+variable "key_arn" {
+  default = null
+}
+resource "aws_iam_user" "u" {
+  name = "u"
+}
+resource "aws_iam_user_policy" "kms" {
+  user = aws_iam_user.u.name
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "kms:Decrypt",
+                   Resource = var.create_key ? "arn:aws:kms:eu-west-1:111111111111:key/k" : var.key_arn }]
+  })
+}
+''')
+    out = tmp_path / "r.json"
+    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--account-id", "111111111111",
+                 "--format", "json", "-o", str(out), "--fail-on", "none"])
+    report = json.loads(out.read_text())
+    assert code == 0
+    assert [d["level"] for d in report["diagnostics"] if "holds null" in d["message"]] == ["warning"]
+    assert any(d["message"].startswith("when !(var.create_key): ") for d in report["diagnostics"])
+    code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--account-id", "111111111111",
+                 "--format", "json", "-o", str(out), "--var", "create_key=false"])
+    assert code == 2  # chosen: that world is the deployment, and AWS would refuse it
