@@ -34,7 +34,7 @@ def test_summary_first_then_the_table_by_target(tmp_path):
     table = lines.index("  role/deploy  [power: unknown]")  # no policy of its own in the templates
     assert lines[table + 1].split() == ["user/alice", "assume", "definite", "main.tf:46"]
     assert lines[lines.index("  role/partner  [power: unknown]") + 1].split() == ["{var.who}", "assume", "uncertain", "main.tf:62"]
-    assert "  role/app <- ec2 (main.tf:54)" in lines  # only a service assumes it: one line
+    assert "  ec2 (1): role/app" in lines  # only a service assumes it: counted by service
     assert not any("why:" in line or "GetSessionToken  " in line for line in lines)
     assert not any("user/bob via" in line for line in lines)  # service paths only counted
     assert all(len(line) <= 80 for line in lines)

@@ -58,7 +58,8 @@ _DOUBT = re.compile(
     re.IGNORECASE,
 )
 _VARIABLE = re.compile(r"variable ([\w-]+) has no default")
-_EXPRESSION_VARIABLE = re.compile(r"\{var\.([\w-]+)")
+_EXPRESSION_VARIABLE = re.compile(r"\bvar\.([\w-]+)")
+_PARAMETER_CHOICE = re.compile(r"when !?\(?([A-Za-z0-9]+) = ")
 _ACCOUNT = re.compile(r"account (\d{12})")
 
 
@@ -84,6 +85,13 @@ def decider(cause: str) -> str:
     found = _VARIABLE.search(cause) or _EXPRESSION_VARIABLE.search(cause)
     if found:
         return f"--var {found.group(1)}=VALUE"
+    parameter = _PARAMETER_CHOICE.search(cause)
+    if parameter and "choice made at deploy time" in cause:
+        return f"--parameter {parameter.group(1)}=VALUE"
+    if "terraform.workspace" in cause:
+        return "--workspace NAME"
+    if "choice made at deploy time" in cause:
+        return "the variables it reads, pinned with --var NAME=VALUE"
     if "--parameter" in cause or "parameter" in cause.lower():
         name = re.search(r"\{([\w:-]+)\}", cause)
         return f"--parameter {name.group(1) if name else 'NAME'}=VALUE"
@@ -99,7 +107,7 @@ def decider(cause: str) -> str:
     if "managed policy" in cause.lower() or "snapshot" in cause:
         return "a newer managed-policy snapshot (scripts/refresh_managed_policies.py)"
     if "{" in cause:
-        return "a Terraform plan JSON (terraform show -json), where Terraform has resolved it"
+        return "a plan JSON (terraform show -json) that resolves it"
     return "the value named above"
 
 

@@ -34,7 +34,7 @@ WIDTH = 80
 RED, YELLOW, BOLD, DIM, RESET = "\033[31m", "\033[33m", "\033[1m", "\033[2m", "\033[0m"
 COLOURS = {Severity.CRITICAL: RED + BOLD, Severity.HIGH: RED, Severity.MEDIUM: YELLOW, Severity.LOW: DIM}
 SHOWN_PER_GROUP = 3
-"""Uncertain grants listed under each unknown without --verbose; the rest are counted."""
+"""Roles listed for each service without --verbose; the rest are counted."""
 
 
 def _fit(line: str) -> list[str]:
@@ -77,9 +77,9 @@ def _summary(out: _Lines, report: Report) -> None:
     shown = minting_grants(analysis.grants)
     principals = {g.principal for g in shown}
     targets = {g.target for g in shown}
-    account = report.account_id or "not given (--account-id)"
+    account = f"account {report.account_id}" if report.account_id else "no --account-id"
     out.add(f"credmint: {len(shown)} grants from {len(principals)} principals to {len(targets)} targets; "
-            f"account {account}", BOLD)
+            f"{account}", BOLD)
     failing = sum(1 for f in report.findings if at_or_above(f.severity, report.fail_on))
     verdict = "fails" if failing else "passes"
     out.add(f"  findings: {severity_counts(report.findings) if report.findings else 'none'} "
@@ -129,25 +129,34 @@ def _table(out: _Lines, report: Report, account: str | None, verbose: bool) -> N
     services_only = [(t, gs) for t, gs in by_target if not verbose and _services_only(gs)]
     others = [(t, gs) for t, gs in by_target if verbose or not _services_only(gs)]
     if others:
-        out.add("Who can mint what, by target (calls: assume, web-identity, saml = AssumeRole…;", BOLD)
-        out.add("  federation = GetFederationToken; session = GetSessionToken):", BOLD)
+        out.add("Who can mint what, by target (assume, web-identity, saml: AssumeRole…):", BOLD)
     powers = report.analysis.powers
     for target, grants in others:
         power = powers.get(target)
         out.add(f"  {short_id(target, account)}" + (f"  [power: {power.summary}]" if power is not None else ""))
-        width = min(max(len(short_id(g.principal, account)) for g in grants), 40)
+        width = max((len(p) for p in (short_id(g.principal, account) for g in grants) if len(p) <= 30), default=0)
         for grant in grants:
-            out.add(f"{INDENT}{short_id(grant.principal, account):<{width}}  {ACTIONS[grant.action]:<12} "
-                    f"{grant.certainty.value:<11} {_where(grant)}".rstrip())
+            principal = short_id(grant.principal, account)
+            rest = f"{ACTIONS[grant.action]:<12} {grant.certainty.value:<11} {_where(grant)}".rstrip()
+            row = f"{INDENT}{principal:<{width}}  {rest}"
+            if len(row) > WIDTH:  # the principal on a line of its own, the rest beneath it
+                out.add(f"{INDENT}{principal}")
+                row = f"{INDENT}  {rest}"
+            out.add(row)
             if verbose:
                 _details(out, grant)
     if others:
         out.add()
     if services_only:
         out.add(f"Roles only AWS services assume ({len(services_only)}; --verbose for details):", BOLD)
+        by_service: dict[str, list[str]] = {}
         for target, grants in services_only:
-            services = ", ".join(sorted({g.principal.removesuffix(".amazonaws.com") for g in grants}))
-            out.add(f"  {short_id(target, account)} <- {services} ({_where(grants[0])})")
+            for service in sorted({g.principal.removesuffix(".amazonaws.com") for g in grants}):
+                by_service.setdefault(service, []).append(short_id(target, account))
+        for service, roles in sorted(by_service.items()):
+            shown = roles if len(roles) <= SHOWN_PER_GROUP else roles[:1]
+            more = f" and {len(roles) - len(shown)} more" if len(shown) < len(roles) else ""
+            out.add(f"  {service} ({len(roles)}): {', '.join(shown)}{more}")
         out.add()
 
 
@@ -162,8 +171,8 @@ ACTIONS = {
 
 
 def _services_only(grants: list[Grant]) -> bool:
-    """Only AWS services, and surely so, can assume it: people reach it through service paths."""
-    return all(g.principal_type is PrincipalType.SERVICE and g.certainty is not Certainty.UNCERTAIN for g in grants)
+    """Only AWS services can assume it: people reach it through service paths (counted above)."""
+    return all(g.principal_type is PrincipalType.SERVICE for g in grants)
 
 
 def _where(grant: Grant) -> str:
@@ -184,6 +193,8 @@ def _details(out: _Lines, grant: Grant) -> None:
 
 
 def _uncertain(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
+    """Each unknown with how many grants it leaves uncertain and what would decide it; the grants
+    themselves (marked `uncertain` in the table) are listed under it with --verbose."""
     groups = uncertainty_groups(report.analysis.grants)
     if not groups:
         return
@@ -191,11 +202,9 @@ def _uncertain(out: _Lines, report: Report, account: str | None, verbose: bool) 
     for group in groups:
         out.add(f"  {group.cause} — {_count(len(group.grants), 'grant')}")
         out.add(f"{INDENT}decided by: {group.decider}", DIM)
-        listed = group.grants if verbose else group.grants[:SHOWN_PER_GROUP]
-        for grant in listed:
-            out.add(f"{INDENT}{short_id(grant.principal, account)} -> {short_id(grant.target, account)}")
-        if len(listed) < len(group.grants):
-            out.add(f"{INDENT}… and {len(group.grants) - len(listed)} more (--verbose)")
+        if verbose or len(group.grants) == 1:
+            for grant in group.grants:
+                out.add(f"{INDENT}{short_id(grant.principal, account)} -> {short_id(grant.target, account)}")
     out.add()
 
 
