@@ -3,14 +3,13 @@ target), never by line; only what the change introduces gates `--fail-on`; git r
 
 from __future__ import annotations
 
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from analyzer.reports.markdown import text as md
-from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, run, run_json, write_tree
+from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, git, run, run_json, write_tree
 
 PARTNER_GRANT = {
     "principal": PARTNER,
@@ -241,17 +240,6 @@ def test_an_unreadable_base_is_exit_2_with_its_error(tmp_path: Path) -> None:
 
 
 # --- git revisions ---------------------------------------------------------------------------
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture

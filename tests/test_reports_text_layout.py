@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from analyzer.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
@@ -93,3 +95,22 @@ def test_colour_only_when_asked(tmp_path):
     assert "\033[1m" in text_report.render(report, color=True)
     _, piped = text(tmp_path)  # -o FILE: never coloured
     assert not any("\033[" in line for line in piped)
+
+
+
+@pytest.mark.parametrize(("cause", "decided_by"), [
+    ("{var.who} is unknown before apply (variable who has no default and no value (--var))", "--var who=VALUE"),
+    ("only when !(var.prefixed) (a choice made at deploy time)", "--var prefixed=VALUE"),
+    ("only when Env = prod (a choice made at deploy time)", "--parameter Env=VALUE"),
+    ("only when terraform.workspace == \"prod\" (a choice made at deploy time)", "--workspace NAME"),
+    ("{Partner} is unknown before apply (parameter without a default (--parameter))", "--parameter Partner=VALUE"),
+    ("the policies of account 222222222222 are not analysed",
+     "that account's templates with --account-map PATH=222222222222, or its exported inventory"),
+    ("arn:aws:iam::111111111111:role/x is not a role of the analysed templates: its trust policy decides",
+     "the templates that define it, in the same run"),
+    ("{aws_iam_role.x.unique_id} is unknown before apply", "a plan JSON (terraform show -json) that resolves it"),
+])
+def test_each_kind_of_unknown_names_what_decides_it(cause, decided_by):
+    from analyzer.reports.summary import decider
+
+    assert decider(cause) == decided_by
