@@ -39,6 +39,27 @@ def test_every_relative_link_resolves_inside_the_repository(document: Path) -> N
     assert broken == []
 
 
+def anchors(document: Path) -> set[str]:
+    """GitHub's heading anchors: lower case, punctuation but `-` and `_` dropped, spaces to `-`."""
+    text = FENCE.sub("", document.read_text(encoding="utf-8"))
+    headings = re.findall(r"^#{1,6}\s+(.+?)\s*$", text, re.MULTILINE)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=lambda p: p.relative_to(REPO).as_posix())
+def test_every_anchor_names_a_heading(document: Path) -> None:
+    missing = []
+    for target in filter(relative, links(document)):
+        path, _, anchor = target.partition("#")
+        if anchor and path.endswith(".md"):
+            if anchor not in anchors((document.parent / path).resolve()):
+                missing.append(target)
+    for target in links(document):
+        if target.startswith("#") and target[1:] not in anchors(document):
+            missing.append(target)
+    assert missing == []
+
+
 def test_the_link_reader_sees_links() -> None:
     found = links(REPO / "README.md")
     assert "docs/DECISIONS.md" in found and "docs/inventory.schema.json" in found
