@@ -20,6 +20,7 @@ from cfn_trees import git, run
 REPO = Path(__file__).resolve().parent.parent
 DOCS = REPO / "docs"
 ACCOUNT = "123456789012"
+SCHEMAS = ("report.schema.json", "diff-report.schema.json", "explain.schema.json")
 
 
 def schema(name: str) -> dict[str, Any]:
@@ -29,7 +30,7 @@ def schema(name: str) -> dict[str, Any]:
 def validator(name: str) -> jsonschema.Draft202012Validator:
     registry = Registry().with_resources(
         (s["$id"], Resource.from_contents(s))
-        for s in (schema("report.schema.json"), schema("diff-report.schema.json"))
+        for s in (schema(n) for n in SCHEMAS)
     )
     jsonschema.Draft202012Validator.check_schema(schema(name))
     return jsonschema.Draft202012Validator(
@@ -278,8 +279,32 @@ def properties(node: Any) -> Iterator[str]:
             yield from properties(value)
 
 
-@pytest.mark.parametrize("name", ["report.schema.json", "diff-report.schema.json"])
+@pytest.mark.parametrize("name", SCHEMAS)
 def test_report_format_describes_every_field_of_the_schema(name: str) -> None:
     page = (DOCS / "report-format.md").read_text(encoding="utf-8")
     described = set(re.findall(r"`([a-z_]+)`", page))
     assert sorted(set(properties(schema(name))) - described) == []
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        ["user/alice"],  # everything alice reaches, who reaches her
+        ["user/alice", "arn:aws:iam::123123123123:role/UpdateAPP"],  # one chain
+        ["role/app"],  # a role only a service assumes
+        ["user/broker", "federated-user/*"],
+    ],
+)
+def test_every_explanation_meets_the_schema(tmp_path: Path, question: list[str]) -> None:
+    out = tmp_path / "explain.json"
+    here = os.getcwd()
+    os.chdir(REPO)
+    try:
+        code = run(["explain", *question, "fixtures/examples/seed", "--account-id", ACCOUNT, "--format", "json",
+                    "-o", str(out), "--root", str(REPO)])
+    finally:
+        os.chdir(here)
+    assert code == 0
+    answer = json.loads(out.read_text(encoding="utf-8"))
+    assert errors("explain.schema.json", answer) == []
+    assert answer["chains"] or answer.get("reached_by")
