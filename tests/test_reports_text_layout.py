@@ -106,6 +106,8 @@ def test_colour_only_when_asked(tmp_path):
     ("{Partner} is unknown before apply (parameter without a default (--parameter))", "--parameter Partner=VALUE"),
     ("the policies of account 222222222222 are not analysed",
      "that account's templates with --account-map PATH=222222222222, or its exported inventory"),
+    ("arn:aws:iam::222222222222:role/scanner is in an account whose policies are not analysed",
+     "that account's templates with --account-map PATH=222222222222, or its exported inventory"),
     ("arn:aws:iam::111111111111:role/x is not a role of the analysed templates: its trust policy decides",
      "the templates that define it, in the same run"),
     ("{aws_iam_role.x.unique_id} is unknown before apply", "a plan JSON (terraform show -json) that resolves it"),

@@ -60,7 +60,7 @@ _DOUBT = re.compile(
 _VARIABLE = re.compile(r"variable ([\w-]+) has no default")
 _EXPRESSION_VARIABLE = re.compile(r"\bvar\.([\w-]+)")
 _PARAMETER_CHOICE = re.compile(r"when !?\(?([A-Za-z0-9]+) = ")
-_ACCOUNT = re.compile(r"account (\d{12})")
+_ACCOUNT = re.compile(r"\b(\d{12})\b")
 
 
 def uncertainty_groups(grants: Iterable[Grant]) -> list[Uncertainty]:
