@@ -322,11 +322,11 @@ def _cuts(items: Iterable[Labelled], request: Request, principal_test: Principal
         if found.truth is Tri.YES and not found.conditions:
             cuts.append(None)
             break
-        negated = [negate(c) for c in found.conditions] if len(found.conditions) == 1 else [None]
-        if found.truth is Tri.YES and all(n is not None for n in negated):
+        negated = negate(found.conditions[0]) if len(found.conditions) == 1 else None
+        if found.truth is Tri.YES and negated is not None:
             cuts.append(Support(
                 certainty=Certainty.CONDITIONAL,
-                conditions=tuple(n for n in negated if n is not None),
+                conditions=negated,
                 reasons=(f"{where} unless the request meets the opposite condition",),
                 sources=(item.statement.source,),
             ))
