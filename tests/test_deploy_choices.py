@@ -311,3 +311,53 @@ def test_a_deny_only_some_worlds_have_unconditionally_stays_a_maybe():
         replace(conditioned, unknown=Unknown("when d", DEPLOY_CHOICE)),
         replace(deny, unknown=Unknown("when !d", DEPLOY_CHOICE)),
     )
+
+
+def _child(folder: Path, role_name: str) -> None:
+    folder.mkdir()
+    (folder / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\n'
+        f'resource "aws_iam_role" "r" {{\n  count = var.dist == "oss" ? 0 : 1\n  name = "{role_name}"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n')
+
+
+def test_one_root_variable_handed_on_to_several_modules_is_one_choice(tmp_path):
+    """AFT passes `terraform_distribution` unchanged to several modules, each testing
+    `var.terraform_distribution == "oss"`: one choice of the deployer, so one condition, not one per
+    module (which spent the bound of MAX_CHOICES on copies and left every combination unknown)."""
+    _child(tmp_path / "a", "a")
+    _child(tmp_path / "b", "b")
+    others = "".join(
+        f'variable "on{n}" {{\n  default = false\n}}\n'
+        f'resource "aws_iam_role" "r{n}" {{\n  count = var.on{n} ? 1 : 0\n  name = "r{n}"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n'
+        for n in range(MAX_CHOICES - 1))
+    (tmp_path / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\n'
+        'module "a" {\n  source = "./a"\n  dist = var.dist\n}\n'
+        'module "b" {\n  source = "./b"\n  dist = var.dist\n}\n' + others)
+    report = tmp_path / "report.json"
+    main(["scan", str(tmp_path), "--root", str(tmp_path), "--account-id", ACCOUNT, "--format", "json",
+          "--fail-on", "none", "-o", str(report)])
+    assert not [d for d in json.loads(report.read_text())["diagnostics"] if "deploy time" in d["message"]]
+    assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
+        ("ec2.amazonaws.com", role("a")): ("uncertain", only('!(var.dist == "oss")')),
+        ("ec2.amazonaws.com", role("b")): ("uncertain", only('!(var.dist == "oss")')),
+        **{("ec2.amazonaws.com", role(f"r{n}")): ("uncertain", only(f"var.on{n}")) for n in range(MAX_CHOICES - 1)},
+    }
+
+
+def test_a_choice_handed_on_under_another_name_stays_the_modules_own(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/main.tf").write_text(
+        'variable "flavour" {\n  default = "oss"\n}\n'
+        'resource "aws_iam_role" "r" {\n  count = var.flavour == "oss" ? 0 : 1\n  name = "a"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\nmodule "a" {\n  source = "./a"\n  flavour = var.dist\n}\n')
+    assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
+        ("ec2.amazonaws.com", role("a")): ("uncertain", only('!(var.flavour == "oss") (module a)')),
+    }
