@@ -100,7 +100,7 @@ def _hcl_ignores(lines: list[str], source: Source) -> list[Ignore]:
             break
     found: list[Ignore] = []
     for start in dict.fromkeys(starts):
-        number = start - 1
+        number = min(start, len(lines) + 1) - 1  # a line past the end has no comment above it
         while number >= 1 and COMMENT.match(lines[number - 1]):
             parsed = _directive(lines[number - 1], Source(file=source.file, line=number))
             if parsed is not None:
