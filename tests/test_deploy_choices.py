@@ -361,3 +361,24 @@ def test_a_choice_handed_on_under_another_name_stays_the_modules_own(tmp_path):
     assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
         ("ec2.amazonaws.com", role("a")): ("uncertain", only('!(var.flavour == "oss") (module a)')),
     }
+
+
+def test_one_module_condition_over_two_instances_chooses_both_of_their_values(tmp_path):
+    """govuk-aws: the role_user module, called twice with two root variables, creates its role when
+    `length(var.role_user_arns) > 0` (one condition text, one key for both instances). A world that
+    flips it must read both instances' variables as chosen otherwise (unknown), not only the first's:
+    else the second role exists there with the default `[]` as its principals, and no grant at all."""
+    (tmp_path / "ru").mkdir()
+    (tmp_path / "ru/main.tf").write_text(
+        'variable "arns" {\n  default = []\n}\nvariable "name" {}\n'
+        'resource "aws_iam_role" "r" {\n  count = length(var.arns) > 0 ? 1 : 0\n  name = var.name\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {AWS = var.arns}}]})\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'variable "science" {\n  default = []\n}\nvariable "engineer" {\n  default = []\n}\n'
+        'module "science" {\n  source = "./ru"\n  name = "science"\n  arns = var.science\n}\n'
+        'module "engineer" {\n  source = "./ru"\n  name = "engineer"\n  arns = var.engineer\n}\n')
+    found = assumes(tmp_path, tmp_path, "--root", str(tmp_path))
+    assert {(principal, target) for principal, target in found} == {
+        ("{var.arns}", role("science")), ("{var.arns}", role("engineer"))}
+    assert {certainty for certainty, _ in found.values()} == {"uncertain"}
