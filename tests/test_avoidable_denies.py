@@ -138,3 +138,18 @@ def test_an_if_exists_deny_the_caller_steps_out_of_keeps_its_exact_negation(tmp_
         (),
     )
     assert (ALICE, DEPLOY, ADMIN) in chains(report)
+
+
+@pytest.mark.parametrize(
+    ("deny_condition", "kept"),
+    [({"Null": {MFA: "true"}}, None), ({"BoolIfExists": {MFA: "false"}}, ("Bool", MFA, ("true",)))],
+)
+def test_a_role_session_always_carries_the_mfa_key_its_value_stays_a_condition(tmp_path, deny_condition, kept):
+    """A role session is temporary credentials: aws:MultiFactorAuthPresent is in its requests
+    (reference_policies_condition-keys), so a Deny on its absence never applies to a role, while one on
+    its value `false` leaves the grant conditional on MFA (a session made with MFA meets it)."""
+    worker = role("worker", [trust({"Service": "ec2.amazonaws.com"})],
+                  [allow("sts:AssumeRole", DEPLOY), mfa_deny(deny_condition)])
+    report = scan(tmp_path, {**world(user("alice")), "Worker": worker})
+    expected = ("definite", frozenset(), ()) if kept is None else ("conditional", frozenset({kept}), ())
+    assert grants(report)[(arn("role", "worker"), "sts:AssumeRole", DEPLOY)] == expected
