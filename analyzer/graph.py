@@ -40,7 +40,10 @@ def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
     # `*` is two identities: the public principal (a trust's `"AWS": "*"`), which starts chains,
     # and the target pattern "any role outside the templates" (an identity allow on `*`), which
     # ends them (docs/DECISIONS.md, Paths). Reached as a target, it goes no further.
-    onward = nx.restricted_view(simple, [], [(ANY, there) for there in simple.successors(ANY)]) if ANY in simple else simple
+    onward = simple
+    if ANY in simple and simple.out_degree(ANY):
+        onward = simple.copy()  # a plain graph: a filtered view slowed every BFS step fivefold
+        onward.remove_edges_from(list(simple.out_edges(ANY)))
     for source in sorted(simple.nodes):
         if simple.out_degree(source) == 0:
             continue
