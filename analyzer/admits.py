@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Callable, Iterable, Sequence
 
-from analyzer.conditions import NEGATED, split_operator
+from analyzer.conditions import ABSENT_PASSES, split_operator
 from analyzer.inventory import Condition, Effect, Unknown, Value
 from analyzer.patterns import Tri
 from analyzer.policy import Labelled, action_truth
@@ -283,7 +283,6 @@ def key_facts(key: str, kind: Kind, issuer: str = "") -> KeyFacts:
 
 _VARIABLE = re.compile(r"\$\{([^}]*)\}")
 ESCAPES = {"*": "*", "?": "?", "$": "$"}
-OTHER_NEGATED = frozenset({"notipaddress", "numericnotequals", "datenotequals"})
 # Variables the role's own side fills in: the same for every caller, so they pin like text.
 OWNER_VARIABLES = ("aws:resourceaccount", "aws:resourceorgid", "aws:resourceorgpaths", "aws:resourcetag/")
 
@@ -364,7 +363,7 @@ def judge_condition(
     """Can a stranger of this kind meet the condition (`escape`: fail it, to escape a Deny)?"""
     facts = key_facts(condition.key, kind, issuer)
     parts = split_operator(condition.operator)
-    negated = parts.base in NEGATED or parts.base in OTHER_NEGATED
+    negated = parts.base in ABSENT_PASSES
     if facts.fixed is not None and parts.base != "null":
         hit = any(isinstance(v, str) and v.lower() == facts.fixed for v in condition.values)
         holds = hit is not negated

@@ -273,8 +273,10 @@ def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
             "aws:principalisawsservice": ("false",),
         },
         absent=frozenset({"aws:username", "aws:principalservicename", *SERVICE_SOURCE_KEYS}),
-        # A role session is temporary credentials: aws:TokenIssueTime is always in its requests.
-        present=frozenset({"aws:tokenissuetime"}),
+        # A role session is temporary credentials: aws:TokenIssueTime is always in its requests,
+        # and aws:MultiFactorAuthPresent too ("present ... only when the principal uses temporary
+        # credentials"), `true` or `false` as the session was made.
+        present=frozenset({"aws:tokenissuetime", "aws:multifactorauthpresent"}),
     )
     return Caller(
         id=render(role.arn),

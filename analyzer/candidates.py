@@ -17,7 +17,7 @@ from analyzer.model import Action
 from analyzer.patterns import Tri, literal_head, match_resource
 from analyzer.policy import action_truth
 from analyzer.variables import resolved_resources
-from analyzer.principals import Named, classify
+from analyzer.principals import Named, classify, may_be_account
 
 ASSUME_ROLE = Action.ASSUME_ROLE.value
 
@@ -51,7 +51,7 @@ class CallerIndex:
             entry = classify(principal)
             if entry.named is Named.ANY:
                 return self._sorted
-            if entry.named is Named.ACCOUNT:
+            if may_be_account(entry):
                 delegates = True
             elif entry.id in self._by_id:
                 # A partly unknown principal (`role/${var.who}`) names a caller only when it is that

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Sequence, Union
 
 from analyzer.assemble import build_report
-from analyzer.baseline import BaselineError, read_baseline, write_baseline
+from analyzer.baseline import Baseline, BaselineError, accepted_findings, read_baseline, write_baseline
 from analyzer.config import ConfigError, RunSettings, config_path, load_settings
 from analyzer.diff import Diff, diff_reports
 from analyzer.git_base import BaseRevisionError, checkout, repository_root
@@ -287,17 +287,17 @@ def _settings(args: argparse.Namespace, tree: _Tree | None = None) -> RunSetting
     return settings
 
 
-def _baseline(args: argparse.Namespace, tree: _Tree | None) -> frozenset[tuple[str, str, str]]:
+def _baseline(args: argparse.Namespace, tree: _Tree | None) -> Baseline:
     """The accepted findings: from the revision's copy of `--baseline` when given a tree (none when
     the revision has no such file: the change adds it)."""
     if args.baseline is None or getattr(args, "update_baseline", False):
-        return frozenset()
+        return {}
     if tree is None:
         return read_baseline(args.baseline)
     placed = tree.place(args.baseline)
     if placed is None:
         return read_baseline(args.baseline)
-    return read_baseline(placed) if placed.exists() else frozenset()
+    return read_baseline(placed) if placed.exists() else {}
 
 
 def _head_ref(args: argparse.Namespace) -> str:
@@ -387,7 +387,7 @@ def _build(
     analysis: Analysis,
     args: argparse.Namespace,
     settings: RunSettings,
-    baseline: frozenset[tuple[str, str, str]],
+    baseline: Baseline,
     inline: InlineLookup | None,
 ) -> Report:
     suppressions = Suppressions(
@@ -410,7 +410,7 @@ def _report(
     report = _build(analysis, args, settings, _baseline(args, tree), InlineSuppressions(ctx.root))
     if args.update_baseline:
         write_baseline(args.baseline, report.findings)
-        accepted = frozenset(f.key for f in report.findings)
+        accepted = accepted_findings(report.findings)
         report = _build(analysis, args, settings, accepted, InlineSuppressions(ctx.root))
     return report
 

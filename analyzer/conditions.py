@@ -100,6 +100,10 @@ NEGATED: Mapping[str, str] = {
     "arnnotequals": "arnequals",
     "arnnotlike": "arnlike",
 }
+ABSENT_PASSES = frozenset(NEGATED) | {"notipaddress", "numericnotequals", "datenotequals"}
+"""Plain operators a missing key meets: those requiring the key not to match (IAM User Guide,
+condition operators: "If the policy condition requires that the key is not matched ... the
+condition is true")."""
 NEGATION_NAMES: Mapping[str, str] = {
     "StringEquals": "StringNotEquals",
     "StringNotEquals": "StringEquals",
@@ -119,6 +123,8 @@ NEGATION_NAMES: Mapping[str, str] = {
     "NumericGreaterThanEquals": "NumericLessThan",
     "NumericGreaterThan": "NumericLessThanEquals",
     "NumericLessThanEquals": "NumericGreaterThan",
+    "DateEquals": "DateNotEquals",
+    "DateNotEquals": "DateEquals",
     "DateLessThan": "DateGreaterThanEquals",
     "DateGreaterThanEquals": "DateLessThan",
     "DateGreaterThan": "DateLessThanEquals",
@@ -189,7 +195,7 @@ def _holds_when_absent(parts: OperatorParts, values: tuple[Value, ...]) -> Tri:
         return Tri.YES
     if parts.set_prefix == "foranyvalue":
         return Tri.NO
-    return Tri.YES if parts.base in NEGATED else Tri.NO
+    return Tri.YES if parts.base in ABSENT_PASSES else Tri.NO
 
 
 CLOCK_KEYS = frozenset({"aws:currenttime", "aws:epochtime"})
@@ -281,24 +287,45 @@ def _compare(parts: OperatorParts, expected: tuple[Value, ...], actual: tuple[Va
     return max(results, default=Tri.NO)
 
 
-def negate(condition: Condition) -> Condition | None:
-    """The condition that holds exactly when `condition` does not, when one operator says it."""
+_OPPOSITE: Mapping[str, str] = {name.lower(): opposite for name, opposite in NEGATION_NAMES.items()}
+_ONE_VALUE_ONLY = frozenset({
+    f"{family}{order}" for family in ("numeric", "date")
+    for order in ("lessthan", "lessthanequals", "greaterthan", "greaterthanequals")
+})
+"""Ordering operators: `NumericLessThan X [1, 2]` is X < 1 or X < 2, whose negation is no single
+operator over the same values."""
+
+
+def negate(condition: Condition) -> tuple[Condition, ...] | None:
+    """The conditions (ANDed) that hold exactly when `condition` does not, or None.
+
+    A missing key decides both sides (IAM User Guide, condition operators: a plain operator fails on
+    a missing key unless it is a `Not` one; `...IfExists` passes): the opposite operator takes
+    `IfExists` when the negation must pass on a missing key, and `Null X false` beside it when a
+    `Not` operator would wrongly pass there (`StringEqualsIfExists X v` → `StringNotEquals X v` and
+    `Null X false`). Bool's opposite is Bool with the other value.
+    """
     parts = split_operator(condition.operator)
     if parts.set_prefix:
         return None
     if parts.base in ("bool", "null"):
-        # Bool X v fails when X is absent too, so its negation passes when absent: IfExists.
         if len(condition.values) != 1 or not isinstance(condition.values[0], str):
             return None
         flipped = "false" if condition.values[0].lower() == "true" else "true"
         if parts.base == "null":
-            operator = "Null"
-        else:
-            operator = "Bool" if parts.if_exists else "BoolIfExists"
-        return Condition(operator=operator, key=condition.key, values=(flipped,))
-    if parts.if_exists:
-        return None
-    name = NEGATION_NAMES.get(condition.operator)
-    if name is None:
-        return None
-    return Condition(operator=name, key=condition.key, values=condition.values)
+            return (Condition(operator="Null", key=condition.key, values=(flipped,)),)
+        opposite, values = "Bool", (flipped,)
+    else:
+        opposite, values = _OPPOSITE.get(parts.base, ""), condition.values
+        if not opposite or (parts.base in _ONE_VALUE_ONLY and len(values) != 1):
+            return None
+    must_pass_absent = not (parts.if_exists or parts.base in ABSENT_PASSES)
+    passes_absent = opposite.lower() in ABSENT_PASSES
+    if passes_absent == must_pass_absent:
+        return (Condition(operator=opposite, key=condition.key, values=values),)
+    if must_pass_absent:
+        return (Condition(operator=opposite + "IfExists", key=condition.key, values=values),)
+    return (
+        Condition(operator=opposite, key=condition.key, values=values),
+        Condition(operator="Null", key=condition.key, values=("false",)),
+    )

@@ -24,6 +24,8 @@ def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
     return graph
 
 
+ANY = "*"
+
 MAX_CHAIN_HOPS = 32
 """Chains longer than this are not listed (every grant still is): a hostile line of N roles would
 otherwise build N² hops per source."""
@@ -35,13 +37,20 @@ def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
     simple = nx.DiGraph()
     simple.add_nodes_from(sorted(graph.nodes))
     simple.add_edges_from(sorted(hops))
+    # `*` is two identities: the public principal (a trust's `"AWS": "*"`), which starts chains,
+    # and the target pattern "any role outside the templates" (an identity allow on `*`), which
+    # ends them (docs/DECISIONS.md, Paths). Reached as a target, it goes no further.
+    onward = simple
+    if ANY in simple and simple.out_degree(ANY):
+        onward = simple.copy()  # a plain graph: a filtered view slowed every BFS step fivefold
+        onward.remove_edges_from(list(simple.out_edges(ANY)))
     for source in sorted(simple.nodes):
         if simple.out_degree(source) == 0:
             continue
         # The BFS tree from `source`: each node's chain extends its discoverer's, as
         # single_source_shortest_path would choose it, without building a node list per target.
         chains: dict[str, tuple[Hop, ...]] = {source: ()}
-        for here, there in nx.bfs_edges(simple, source, depth_limit=MAX_CHAIN_HOPS):
+        for here, there in nx.bfs_edges(simple if source == ANY else onward, source, depth_limit=MAX_CHAIN_HOPS):
             chains[there] = chains[here] + (hops[(here, there)],)
         for target in sorted(chains):
             chain = chains[target]

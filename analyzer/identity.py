@@ -140,7 +140,8 @@ def remainders(caller: Caller, action: str, pattern: Value, normalise: Normalise
     unconditional → nothing is left; with one condition → kept, conditional on the negation. A Deny
     on part of it puts that part in `except`. A `Deny ... NotResource X` denies everything but X:
     unconditional, it leaves exactly the parts of X inside the target (each read by `normalise`
-    into a target of the action's kind), and the later Denies apply to those.
+    into a target of the action's kind), and the later Denies apply to those; with a condition the
+    caller can fail, the whole target stays too, under the opposite condition.
     """
     start = Support(certainty=Certainty.DEFINITE)
     return _remain(caller, action, pattern, caller.denies, normalise, (), start)
@@ -164,8 +165,14 @@ def _remain(
         sure = applies(item, replace(request, resource=None), None)
         if item.statement.is_not_resource:
             spared = [r for r in resources if match_resource(r, pattern) is not Tri.NO]
-            if spared and sure.truth is Tri.YES and not sure.conditions:
+            if spared:
                 out: list[Remainder] = []
+                if sure.conditions or sure.truth is not Tri.YES:
+                    # Escapable: the whole target stays under the opposite condition (or in doubt),
+                    # and the parts the Deny spares stay as they are.
+                    escaped = apply_denies(support, (item,), replace(request, resource=None))
+                    if escaped is not None:
+                        out += _remain(caller, action, pattern, denies[n + 1:], normalise, tuple(carved), escaped)
                 for kept in spared:
                     for part in normalise(kept):
                         within = match_resource(pattern, part) is Tri.YES

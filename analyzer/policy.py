@@ -28,7 +28,7 @@ from analyzer.inventory import (
 )
 from analyzer.model import Certainty, strength, weakest
 from analyzer.patterns import Tri, match_action, match_resource, tri_any
-from analyzer.variables import resolved_resources, variable_keys
+from analyzer.variables import resolved_condition, resolved_resources, variable_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -128,7 +128,11 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     kept: list[Condition] = []
     deny = statement.effect is Effect.DENY
     for condition in statement.conditions:
-        truth = evaluate(condition, request.context, deny=deny)
+        resolved = resolved_condition(condition, item.version, request.context)
+        if resolved is None:
+            truths.append(Tri.NO)  # a variable the caller cannot have: the statement gives it nothing
+            continue
+        truth = evaluate(resolved, request.context, deny=deny)
         if truth is None:
             kept.append(condition)
         else:
@@ -203,6 +207,9 @@ def context_keys(items: Sequence[Labelled]) -> tuple[str, ...]:
     for item in items:
         for pattern in item.statement.resources or ():
             keys.update(variable_keys(pattern, item.version))
+        for condition in item.statement.conditions:
+            for value in condition.values:
+                keys.update(variable_keys(value, item.version))
     return tuple(sorted(keys))
 
 
@@ -322,11 +329,11 @@ def _cuts(items: Iterable[Labelled], request: Request, principal_test: Principal
         if found.truth is Tri.YES and not found.conditions:
             cuts.append(None)
             break
-        negated = [negate(c) for c in found.conditions] if len(found.conditions) == 1 else [None]
-        if found.truth is Tri.YES and all(n is not None for n in negated):
+        negated = negate(found.conditions[0]) if len(found.conditions) == 1 else None
+        if found.truth is Tri.YES and negated is not None:
             cuts.append(Support(
                 certainty=Certainty.CONDITIONAL,
-                conditions=tuple(n for n in negated if n is not None),
+                conditions=negated,
                 reasons=(f"{where} unless the request meets the opposite condition",),
                 sources=(item.statement.source,),
             ))

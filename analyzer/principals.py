@@ -44,6 +44,8 @@ class TrustEntry:
     named: Named
     id: str
     account: Value | None = None
+    """The account it names or lies in; for an AWS principal unknown before apply, the account it
+    may be (the whole value when nothing of it is known)."""
     problem: str = ""
 
 
@@ -105,7 +107,7 @@ def _aws(value: Value, text: str) -> TrustEntry:
     if isinstance(value, str) and "${" in value:
         # Another tool's variable left in the text (Serverless `${self:...}`, a template engine):
         # what it will be is unknown here, so the principal is unknown, not invalid.
-        return TrustEntry(Named.UNKNOWN, text)
+        return TrustEntry(Named.UNKNOWN, text, account=Unknown(text, "another tool's variable"))
     if value == CURRENT_ACCOUNT:
         # The current account as a bare principal (`data.aws_caller_identity.x.account_id`,
         # `!Ref AWS::AccountId`): the account, same-account with every caller of the run.
@@ -119,7 +121,8 @@ def _aws(value: Value, text: str) -> TrustEntry:
     if segments is None or render(segments[0]) != "arn" or render(segments[2]) not in ("iam", "sts"):
         if isinstance(value, str):
             return TrustEntry(Named.INVALID, text, problem=f"{text} is not an AWS principal")
-        return TrustEntry(Named.UNKNOWN, text)
+        # Wholly unknown (`!Ref TrustedPrincipal`): it may be an account id, this one included.
+        return TrustEntry(Named.UNKNOWN, text, account=value)
     service, account, resource = render(segments[2]), segments[4], render(segments[5])
     if not _account_is_valid(value):
         # `arn:aws:iam:::root` is no account: AWS rejects the policy, it trusts nobody here.
@@ -138,7 +141,7 @@ def _aws(value: Value, text: str) -> TrustEntry:
     if service == "iam" and kind == "group":
         return TrustEntry(Named.INVALID, text, problem=f"a group cannot be a principal ({text})")
     if not isinstance(value, str):
-        return TrustEntry(Named.UNKNOWN, text)
+        return TrustEntry(Named.UNKNOWN, text, account=account)  # `…:${Kind}/x` may be `…:root`
     return TrustEntry(Named.INVALID, text, problem=f"{text} is not a principal AWS accepts")
 
 
@@ -173,6 +176,12 @@ def _arn_account(value: Value) -> Value | None:
     """The account segment of an ARN value, keeping an unknown account unknown."""
     segments = _arn_segments(value)
     return None if segments is None else segments[4]
+
+
+def may_be_account(entry: TrustEntry) -> bool:
+    """Does the entry name an account, or may it (an AWS principal unknown before apply)? Callers
+    of that account with an identity allow are then admitted (SEMANTICS.md §1), surely or maybe."""
+    return entry.named is Named.ACCOUNT or (entry.named is Named.UNKNOWN and entry.account is not None)
 
 
 def web_identity_action(entry: TrustEntry) -> Action:

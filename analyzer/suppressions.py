@@ -8,10 +8,11 @@ the baseline file, and inline comments (`# credmint:ignore RULE reason="..."` in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
+from analyzer.baseline import Baseline, is_accepted
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Source
 from analyzer.model import Grant
 from analyzer.rules import Finding
@@ -65,7 +66,7 @@ class SuppressedFinding:
 class Suppressions:
     trusted_principals: frozenset[str] = frozenset()
     ignores: tuple[IgnoreEntry, ...] = ()
-    baseline: frozenset[tuple[str, str, str]] = frozenset()
+    baseline: Baseline = field(default_factory=dict)
     baseline_file: str = ""
     inline: InlineLookup | None = None
     today: date | None = None
@@ -103,7 +104,7 @@ def _configured(
             return SuppressedFinding(
                 finding=finding, reason=entry.reason or "ignored by config", origin="config"
             )
-    if finding.key in rules.baseline:
+    if is_accepted(finding, rules.baseline):
         return SuppressedFinding(
             finding=finding, reason="accepted in the baseline", origin=rules.baseline_file
         )

@@ -30,6 +30,7 @@ from analyzer.principals import (
     TrustEntry,
     classify,
     identity_name,
+    may_be_account,
     path_and_name,
     same_account,
     web_identity_action,
@@ -72,7 +73,7 @@ def trusted_role(role: Role) -> TrustedRole | None:
         for e in entries
         if e.named in (Named.ANY, Named.USER, Named.ROLE, Named.UNKNOWN)
     )
-    names_accounts = any(e.named is Named.ACCOUNT for e in entries) or any(
+    names_accounts = any(may_be_account(e) for e in entries) or any(
         item.statement.unknown is not None for item in items
     )
     if any(item.statement.unknown is not None for item in items):
@@ -133,9 +134,11 @@ def _is_anyone(entry: TrustEntry) -> Tri:
 
 
 def _names_account(caller: Caller, entry: TrustEntry) -> Tri:
-    if entry.named is not Named.ACCOUNT or entry.account is None:
+    if not may_be_account(entry) or entry.account is None:
         return Tri.NO
-    return match_literal(entry.account, caller.account)
+    found = match_literal(entry.account, caller.account)
+    # An AWS principal unknown before apply may be the caller's account: only maybe.
+    return Tri.MAYBE if entry.named is Named.UNKNOWN and found is not Tri.NO else found
 
 
 def _test(predicate):
@@ -180,7 +183,7 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
         # caller, also needs the role's identity allow), or `*` narrowed by an aws:PrincipalArn
         # condition naming it (how modules write it before the role exists); `applies` checks it.
         def explicit(statement: Statement, entry: TrustEntry) -> bool:
-            return entry.named in (Named.USER, Named.ROLE, Named.ACCOUNT) or _names_by_condition(statement)
+            return entry.named in (Named.USER, Named.ROLE) or may_be_account(entry) or _names_by_condition(statement)
 
         named = _self_test(lambda st, e: _names(caller, e) if explicit(st, e) else Tri.NO)
         by_account = _self_test(lambda st, e: _names_account(caller, e) if explicit(st, e) else Tri.NO)
@@ -227,9 +230,9 @@ def _accounts_named(caller: Caller) -> Callable[[Statement], str]:
 
     def said(statement: Statement) -> str:
         named = [
-            f"account {render(e.account)}"
+            f"account {render(e.account)}" if e.named is Named.ACCOUNT else f"{e.id}, which may be an account"
             for e in _entries(statement)
-            if e.named is Named.ACCOUNT and _names_account(caller, e) is not Tri.NO
+            if may_be_account(e) and _names_account(caller, e) is not Tri.NO
         ]
         return ", ".join(dict.fromkeys(named))
 

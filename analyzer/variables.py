@@ -1,4 +1,5 @@
-"""Policy variables in Resource entries: `${aws:username}` and the like, resolved for one caller.
+"""Policy variables in Resource entries and Condition values: `${aws:username}` and the like,
+resolved for one caller.
 
 IAM User Guide, reference_policies_variables:
 - Variables work only under `"Version": "2012-10-17"`; elsewhere `${...}` is literal text (SEMANTICS.md §6).
@@ -15,15 +16,17 @@ IAM User Guide, reference_policies_variables:
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Sequence
 
 from analyzer.conditions import CallerContext
-from analyzer.inventory import Unknown, Value, concat
+from analyzer.inventory import Condition, Text, Unknown, Value, concat
 from analyzer.patterns import LITERAL
 
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
 SPECIAL = {"*": LITERAL["*"], "?": LITERAL["?"], "$": "$"}
 VERSION = "2012-10-17"
+REQUEST_TIME = "policy variable resolved at request time"
 
 
 def variable_key(text: str) -> tuple[str, str | None]:
@@ -63,7 +66,7 @@ def substitute_variables(pattern: Value, version: str | None, context: CallerCon
                 return None
             pieces.append(default)
         else:
-            pieces.append(Unknown(found.group(1), "policy variable resolved at request time"))
+            pieces.append(Unknown(found.group(1), REQUEST_TIME))
     pieces.append(pattern[position:])
     return concat(*pieces)
 
@@ -80,3 +83,21 @@ def resolved_resources(
             return None
         found.append(value)
     return tuple(found)
+
+
+def resolved_condition(condition: Condition, version: str | None, context: CallerContext) -> Condition | None:
+    """A condition with the variables of its values resolved for a caller (`StringEquals
+    aws:PrincipalAccount "${aws:PrincipalAccount}"` holds for everyone); None when one can have no
+    value for it (the statement gives it nothing). A value still reading the request (`${aws:SourceIp}`)
+    leaves the condition as written: it stays on the grant, decided at the call."""
+    values: list[Value] = []
+    for value in condition.values:
+        resolved = substitute_variables(value, version, context)
+        if resolved is None:
+            return None
+        if isinstance(resolved, Text) and any(
+            isinstance(part, Unknown) and part.reason == REQUEST_TIME for part in resolved.parts
+        ):
+            return condition
+        values.append(resolved)
+    return replace(condition, values=tuple(values))

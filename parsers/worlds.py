@@ -74,7 +74,10 @@ class World:
             return None
         if key in self.assignment:
             return self.assignment[key]
-        self.found.setdefault(key, Choice(negation, default, reads))
+        # One condition text in several instances of a module (each handed its own choice): a
+        # world that flips it chooses otherwise every value any of them reads.
+        known = self.found.get(key)
+        self.found[key] = Choice(negation, default, reads | known.reads) if known else Choice(negation, default, reads)
         return default
 
 

@@ -115,3 +115,41 @@ def test_a_key_the_caller_chooses_decides_an_allow_it_can_meet_but_never_a_deny(
     assert evaluate(condition, LONG_TERM_KEYS, deny=True) is None  # kept, negated on the grant
     found = evaluate(condition, LONG_TERM_KEYS)
     assert (found.name.lower() if found is not None else None) == allow_answer
+
+
+def test_an_if_exists_deny_the_caller_steps_out_of_keeps_its_exact_negation(tmp_path):
+    """AWS's "MFA within the last hour" pattern: Deny `NumericGreaterThanIfExists MultiFactorAuthAge
+    3600` beside the MFA Deny. A missing key meets IfExists, so the request escapes only with the key
+    present and at most 3600: `NumericLessThanEquals` (a plain operator fails on a missing key, IAM
+    User Guide, condition operators). The user can meet both with a fresh GetSessionToken session."""
+    age = {"NumericGreaterThanIfExists": {"aws:MultiFactorAuthAge": "3600"}}
+    resources = world(
+        user("alice"),
+        deploy_trust=[
+            trust({"AWS": ALICE}),
+            trust({"AWS": "*"}, effect="Deny", Condition=age),
+            trust({"AWS": "*"}, effect="Deny", Condition=FORMS[0][0]),
+        ],
+    )
+    report = scan(tmp_path, resources)
+    assert grants(report)[(ALICE, "sts:AssumeRole", DEPLOY)] == (
+        "conditional",
+        frozenset({("NumericLessThanEquals", "aws:MultiFactorAuthAge", ("3600",)), FORMS[0][1]}),
+        (),
+    )
+    assert (ALICE, DEPLOY, ADMIN) in chains(report)
+
+
+@pytest.mark.parametrize(
+    ("deny_condition", "kept"),
+    [({"Null": {MFA: "true"}}, None), ({"BoolIfExists": {MFA: "false"}}, ("Bool", MFA, ("true",)))],
+)
+def test_a_role_session_always_carries_the_mfa_key_its_value_stays_a_condition(tmp_path, deny_condition, kept):
+    """A role session is temporary credentials: aws:MultiFactorAuthPresent is in its requests
+    (reference_policies_condition-keys), so a Deny on its absence never applies to a role, while one on
+    its value `false` leaves the grant conditional on MFA (a session made with MFA meets it)."""
+    worker = role("worker", [trust({"Service": "ec2.amazonaws.com"})],
+                  [allow("sts:AssumeRole", DEPLOY), mfa_deny(deny_condition)])
+    report = scan(tmp_path, {**world(user("alice")), "Worker": worker})
+    expected = ("definite", frozenset(), ()) if kept is None else ("conditional", frozenset({kept}), ())
+    assert grants(report)[(arn("role", "worker"), "sts:AssumeRole", DEPLOY)] == expected

@@ -126,3 +126,25 @@ def test_a_deny_on_part_of_a_pattern_is_listed_in_except(tmp_path):
         ("sts:GetFederationToken", federated("*")): ("definite", frozenset(), (federated("Admin*"),)),
         ("sts:AssumeRole", "*"): ("uncertain", frozenset(), (OUTSIDE,)),
     }
+
+
+@pytest.mark.parametrize(
+    ("action", "spared", "whole"),
+    [
+        ("sts:GetFederationToken", federated("app-*"), federated("*")),
+        ("sts:AssumeRole", OUTSIDE, "*"),
+    ],
+)
+def test_a_conditional_deny_not_resource_keeps_the_whole_target_under_its_negation(tmp_path, action, spared, whole):
+    """`Deny … NotResource X` with a condition denies everything but X only when the condition
+    holds: the request escapes it by meeting the opposite condition anywhere, and X is never denied.
+    So the whole target stays, conditional on the negation, and X stays as the Allow gives it."""
+    escape = {"StringNotEquals": {"aws:RequestedRegion": "us-east-1"}}
+    statements = [allow(action), not_resource_deny(action, spared, Condition=escape)]
+    found = alice_grants(tmp_path, statements)
+    assert found[(action, whole)][:2] == (
+        "conditional" if action == "sts:GetFederationToken" else "uncertain",
+        frozenset({("StringEquals", "aws:RequestedRegion", ("us-east-1",))}),
+    )
+    assert found[(action, spared)][1] == frozenset()
+    assert found[(action, spared)][0] == ("definite" if action == "sts:GetFederationToken" else "uncertain")

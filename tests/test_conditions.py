@@ -46,12 +46,38 @@ def test_request_dependent_conditions_stay_on_the_grant():
 
 
 def test_a_deny_condition_negates_into_the_condition_the_request_must_meet():
-    assert negate(cond("StringEquals", "sts:ExternalId", "x")) == cond("StringNotEquals", "sts:ExternalId", "x")
+    assert negate(cond("StringEquals", "sts:ExternalId", "x")) == (cond("StringNotEquals", "sts:ExternalId", "x"),)
     # Deny when MFA is false or absent ⇒ allowed only with MFA present and true.
-    assert negate(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")) == cond(
-        "Bool", "aws:MultiFactorAuthPresent", "true"
+    assert negate(cond("BoolIfExists", "aws:MultiFactorAuthPresent", "false")) == (
+        cond("Bool", "aws:MultiFactorAuthPresent", "true"),
     )
     assert negate(cond("ForAnyValue:StringEquals", "aws:TagKeys", "x")) is None
+
+
+@pytest.mark.parametrize(
+    ("operator", "values", "opposite"),
+    [
+        # IAM User Guide, condition operators: a missing key fails a plain operator unless it is a
+        # `Not` one, and passes an `...IfExists` one; the negation decides a missing key the other way.
+        ("NumericGreaterThanIfExists", ("3600",), [("NumericLessThanEquals", ("3600",))]),
+        ("StringEqualsIfExists", ("a",), [("StringNotEquals", ("a",)), ("Null", ("false",))]),
+        ("StringNotEqualsIfExists", ("a",), [("StringEquals", ("a",))]),
+        ("NumericLessThan", ("3",), [("NumericGreaterThanEqualsIfExists", ("3",))]),
+        ("DateEquals", ("2030-01-01",), [("DateNotEquals", ("2030-01-01",))]),
+        ("IpAddress", ("10.0.0.0/8",), [("NotIpAddress", ("10.0.0.0/8",))]),
+        ("NotIpAddressIfExists", ("10.0.0.0/8",), [("IpAddress", ("10.0.0.0/8",))]),
+        # X < 1 or X < 2 is no single operator over the same values once negated.
+        ("NumericLessThan", ("1", "2"), None),
+    ],
+)
+def test_a_deny_condition_negates_with_what_a_missing_key_does(operator, values, opposite):
+    expected = None if opposite is None else tuple(cond(op, "k", *vals) for op, vals in opposite)
+    assert negate(cond(operator, "k", *values)) == expected
+
+
+def test_a_missing_key_meets_every_plain_not_operator():
+    for operator in ("NumericNotEquals", "DateNotEquals", "NotIpAddress", "StringNotLike"):
+        assert evaluate(cond(operator, "aws:sourceip", "1"), CallerContext(absent=frozenset({"aws:sourceip"}))) is Tri.YES
 
 
 LONG_TERM_KEYS = CallerContext(omittable=frozenset({"aws:multifactorauthpresent"}))

@@ -293,8 +293,10 @@ def test_baseline_accepts_todays_findings_and_only_new_ones_fail(tmp_path: Path)
     )
     assert code == 0
     assert json.loads(baseline.read_text(encoding="utf-8")) == {
-        "schema_version": 1,
-        "findings": [{"rule": "CM105", "principal": PARTNER, "target": DEPLOY}],
+        "schema_version": 2,
+        "findings": [
+            {"rule": "CM105", "principal": PARTNER, "target": DEPLOY, "severity": "high"}
+        ],
     }
     assert [s["suppression"]["origin"] for s in report["suppressed"]] == [str(baseline)]
     assert scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline))[0] == 0
@@ -302,6 +304,44 @@ def test_baseline_accepts_todays_findings_and_only_new_ones_fail(tmp_path: Path)
     code, report = scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline))
     assert code == 1
     assert [f["principal"] for f in report["findings"]] == ["arn:aws:iam::333333333333:root"]
+
+
+def test_a_baseline_finding_whose_severity_rises_is_new(tmp_path: Path) -> None:
+    """Issue 14 §4 for the baseline as for diff: a public trust accepted while MFA held it to high
+    (CM101 high) fails once the condition is dropped (critical), though rule, principal and target
+    are the same."""
+    write_tree(tmp_path / "t", ["*"], mfa=True)
+    baseline = tmp_path / "baseline.json"
+    scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline), "--update-baseline")
+    assert json.loads(baseline.read_text(encoding="utf-8"))["findings"] == [
+        {"rule": "CM101", "principal": "*", "target": DEPLOY, "severity": "high"}
+    ]
+    write_tree(tmp_path / "t", ["*"])
+    code, report = scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline))
+    assert code == 1
+    assert [(f["rule"], f["severity"]) for f in report["findings"]] == [("CM101", "critical")]
+    assert report["suppressed"] == []
+
+
+def test_a_baseline_finding_whose_severity_falls_stays_accepted(tmp_path: Path) -> None:
+    write_tree(tmp_path / "t", ["*"])
+    baseline = tmp_path / "baseline.json"
+    scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline), "--update-baseline")
+    write_tree(tmp_path / "t", ["*"], mfa=True)
+    code, report = scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline))
+    assert code == 0
+    assert [s["rule"] for s in report["suppressed"]] == ["CM101"]
+
+
+def test_a_version_1_baseline_accepts_its_findings_at_any_severity(tmp_path: Path) -> None:
+    """Files written before severities were recorded keep meaning what they meant."""
+    write_tree(tmp_path / "t", ["*"])
+    baseline = tmp_path / "baseline.json"
+    entry = {"rule": "CM101", "principal": "*", "target": DEPLOY}
+    baseline.write_text(json.dumps({"schema_version": 1, "findings": [entry]}), encoding="utf-8")
+    code, report = scan(tmp_path, "--account-id", ACCOUNT, "--baseline", str(baseline))
+    assert code == 0
+    assert [(s["rule"], s["severity"]) for s in report["suppressed"]] == [("CM101", "critical")]
 
 
 def test_update_baseline_needs_a_file(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:

@@ -347,3 +347,74 @@ resource "aws_iam_user_policy" "kms" {
     code = main(["scan", str(tmp_path), "--root", str(tmp_path), "--account-id", "111111111111",
                  "--format", "json", "-o", str(out), "--var", "create_key=false"])
     assert code == 2  # chosen: that world is the deployment, and AWS would refuse it
+
+
+def _child(folder: Path, role_name: str) -> None:
+    folder.mkdir()
+    (folder / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\n'
+        f'resource "aws_iam_role" "r" {{\n  count = var.dist == "oss" ? 0 : 1\n  name = "{role_name}"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n')
+
+
+def test_one_root_variable_handed_on_to_several_modules_is_one_choice(tmp_path):
+    """AFT passes `terraform_distribution` unchanged to several modules, each testing
+    `var.terraform_distribution == "oss"`: one choice of the deployer, so one condition, not one per
+    module (which spent the bound of MAX_CHOICES on copies and left every combination unknown)."""
+    _child(tmp_path / "a", "a")
+    _child(tmp_path / "b", "b")
+    others = "".join(
+        f'variable "on{n}" {{\n  default = false\n}}\n'
+        f'resource "aws_iam_role" "r{n}" {{\n  count = var.on{n} ? 1 : 0\n  name = "r{n}"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n'
+        for n in range(MAX_CHOICES - 1))
+    (tmp_path / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\n'
+        'module "a" {\n  source = "./a"\n  dist = var.dist\n}\n'
+        'module "b" {\n  source = "./b"\n  dist = var.dist\n}\n' + others)
+    report = tmp_path / "report.json"
+    main(["scan", str(tmp_path), "--root", str(tmp_path), "--account-id", ACCOUNT, "--format", "json",
+          "--fail-on", "none", "-o", str(report)])
+    assert not [d for d in json.loads(report.read_text())["diagnostics"] if "deploy time" in d["message"]]
+    assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
+        ("ec2.amazonaws.com", role("a")): ("uncertain", only('!(var.dist == "oss")')),
+        ("ec2.amazonaws.com", role("b")): ("uncertain", only('!(var.dist == "oss")')),
+        **{("ec2.amazonaws.com", role(f"r{n}")): ("uncertain", only(f"var.on{n}")) for n in range(MAX_CHOICES - 1)},
+    }
+
+
+def test_a_choice_handed_on_under_another_name_stays_the_modules_own(tmp_path):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a/main.tf").write_text(
+        'variable "flavour" {\n  default = "oss"\n}\n'
+        'resource "aws_iam_role" "r" {\n  count = var.flavour == "oss" ? 0 : 1\n  name = "a"\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {Service = "ec2.amazonaws.com"}}]})\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'variable "dist" {\n  default = "oss"\n}\nmodule "a" {\n  source = "./a"\n  flavour = var.dist\n}\n')
+    assert assumes(tmp_path, tmp_path, "--root", str(tmp_path)) == {
+        ("ec2.amazonaws.com", role("a")): ("uncertain", only('!(var.flavour == "oss") (module a)')),
+    }
+
+
+def test_one_module_condition_over_two_instances_chooses_both_of_their_values(tmp_path):
+    """govuk-aws: the role_user module, called twice with two root variables, creates its role when
+    `length(var.role_user_arns) > 0` (one condition text, one key for both instances). A world that
+    flips it must read both instances' variables as chosen otherwise (unknown), not only the first's:
+    else the second role exists there with the default `[]` as its principals, and no grant at all."""
+    (tmp_path / "ru").mkdir()
+    (tmp_path / "ru/main.tf").write_text(
+        'variable "arns" {\n  default = []\n}\nvariable "name" {}\n'
+        'resource "aws_iam_role" "r" {\n  count = length(var.arns) > 0 ? 1 : 0\n  name = var.name\n'
+        '  assume_role_policy = jsonencode({Version = "2012-10-17", Statement = [{Effect = "Allow",'
+        ' Action = "sts:AssumeRole", Principal = {AWS = var.arns}}]})\n}\n')
+    (tmp_path / "main.tf").write_text(
+        'variable "science" {\n  default = []\n}\nvariable "engineer" {\n  default = []\n}\n'
+        'module "science" {\n  source = "./ru"\n  name = "science"\n  arns = var.science\n}\n'
+        'module "engineer" {\n  source = "./ru"\n  name = "engineer"\n  arns = var.engineer\n}\n')
+    found = assumes(tmp_path, tmp_path, "--root", str(tmp_path))
+    assert {(principal, target) for principal, target in found} == {
+        ("{var.arns}", role("science")), ("{var.arns}", role("engineer"))}
+    assert {certainty for certainty, _ in found.values()} == {"uncertain"}

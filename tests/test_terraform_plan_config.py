@@ -125,14 +125,17 @@ def test_plan_alone_keeps_the_unknown_trust_visible(layout, tmp_path):
     assert code == 0
     # Who deploy trusts is unknown: `{expression}` → deploy, uncertain; assume_admin's document is
     # unknown too, so deploy → admin and deploy → any role (`*`, never a target named after the
-    # unknown document: SEMANTICS.md §8) are uncertain (DECISIONS.md).
+    # unknown document: SEMANTICS.md §8) are uncertain (DECISIONS.md). The unknown trust may name
+    # deploy's own account, and its unknown policy may allow it: deploy → deploy is uncertain too
+    # (DECISIONS.md, f13review: a wholly unknown principal may be an account).
     assert keys(report) == {
         ("{aws_iam_role.deploy.assume_role_policy}", "sts:AssumeRole", DEPLOY, "uncertain"),
+        (DEPLOY, "sts:AssumeRole", DEPLOY, "uncertain"),
         (DEPLOY, "sts:AssumeRole", ADMIN, "uncertain"),
         (DEPLOY, "sts:AssumeRole", "*", "uncertain"),
         (ALICE, "sts:GetSessionToken", ALICE, "definite"),
     }
-    (unknown,) = [g for g in report["grants"] if g["target"] == DEPLOY]
+    (unknown,) = [g for g in report["grants"] if g["target"] == DEPLOY and g["principal"] != DEPLOY]
     assert unknown["sources"] == [{"file": "plans/plan.json", "line": 24}]
 
 

@@ -68,7 +68,9 @@ class BlockView:
                 return None  # directives add or drop lines: the text's lines are not the file's
             return self.block.file_of(name).line(node) + 1
         if node.data == "string":
-            return self.block.file_of(name).line(node)
+            # `"${var.policy}"` is another text, with lines of its own; `"...\n..."` too.
+            text = self.block.file_of(name).snippet(node).replace("$${", "")
+            return None if "${" in text or "\\n" in text else self.block.file_of(name).line(node)
         return None
 
     def source_of(self, name: str) -> Source:

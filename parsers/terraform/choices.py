@@ -42,11 +42,14 @@ class Choices:
     """Decides the conditionals of one module instance in the run's current world."""
 
     def __init__(self, module: ModuleInstance, world: Optional[World],
-                 is_chosen: Callable[[str], bool]) -> None:
+                 is_chosen: Callable[[str], bool],
+                 passed: Callable[[str], Optional[str]] = lambda name: None) -> None:
         self.module = module
         self.world = world
         self.is_chosen = is_chosen
         """Whether a variable's value is a deployer's choice."""
+        self.passed = passed
+        """The caller's key of a choice a variable receives unchanged (`x = var.x`), else None."""
         self._memo: dict[int, frozenset[str]] = {}
         self._locals: dict[str, frozenset[str]] = {}
         self._muted = 0
@@ -67,7 +70,7 @@ class Choices:
         if self.world is None or self._muted or not self.depends(node):
             return decided
         text = file.snippet(node).strip()
-        where = self.module.files.rel if self.module.prefix else ""
+        where = self.module.files.rel if self.module.prefix and not self._reads_root_only(node) else ""
         suffix = f" (module {where})" if where else ""
         return self.world.decide(f"{text}{suffix}", decided, f"!({text}){suffix}", self.reads(node))
 
@@ -76,7 +79,23 @@ class Choices:
         return self.world is not None and self.key(variable) in self.world.chosen_otherwise
 
     def key(self, variable: str) -> str:
-        return f"{self.module.files.rel}|var.{variable}"
+        """A chosen variable's name in the worlds: the root's own (`var.X`), the caller's when it
+        is handed on unchanged, else the module's."""
+        if not self.module.prefix:
+            return f"var.{variable}"
+        return self.passed(variable) or f"{self.module.files.rel}|var.{variable}"
+
+    def _reads_root_only(self, node: Tree) -> bool:
+        """Does the condition read nothing but the workspace and root variables handed on under
+        their own names? Then its text means in this module what it means in the root: the same
+        condition wherever it is written (AFT passes `terraform_distribution` to several modules,
+        each testing `var.terraform_distribution == "oss"`: one choice, not one per module)."""
+        found = list(references(node))
+        return bool(found) and all(
+            (namespace, name) == ("terraform", "workspace")
+            or (namespace == "var" and self.key(name) == f"var.{name}")
+            for namespace, name in found
+        )
 
     def depends(self, node: Tree) -> bool:
         """Does the expression read a value the deployer chooses?"""

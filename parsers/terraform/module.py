@@ -278,6 +278,7 @@ class ModuleInstance:
         reported: Optional[set[Diagnostic]] = None,
         world: Optional[World] = None,
         is_chosen: Callable[[str], bool] = lambda name: False,
+        passed: Callable[[str], Optional[str]] = lambda name: None,
     ) -> None:
         self.files = files
         self.ctx = ctx
@@ -293,7 +294,7 @@ class ModuleInstance:
         self._passed = dict(providers or {})
         """Configurations the caller passes, resolved only when asked (they may depend on outputs)."""
         self._configurations: Optional[dict[str, ParseContext]] = None
-        self.choices = Choices(self, world, is_chosen)
+        self.choices = Choices(self, world, is_chosen, passed)
         self.scope = Scope(self)
         self._variables: dict[str, object] = {}
         self._locals: dict[str, object] = {}

@@ -6,6 +6,7 @@ warning and every output read from it is an `Unknown` named `module.NAME.OUTPUT`
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Iterator
 
@@ -114,6 +115,17 @@ class Loader:
                 return (variable not in _META_ARGUMENTS and argument is not None
                         and parent.choices.depends(argument.expression))
 
+            def passed(variable: str) -> str | None:
+                """The caller's choice a variable hands on unchanged (`x = var.x`): one choice
+                however many modules it is passed to."""
+                argument = block.attributes.get(variable)
+                if variable in _META_ARGUMENTS or argument is None:
+                    return None
+                handed = _PASSED_ON.fullmatch(block.file.snippet(argument.expression).strip())
+                if handed is None or not parent.choices.depends(argument.expression):
+                    return None
+                return parent.choices.key(handed.group(1))
+
             child = ModuleInstance(
                 files,
                 parent.ctx,
@@ -128,10 +140,14 @@ class Loader:
                 reported=parent.reported,
                 world=parent.choices.world,
                 is_chosen=is_chosen,
+                passed=passed,
             )
             return ModuleObject(address, child)
 
         return expand(parent, block, base, make)
+
+
+_PASSED_ON = re.compile(r"var\.([A-Za-z_][A-Za-z0-9_-]*)")
 
 
 def _local_directory(parent: ModuleInstance, source: object) -> tuple[Path | None, str]:
