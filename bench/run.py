@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate_cloudformation, generate_terraform
+from bench.generate import generate_cloudformation, generate_mixed, generate_terraform
 from bench.inventory_gen import InventorySize, build_inventory
 from bench.organisation import OrganisationSize, generate_organisation
 from bench.stages import scan_path
@@ -188,13 +188,30 @@ def run_checkov(table: Table, tree: Path, checkov: str, work: Path, timeout: flo
 
 
 def bench_terraform(blocks: int, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:
+    """The IAM-heavy tree (`terraform_tree`)."""
     tree = work / f"terraform-{blocks}"
     made = generate_terraform(tree, blocks, seed=args.seed)
-    table = Table(
+    title = (
         f"Terraform, {made.blocks:,} blocks in {made.files} files, {made.bytes / 1e6:.2f} MB "
         f"({made.users:,} users, {made.groups:,} groups, {made.roles:,} roles, {made.managed_policies:,} policies)"
     )
-    inventory, analysis = work / f"tf-{blocks}.inventory", work / f"tf-{blocks}.analysis"
+    return _terraform_rows(Table(title), tree, args, work, checkov)
+
+
+def bench_mixed(blocks: int, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:
+    """The mixed tree (`mixed_tree`): a tenth IAM, the rest ordinary resources referring to it."""
+    tree = work / f"mixed-{blocks}"
+    made = generate_mixed(tree, blocks, seed=args.seed)
+    title = (
+        f"Terraform mixed, {made.blocks:,} blocks ({made.iam_blocks:,} IAM) in {made.files} files, "
+        f"{made.bytes / 1e6:.2f} MB ({made.users:,} users, {made.groups:,} groups, {made.roles:,} roles, "
+        f"{made.managed_policies:,} policies)"
+    )
+    return _terraform_rows(Table(title), tree, args, work, checkov)
+
+
+def _terraform_rows(table: Table, tree: Path, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:
+    inventory, analysis = work / f"{tree.name}.inventory", work / f"{tree.name}.analysis"
     t = args.timeout
     table.rows.append(run_stage("parse (lark tree, one core)", "parse", tree, None, work, t))
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", tree, inventory, work, t))
@@ -289,6 +306,7 @@ def _numbers(text: str, kind: type) -> list:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="500,5000", help="Terraform sizes in top-level blocks")
+    parser.add_argument("--mixed-sizes", default="5000", help="mixed Terraform sizes (a tenth IAM) in blocks")
     parser.add_argument("--cfn-sizes", default="", help="CloudFormation sizes in resources (none by default)")
     parser.add_argument("--inventory-scale", default="1", help="analyzer-only inventories, 1 = 10,000 users")
     parser.add_argument("--analyzer-only", action="store_true", help="only the generated inventories")
@@ -316,6 +334,9 @@ def main(argv: list[str] | None = None) -> int:
             for blocks in _numbers(args.sizes, int):
                 tables.append(bench_terraform(blocks, args, work, checkov))
                 print(render(tables[-1], args.markdown), flush=True)
+            for blocks in _numbers(args.mixed_sizes, int):
+                tables.append(bench_mixed(blocks, args, work, checkov))
+                print(render(tables[-1], args.markdown), flush=True)
             for resources in _numbers(args.cfn_sizes, int):
                 tables.append(bench_cloudformation(resources, args, work))
                 print(render(tables[-1], args.markdown), flush=True)
@@ -336,10 +357,10 @@ def main(argv: list[str] | None = None) -> int:
 def _growth(tables: list[Table]) -> None:
     """How the whole-CLI cold time grows between the smallest and largest Terraform tree."""
     for label in (COLD, "credmint scan, no cache (--no-cache)"):
-        runs = [t.row(label) for t in tables if t.title.startswith("Terraform")]
+        runs = [t.row(label) for t in tables if t.title.startswith("Terraform,")]
         runs = [r for r in runs if r and r.wall]
         if len(runs) >= 2:
-            print(f"{label}, largest / smallest Terraform tree: {runs[-1].wall / runs[0].wall:.1f}x")
+            print(f"{label}, largest / smallest IAM-heavy Terraform tree: {runs[-1].wall / runs[0].wall:.1f}x")
 
 
 if __name__ == "__main__":

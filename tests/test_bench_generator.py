@@ -1,7 +1,7 @@
 """The benchmark generators make inputs that credmint reads whole: every user and role they write.
 
 The expected numbers follow from the generators' fixed recipes (bench/terraform_tree.py,
-bench/cfn_templates.py): the seed chooses names and references, never how many of each kind.
+bench/mixed_tree.py, bench/cfn_templates.py): the seed chooses names and references, never how many of each kind.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from bench.generate import (
     InventorySize,
     build_inventory,
     generate_cloudformation,
+    generate_mixed,
     generate_terraform,
 )
 from bench.terraform_tree import USER_PATHS
@@ -64,6 +65,25 @@ def test_terraform_tree_scans_to_every_user_and_role(tmp_path: Path) -> None:
     assert {"CM101", "CM102"} <= {f["rule"] for f in report["findings"]}
 
 
+def test_mixed_tree_is_a_tenth_iam_and_scans_to_its_teams(tmp_path: Path) -> None:
+    tree = generate_mixed(tmp_path / "mixed", 600, seed=3)
+    # 600 blocks → a tenth is 60: the 18 prelude and module blocks and (60 - 18) / 27 ≈ 2 teams of
+    # 25 + 2 IAM blocks (72); the other 528 make 26 services of 20 ordinary blocks (520).
+    assert (tree.teams, tree.services, tree.iam_blocks, tree.blocks) == (2, 26, 72, 592)
+    assert (tree.users, tree.roles) == (8, 15)
+
+    report = _scan(tree.live, tree.root, tmp_path)
+
+    assert [d for d in report["diagnostics"] if d["level"] == "error"] == []
+    assert _own(report, "user") == {
+        f"arn:aws:iam::{ACCOUNT}:user{USER_PATHS[(t + i) % 3]}team{t:04d}-user{i}"
+        for t in range(2)
+        for i in range(4)
+    }
+    assert len(_own(report, "role")) == 15
+    assert {"CM101", "CM102"} <= {f["rule"] for f in report["findings"]}
+
+
 def test_cloudformation_templates_scan_to_every_user_and_role(tmp_path: Path) -> None:
     made = generate_cloudformation(tmp_path / "cfn", 40, seed=3, resources_per_template=15)
     # 40 resources → 2 teams of 15 after the 3-resource prelude, one team to a template.
@@ -85,6 +105,10 @@ def test_generators_are_deterministic(tmp_path: Path) -> None:
     files = sorted(p.relative_to(first.root) for p in first.root.rglob("*.tf"))
     assert files == sorted(p.relative_to(second.root) for p in second.root.rglob("*.tf"))
     assert all((first.root / f).read_bytes() == (second.root / f).read_bytes() for f in files)
+    mixed = [generate_mixed(tmp_path / name, 400, seed=7).root for name in ("m1", "m2")]
+    assert {p.relative_to(mixed[0]): p.read_bytes() for p in mixed[0].rglob("*.tf")} == {
+        p.relative_to(mixed[1]): p.read_bytes() for p in mixed[1].rglob("*.tf")
+    }
     assert build_inventory(InventorySize(users=30, groups=6, roles=15, policies=60), seed=7) == build_inventory(
         InventorySize(users=30, groups=6, roles=15, policies=60), seed=7
     )
