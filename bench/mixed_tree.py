@@ -17,18 +17,14 @@ from pathlib import Path
 
 from bench.terraform_tree import (
     MODULE_BLOCKS,
-    MODULE_CALLS,
     PRELUDE_BLOCKS,
-    PRELUDE_ROLES,
     UNIT_BLOCKS,
-    UNIT_GROUPS,
-    UNIT_POLICIES,
-    UNIT_ROLES,
-    UNIT_USERS,
+    TerraformTree,
     _module,
     _prelude,
     _unit,
     _write,
+    principals,
 )
 
 IAM_SHARE = 0.1
@@ -40,21 +36,11 @@ INSTANCE_TYPES = ("t3.micro", "t3.small", "m6i.large", "c6i.xlarge")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
-class MixedTree:
-    """What was written, and what a scan of `live` must find (the IAM teams' principals)."""
+class MixedTree(TerraformTree):
+    """`TerraformTree` (`units` are the IAM teams), with the services and the IAM blocks' count."""
 
-    root: Path
-    live: Path
-    teams: int
     services: int
-    blocks: int
     iam_blocks: int
-    files: int
-    bytes: int
-    users: int
-    groups: int
-    roles: int
-    managed_policies: int
 
 
 def counts(blocks: int) -> tuple[int, int]:
@@ -83,16 +69,13 @@ def generate_mixed(root: Path, blocks: int, *, seed: int = 0, blocks_per_file: i
     return MixedTree(
         root=root,
         live=live,
-        teams=teams,
+        units=teams,
         services=services,
         blocks=iam_blocks + len(ordinary),
         iam_blocks=iam_blocks,
         files=len(written),
         bytes=sum(written),
-        users=teams * UNIT_USERS,
-        groups=teams * UNIT_GROUPS,
-        roles=PRELUDE_ROLES + MODULE_CALLS + teams * UNIT_ROLES,
-        managed_policies=teams * UNIT_POLICIES,
+        **principals(teams),
     )
 
 

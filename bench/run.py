@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench.generate import generate_cloudformation, generate_mixed, generate_terraform
+from bench.generate import TerraformTree, generate_cloudformation, generate_mixed, generate_terraform
 from bench.inventory_gen import InventorySize, build_inventory
 from bench.organisation import OrganisationSize, generate_organisation
 from bench.stages import scan_path
@@ -191,10 +191,7 @@ def bench_terraform(blocks: int, args: argparse.Namespace, work: Path, checkov: 
     """The IAM-heavy tree (`terraform_tree`)."""
     tree = work / f"terraform-{blocks}"
     made = generate_terraform(tree, blocks, seed=args.seed)
-    title = (
-        f"Terraform, {made.blocks:,} blocks in {made.files} files, {made.bytes / 1e6:.2f} MB "
-        f"({made.users:,} users, {made.groups:,} groups, {made.roles:,} roles, {made.managed_policies:,} policies)"
-    )
+    title = f"Terraform, {made.blocks:,} blocks in {made.files} files, {_size(made)}"
     return _terraform_rows(Table(title), tree, args, work, checkov)
 
 
@@ -202,12 +199,13 @@ def bench_mixed(blocks: int, args: argparse.Namespace, work: Path, checkov: str 
     """The mixed tree (`mixed_tree`): a tenth IAM, the rest ordinary resources referring to it."""
     tree = work / f"mixed-{blocks}"
     made = generate_mixed(tree, blocks, seed=args.seed)
-    title = (
-        f"Terraform mixed, {made.blocks:,} blocks ({made.iam_blocks:,} IAM) in {made.files} files, "
-        f"{made.bytes / 1e6:.2f} MB ({made.users:,} users, {made.groups:,} groups, {made.roles:,} roles, "
-        f"{made.managed_policies:,} policies)"
-    )
+    title = f"Terraform mixed, {made.blocks:,} blocks ({made.iam_blocks:,} IAM) in {made.files} files, {_size(made)}"
     return _terraform_rows(Table(title), tree, args, work, checkov)
+
+
+def _size(made: TerraformTree) -> str:
+    return (f"{made.bytes / 1e6:.2f} MB ({made.users:,} users, {made.groups:,} groups, {made.roles:,} roles, "
+            f"{made.managed_policies:,} policies)")
 
 
 def _terraform_rows(table: Table, tree: Path, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:

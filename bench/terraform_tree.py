@@ -87,11 +87,18 @@ def generate_terraform(root: Path, blocks: int, *, seed: int = 0, blocks_per_fil
         blocks=PRELUDE_BLOCKS + MODULE_BLOCKS + units * UNIT_BLOCKS,
         files=len(written),
         bytes=sum(written),
-        users=units * UNIT_USERS,
-        groups=units * UNIT_GROUPS,
-        roles=PRELUDE_ROLES + MODULE_CALLS + units * UNIT_ROLES,
-        managed_policies=units * UNIT_POLICIES,
+        **principals(units),
     )
+
+
+def principals(units: int) -> dict[str, int]:
+    """What a scan of `live` finds for `units` teams: users, groups, roles, managed policies."""
+    return {
+        "users": units * UNIT_USERS,
+        "groups": units * UNIT_GROUPS,
+        "roles": PRELUDE_ROLES + MODULE_CALLS + units * UNIT_ROLES,
+        "managed_policies": units * UNIT_POLICIES,
+    }
 
 
 def _write(path: Path, text: str) -> int:

@@ -69,7 +69,7 @@ def test_mixed_tree_is_a_tenth_iam_and_scans_to_its_teams(tmp_path: Path) -> Non
     tree = generate_mixed(tmp_path / "mixed", 600, seed=3)
     # 600 blocks → a tenth is 60: the 18 prelude and module blocks and (60 - 18) / 27 ≈ 2 teams of
     # 25 + 2 IAM blocks (72); the other 528 make 26 services of 20 ordinary blocks (520).
-    assert (tree.teams, tree.services, tree.iam_blocks, tree.blocks) == (2, 26, 72, 592)
+    assert (tree.units, tree.services, tree.iam_blocks, tree.blocks) == (2, 26, 72, 592)
     assert (tree.users, tree.roles) == (8, 15)
 
     report = _scan(tree.live, tree.root, tmp_path)
