@@ -170,6 +170,22 @@ def find_checkov(given: str | None) -> str | None:
     return None
 
 
+def import_row(tree: Path, work: Path, timeout: float) -> Row:
+    """What a scan spends importing (`python -X importtime`, summed over the top-level imports),
+    and the three largest packages: start-up is most of a small tree's scan."""
+    command = [sys.executable, "-X", "importtime", "-m", "analyzer.cli", *credmint_command(tree)[len(_credmint()):]]
+    env = _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-")))
+    done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False)
+    top: dict[str, int] = {}
+    for line in done.stderr.splitlines():
+        parts = line.removeprefix("import time:").split("|")
+        if len(parts) == 3 and parts[1].strip().isdigit() and not parts[2].startswith("  "):
+            top[parts[2].strip()] = int(parts[1])
+    largest = sorted(top.items(), key=lambda item: -item[1])[:3]
+    note = ", ".join(f"{name} {micros / 1000:.0f} ms" for name, micros in largest)
+    return Row("imports of a scan (python -X importtime, summed)", sum(top.values()) / 1e6, note=note)
+
+
 def run_checkov(table: Table, tree: Path, checkov: str, work: Path, timeout: float) -> None:
     command = [checkov, "-d", str(tree), "--framework", "terraform", "--quiet", "--compact"]
     env = _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-")))
@@ -216,6 +232,7 @@ def _terraform_rows(table: Table, tree: Path, args: argparse.Namespace, work: Pa
     table.rows.append(run_stage("evaluate (trees cached in process)", "evaluate", tree, None, work, t))
     _analysis_rows(table, inventory, analysis, work, t)
     run_cli(table, tree, work, t)
+    table.rows.append(import_row(tree, work, t))
     if checkov:
         run_checkov(table, tree, checkov, work, t)
     return table

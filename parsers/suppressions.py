@@ -15,7 +15,6 @@ from typing import Any, Mapping
 
 from analyzer.inventory import Source
 from parsers.terraform_files import NATIVE_SUFFIXES, config_suffix
-from parsers.cloudformation.loader import read
 
 Ignore = tuple[str, str, "str | None", Source]
 Anchored = tuple[str, str, str, "str | None"]
@@ -87,6 +86,8 @@ class InlineSuppressions:
             except OSError:
                 return None
         if path.suffix in TEMPLATE_SUFFIXES:
+            from parsers.cloudformation.loader import read  # on demand: a Terraform scan never needs it
+
             template, _ = read(path, file)
             return template
         return None
