@@ -174,7 +174,27 @@ def head_revision(env: Mapping[str, str], event: Mapping, base: str | None, root
     return head
 
 
-def command_line(inputs: Inputs, base: str | None, head: str | None = None) -> list[str]:
+def settings_revision(inputs: Inputs, event: Mapping, base: str | None, root: Path) -> str | None:
+    """A scan (`diff: off`) of a pull request reads the settings, baseline and inline suppressions
+    of its base, fetched when missing, or is refused: the head's would let it silence its own
+    findings (issue 15 §1). None when there is no pull request, or its head is trusted."""
+    if base is not None or inputs.trust_head_suppressions:
+        return None
+    revision = inputs.base_ref or str(_pull_request(event).get("base", {}).get("sha") or "")
+    if not revision:
+        return None
+    if not fetch_commit(root, revision):
+        raise ActionError(
+            f"diff: off on a pull request reads the settings of its base {revision}, which is not "
+            "in the clone and cannot be fetched (actions/checkout with fetch-depth: 0), or set "
+            "trust-head-suppressions: true"
+        )
+    return revision
+
+
+def command_line(
+    inputs: Inputs, base: str | None, head: str | None = None, settings_from: str | None = None
+) -> list[str]:
     """The CLI arguments, every value as `--option=value` and the paths after `--`, so that no
     input can become an option (issue 15 §4). A prior-state diff reads the plan alone."""
     if base == "prior-state" and not inputs.plan_json:
@@ -182,6 +202,7 @@ def command_line(inputs: Inputs, base: str | None, head: str | None = None) -> l
     argv = ["diff", f"--base={base}"] if base else ["scan"]
     for option, value in (
         ("--head", head),
+        ("--settings-from", settings_from),
         ("--account-id", inputs.account_id),
         ("--fail-on", inputs.fail_on),
         ("--config", inputs.config_file),
@@ -358,7 +379,8 @@ def _publish(env: Mapping[str, str], evaluate: Evaluate, log: TextIO) -> int:
     event = read_event(env)
     base = base_revision(inputs, event)
     head = head_revision(env, event, base, root)
-    subject, code = evaluate(command_line(inputs, base, head))
+    settings_from = settings_revision(inputs, event, base, root)
+    subject, code = evaluate(command_line(inputs, base, head, settings_from))
     if isinstance(subject, Diff) and _head_sha(env, event):
         subject = replace(subject, head_ref=_head_sha(env, event))
     write_inside(inputs.sarif_file, sarif.render(subject), root)
