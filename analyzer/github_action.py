@@ -138,13 +138,23 @@ def _pull_request(event: Mapping) -> Mapping:
     return pull if isinstance(pull, Mapping) else {}
 
 
+def _base_sha(event: Mapping) -> str:
+    """The pull request's base, or a merge queue's (`merge_group.base_sha`): the merge queue's
+    commit holds the pull request's own settings file too."""
+    group = event.get("merge_group")
+    if isinstance(group, Mapping) and group.get("base_sha"):
+        return str(group["base_sha"])
+    base = _pull_request(event).get("base")
+    return str(base.get("sha") or "") if isinstance(base, Mapping) else ""
+
+
 def base_revision(inputs: Inputs, event: Mapping) -> str | None:
     """What to diff against: the input, else the PR's base SHA; None to scan instead."""
     if inputs.diff == "off":
         return None
     if inputs.diff == "prior-state":
         return "prior-state"
-    base = inputs.base_ref or str(_pull_request(event).get("base", {}).get("sha") or "")
+    base = inputs.base_ref or _base_sha(event)
     if not base and inputs.diff == "base-ref":
         raise ActionError("diff: base-ref needs input base-ref or a pull_request event")
     return base or None
@@ -180,7 +190,7 @@ def settings_revision(inputs: Inputs, event: Mapping, base: str | None, root: Pa
     findings (issue 15 §1). None when there is no pull request, or its head is trusted."""
     if base is not None or inputs.trust_head_suppressions:
         return None
-    revision = inputs.base_ref or str(_pull_request(event).get("base", {}).get("sha") or "")
+    revision = inputs.base_ref or _base_sha(event)
     if not revision:
         return None
     if not fetch_commit(root, revision):

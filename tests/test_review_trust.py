@@ -171,3 +171,23 @@ def test_scan_settings_from_keeps_a_head_inline_suppression_a_finding(
     assert run([*argv[:1], "--settings-from", "HEAD", *argv[1:]]) == 1
     report = json.loads(out.read_text(encoding="utf-8"))
     assert [(f["rule"], f["target"]) for f in report["findings"]] == [("CM105", DEPLOY)]
+
+
+def test_a_merge_queue_run_diffs_against_the_queue_s_base(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811 (fixture)
+) -> None:
+    """`merge_group` has no `pull_request`: the Action scanned the queued commit with its own
+    settings file (exit 0); it now diffs against `merge_group.base_sha` with the base's."""
+    event = json.loads((workspace / "event.json").read_text(encoding="utf-8"))
+    base = event["pull_request"]["base"]["sha"]
+    (workspace / "event.json").write_text(
+        json.dumps({"merge_group": {"base_sha": base, "head_sha": "f00d"}}), encoding="utf-8"
+    )
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "merge_group")
+    (workspace / "repo" / ".credmint.yaml").write_text("ignore: [CM105]\n", encoding="utf-8")
+    assert main(["github-action"]) == 1
+    report = json.loads((workspace / "repo" / "out" / "credmint.json").read_text(encoding="utf-8"))
+    assert [(f["rule"], f["target"]) for f in report["findings"]] == [("CM105", DEPLOY)]
+    assert [s["suppression"]["reason"] for s in report["suppressions_added"]] == [
+        f"rule CM105 ignored in {workspace / 'repo' / '.credmint.yaml'}"
+    ]
