@@ -25,6 +25,7 @@ from analyzer.diff import Diff, diff_reports
 from analyzer.git_base import BaseRevisionError, checkout, repository_root
 from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from analyzer.report import Report
+from analyzer.reports import plain
 from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
 from analyzer.suppressions import InlineLookup, Suppressions
 from analyzer.trusted import added_suppressions, known_to_base
@@ -166,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return command(args)
     except (UsageError, ConfigError, BaselineError, BaseRevisionError, LookupError) as problem:
-        sys.stderr.write(f"credmint: error: {problem}\n")
+        sys.stderr.write(f"credmint: error: {plain.line(str(problem))}\n")
         return EXIT_ERROR
     finally:
         if collecting:
@@ -307,7 +308,7 @@ def _settings(args: argparse.Namespace, tree: _Tree | None = None) -> RunSetting
         account_id=args.account_id, fail_on=args.fail_on, config=config, env=env, cwd=cwd, search=search
     )
     for warning in settings.warnings:
-        sys.stderr.write(f"credmint: warning: {warning}\n")
+        sys.stderr.write(f"credmint: warning: {plain.line(warning)}\n")
     if args.update_baseline and (args.baseline is None or args.command != "scan"):
         raise UsageError("--update-baseline needs scan and --baseline FILE")
     return settings

@@ -87,3 +87,15 @@ def test_guarded_lines_start_no_command_and_keep_their_text(parts: list[str]) ->
     _safe(rendered)
     expected = "\n".join(plain.line(p) for p in parts)
     assert rendered.replace(plain.ZERO_WIDTH, "") == expected.replace(plain.ZERO_WIDTH, "")
+
+
+def test_an_error_quoting_a_settings_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """YAML's message quotes the file: its lines reached stderr, which the runner reads too."""
+    (tmp_path / ".credmint.yaml").write_text('account_id: "1\n::add-mask::fails\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CREDMINT_CONFIG", raising=False)
+    assert main(["scan", str(tmp_path), "--format", "json"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("credmint: error: ") and err.count("\n") == 1
