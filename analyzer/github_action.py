@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import secrets
 import sys
+import tempfile
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,6 +52,7 @@ DIFF_MODES = ("auto", "base-ref", "prior-state", "off")
 COMMENT_MODES = ("off", "update", "new")
 EXIT_ERROR = 2
 DEFAULT_SARIF = "credmint.sarif"
+DEFAULT_INVENTORY = "credmint.inventory.json"
 
 
 class ActionError(Exception):
@@ -75,6 +77,7 @@ class Inputs:
     token: str
     trust_head_suppressions: bool = False
     comment_author: str = BOT_LOGIN
+    inventory_file: str = DEFAULT_INVENTORY
 
 
 def _flag(value: str, name: str) -> bool:
@@ -108,6 +111,7 @@ def read_inputs(env: Mapping[str, str]) -> Inputs:
             get("trust-head-suppressions", "false"), "trust-head-suppressions"
         ),
         comment_author=get("comment-author", BOT_LOGIN),
+        inventory_file=get("inventory-file", DEFAULT_INVENTORY),
     )
     if inputs.fail_on and inputs.fail_on not in FAIL_ON_CHOICES:
         raise ActionError(
@@ -203,7 +207,11 @@ def settings_revision(inputs: Inputs, event: Mapping, base: str | None, root: Pa
 
 
 def command_line(
-    inputs: Inputs, base: str | None, head: str | None = None, settings_from: str | None = None
+    inputs: Inputs,
+    base: str | None,
+    head: str | None = None,
+    settings_from: str | None = None,
+    inventory: Path | None = None,
 ) -> list[str]:
     """The CLI arguments, every value as `--option=value` and the paths after `--`, so that no
     input can become an option (issue 15 §4). A prior-state diff reads the plan alone."""
@@ -213,6 +221,7 @@ def command_line(
     for option, value in (
         ("--head", head),
         ("--settings-from", settings_from),
+        ("--export-inventory", inventory),
         ("--account-id", inputs.account_id),
         ("--fail-on", inputs.fail_on),
         ("--config", inputs.config_file),
@@ -301,6 +310,7 @@ def outputs(subject: Subject, code: int, inputs: Inputs) -> dict[str, str]:
         "exit-code": str(code),
         "sarif-file": inputs.sarif_file,
         "report-json": inputs.report_json,
+        "inventory-file": inputs.inventory_file,
     }
 
 
@@ -390,7 +400,15 @@ def _publish(env: Mapping[str, str], evaluate: Evaluate, log: TextIO) -> int:
     base = base_revision(inputs, event)
     head = head_revision(env, event, base, root)
     settings_from = settings_revision(inputs, event, base, root)
-    subject, code = evaluate(command_line(inputs, base, head, settings_from))
+    with tempfile.TemporaryDirectory(prefix="credmint-") as private:
+        # the CLI writes the export outside the workspace; it is then written inside it as every
+        # output is, never through a link the pull request committed
+        exported = Path(private) / "inventory.json"
+        subject, code = evaluate(command_line(inputs, base, head, settings_from, exported))
+        inventory = exported.read_text(encoding="utf-8") if exported.is_file() else None
+    if inventory is None:
+        raise ActionError("the inventory of the head was not exported")
+    write_inside(inputs.inventory_file, inventory, root)
     if isinstance(subject, Diff) and _head_sha(env, event):
         subject = replace(subject, head_ref=_head_sha(env, event))
     write_inside(inputs.sarif_file, sarif.render(subject), root)
@@ -437,6 +455,8 @@ def _failed(env: Mapping[str, str], log: TextIO, why: str) -> int:
         pass
     _append(
         env.get("GITHUB_OUTPUT"),
-        output_lines({"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": ""}),
+        output_lines(
+            {"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": "", "inventory-file": ""}
+        ),
     )
     return EXIT_ERROR

@@ -170,6 +170,7 @@ def test_a_pull_request_diff_sets_outputs_summary_annotations_and_comment(
         "exit-code": "1",
         "sarif-file": "out/credmint.sarif",
         "report-json": "out/credmint.json",
+        "inventory-file": "credmint.inventory.json",
     }
     summary = (workspace / "summary.md").read_text(encoding="utf-8")
     assert summary.startswith(MARKER + "\n")
@@ -247,7 +248,7 @@ def test_comment_off_and_diff_off_scan_without_any_request(
     monkeypatch.setenv("INPUT_FAIL_ON", "none")
     assert main(["github-action"]) == 0
     assert api.requests == []
-    assert outputs(workspace) | {"sarif-file": "", "report-json": ""} == {
+    assert outputs(workspace) | {"sarif-file": "", "report-json": "", "inventory-file": ""} == {
         "new-grants": "4",
         "removed-grants": "0",
         "uncertain": "1",
@@ -255,6 +256,7 @@ def test_comment_off_and_diff_off_scan_without_any_request(
         "exit-code": "0",
         "sarif-file": "",
         "report-json": "",
+        "inventory-file": "",
     }
     assert "grants" in json.loads((workspace / "repo" / "out" / "credmint.json").read_text(encoding="utf-8"))
 
@@ -281,6 +283,7 @@ def test_unusable_inputs_fail_closed_with_exit_code_2(
         "exit-code": "2",
         "sarif-file": "out/credmint.sarif",
         "report-json": "",
+        "inventory-file": "",
     }
 
 

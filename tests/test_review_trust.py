@@ -191,3 +191,33 @@ def test_a_merge_queue_run_diffs_against_the_queue_s_base(
     assert [s["suppression"]["reason"] for s in report["suppressions_added"]] == [
         f"rule CM105 ignored in {workspace / 'repo' / '.credmint.yaml'}"
     ]
+
+
+def test_the_action_writes_the_head_s_inventory_for_an_organisation_scan(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch  # noqa: F811 (fixture)
+) -> None:
+    """Issue 18 §3: README's organisation workflow uploads `outputs.inventory-file`, which the
+    Action did not have (the upload step had no path)."""
+    from analyzer.inventory_json import loads
+
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    monkeypatch.setenv("INPUT_INVENTORY_FILE", "out/team.inventory.json")
+    assert main(["github-action"]) == 1
+    assert outputs(workspace)["inventory-file"] == "out/team.inventory.json"
+    written = (workspace / "repo" / "out" / "team.inventory.json").read_bytes()
+    roles = loads(written, file="team.inventory.json").roles
+    assert sorted(r.name for r in roles) == ["admin", "deploy"]  # the head's, which trusts PARTNER
+    assert PARTNER.encode() in written
+
+
+def test_a_committed_symlink_as_inventory_output_is_never_followed(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture  # noqa: F811
+) -> None:
+    victim = workspace / "victim.txt"
+    victim.write_text("precious\n", encoding="utf-8")
+    (workspace / "repo" / "credmint.inventory.json").symlink_to(victim)
+    monkeypatch.setenv("INPUT_COMMENT", "off")
+    assert main(["github-action"]) == 2
+    assert "output 'credmint.inventory.json' cannot be written safely" in capsys.readouterr().out
+    assert victim.read_text(encoding="utf-8") == "precious\n"
+    assert outputs(workspace)["exit-code"] == "2"
