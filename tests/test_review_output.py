@@ -99,3 +99,20 @@ def test_an_error_quoting_a_settings_file_is_one_line(
     assert main(["scan", str(tmp_path), "--format", "json"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("credmint: error: ") and err.count("\n") == 1
+
+
+def test_an_unexpected_exception_is_exit_status_2_in_one_line() -> None:
+    """Python's own exit status for an exception is 1, which the contract reserves for findings."""
+    import subprocess
+    import sys
+
+    script = (
+        "import analyzer.cli as cli\n"
+        "def boom(): raise RuntimeError('x\\n::add-mask::fails')\n"
+        "cli.main = boom\n"
+        "cli.run()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          cwd=Path(__file__).resolve().parents[1], timeout=60)
+    assert done.returncode == 2
+    assert done.stderr == "credmint: error: internal error: RuntimeError('x\\n::add-mask::fails')\n"
