@@ -116,3 +116,15 @@ def test_an_unexpected_exception_is_exit_status_2_in_one_line() -> None:
                           cwd=Path(__file__).resolve().parents[1], timeout=60)
     assert done.returncode == 2
     assert done.stderr == "credmint: error: internal error: RuntimeError('x\\n::add-mask::fails')\n"
+
+
+def test_a_mermaid_comment_holds_no_directive(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    """Mermaid reads `%%{init: …}%%` anywhere, its comment lines included: an error naming a file
+    called so restyled the graph (a theme whose lines match the background hides it)."""
+    folder = tmp_path / "infra"
+    _write(folder)
+    (folder / 'x%%{init: {"theme": "dark"}}%%.tf').write_text("resource {\n", encoding="utf-8")
+    assert main(["scan", str(folder), "--account-id", ACCOUNT, "--format", "mermaid"]) == 2
+    out = capsys.readouterr().out
+    assert "%%{" not in out
+    assert 'x#37;#37;{init: {"theme": "dark"}}#37;#37;.tf' in out
