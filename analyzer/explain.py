@@ -21,6 +21,7 @@ from analyzer.inventory import render as render_value
 from analyzer.lookup import find_identity
 from analyzer.model import Certainty, Grant, weakest
 from analyzer.report import grant_dict
+from analyzer.reports import plain
 from analyzer.trust_reading import why_nobody
 from analyzer.walk import Analysis
 
@@ -160,7 +161,7 @@ def render_json(explanation: Explanation) -> str:
 
 def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(
-        text,
+        plain.line(text),
         WIDTH,
         initial_indent=indent,
         subsequent_indent=indent + "  ",
@@ -203,7 +204,7 @@ def render_text(explanation: Explanation) -> str:
         out.append("")
     if explanation.target is None:
         out += _reached_by_lines(explanation)
-    return "\n".join(out).rstrip("\n") + "\n"
+    return plain.guarded("\n".join(out).rstrip("\n") + "\n")
 
 
 def _reached_by_lines(explanation: Explanation) -> list[str]:

@@ -53,8 +53,6 @@ COMMENT_MODES = ("off", "update", "new")
 EXIT_ERROR = 2
 DEFAULT_SARIF = "credmint.sarif"
 DEFAULT_INVENTORY = "credmint.inventory.json"
-"""The head's inventory, for an organisation's merged scan (issue 18); `.inventory.json` files
-found in a scanned folder are never read back, so it cannot feed the next run."""
 
 
 class ActionError(Exception):
@@ -144,13 +142,23 @@ def _pull_request(event: Mapping) -> Mapping:
     return pull if isinstance(pull, Mapping) else {}
 
 
+def _base_sha(event: Mapping) -> str:
+    """The pull request's base, or a merge queue's (`merge_group.base_sha`): the merge queue's
+    commit holds the pull request's own settings file too."""
+    group = event.get("merge_group")
+    if isinstance(group, Mapping) and group.get("base_sha"):
+        return str(group["base_sha"])
+    base = _pull_request(event).get("base")
+    return str(base.get("sha") or "") if isinstance(base, Mapping) else ""
+
+
 def base_revision(inputs: Inputs, event: Mapping) -> str | None:
     """What to diff against: the input, else the PR's base SHA; None to scan instead."""
     if inputs.diff == "off":
         return None
     if inputs.diff == "prior-state":
         return "prior-state"
-    base = inputs.base_ref or str(_pull_request(event).get("base", {}).get("sha") or "")
+    base = inputs.base_ref or _base_sha(event)
     if not base and inputs.diff == "base-ref":
         raise ActionError("diff: base-ref needs input base-ref or a pull_request event")
     return base or None
@@ -180,24 +188,47 @@ def head_revision(env: Mapping[str, str], event: Mapping, base: str | None, root
     return head
 
 
+def settings_revision(inputs: Inputs, event: Mapping, base: str | None, root: Path) -> str | None:
+    """A scan (`diff: off`) of a pull request reads the settings, baseline and inline suppressions
+    of its base, fetched when missing, or is refused: the head's would let it silence its own
+    findings (issue 15 §1). None when there is no pull request, or its head is trusted."""
+    if base is not None or inputs.trust_head_suppressions:
+        return None
+    revision = inputs.base_ref or _base_sha(event)
+    if not revision:
+        return None
+    if not fetch_commit(root, revision):
+        raise ActionError(
+            f"diff: off on a pull request reads the settings of its base {revision}, which is not "
+            "in the clone and cannot be fetched (actions/checkout with fetch-depth: 0), or set "
+            "trust-head-suppressions: true"
+        )
+    return revision
+
+
 def command_line(
-    inputs: Inputs, base: str | None, head: str | None = None, *, export: str | None = None,
+    inputs: Inputs,
+    base: str | None,
+    head: str | None = None,
+    settings_from: str | None = None,
+    inventory: Path | None = None,
     source_name: str | None = None,
 ) -> list[str]:
     """The CLI arguments, every value as `--option=value` and the paths after `--`, so that no
-    input can become an option (issue 15 §4). A prior-state diff reads the plan alone. `export`
-    is where the CLI writes the head's inventory (issue 18), named `source_name`."""
+    input can become an option (issue 15 §4). A prior-state diff reads the plan alone. The head's
+    inventory goes to `inventory`, named `source_name` (the repository, issue 18)."""
     if base == "prior-state" and not inputs.plan_json:
         raise ActionError("diff: prior-state needs input plan-json")
     argv = ["diff", f"--base={base}"] if base else ["scan"]
     for option, value in (
         ("--head", head),
+        ("--settings-from", settings_from),
+        ("--export-inventory", inventory),
+        ("--source-name", source_name),
         ("--account-id", inputs.account_id),
         ("--fail-on", inputs.fail_on),
         ("--config", inputs.config_file),
         ("--baseline", inputs.baseline),
-        ("--export-inventory", export),
-        ("--source-name", source_name),
     ):
         if value:
             argv.append(f"{option}={value}")
@@ -371,14 +402,17 @@ def _publish(env: Mapping[str, str], evaluate: Evaluate, log: TextIO) -> int:
     event = read_event(env)
     base = base_revision(inputs, event)
     head = head_revision(env, event, base, root)
-    with tempfile.TemporaryDirectory(prefix="credmint-") as scratch:
-        # The CLI writes the inventory outside the workspace; it is copied in without following links.
-        exported = Path(scratch) / "head.inventory.json"
-        argv = command_line(inputs, base, head, export=str(exported), source_name=env.get("GITHUB_REPOSITORY"))
+    settings_from = settings_revision(inputs, event, base, root)
+    with tempfile.TemporaryDirectory(prefix="credmint-") as private:
+        # the CLI writes the export outside the workspace; it is then written inside it as every
+        # output is, never through a link the pull request committed
+        exported = Path(private) / "inventory.json"
+        argv = command_line(inputs, base, head, settings_from, exported, env.get("GITHUB_REPOSITORY"))
         subject, code = evaluate(argv)
         inventory = exported.read_text(encoding="utf-8") if exported.is_file() else None
-    if inventory is not None:
-        write_inside(inputs.inventory_file, inventory, root)
+    if inventory is None:
+        raise ActionError("the inventory of the head was not exported")
+    write_inside(inputs.inventory_file, inventory, root)
     if isinstance(subject, Diff) and _head_sha(env, event):
         subject = replace(subject, head_ref=_head_sha(env, event))
     write_inside(inputs.sarif_file, sarif.render(subject), root)
@@ -425,6 +459,8 @@ def _failed(env: Mapping[str, str], log: TextIO, why: str) -> int:
         pass
     _append(
         env.get("GITHUB_OUTPUT"),
-        output_lines({"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": "", "inventory-file": ""}),
+        output_lines(
+            {"exit-code": str(EXIT_ERROR), "sarif-file": written, "report-json": "", "inventory-file": ""}
+        ),
     )
     return EXIT_ERROR

@@ -71,7 +71,7 @@ def loads(data: bytes, *, file: str) -> Inventory:
         document = orjson.loads(data)
     except orjson.JSONDecodeError as problem:
         raise InventoryFormatError(f"not valid JSON: {problem}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("inventory_version"), int):
+    if not isinstance(document, dict) or type(document.get("inventory_version")) is not int:
         raise InventoryFormatError("not a credmint inventory: no integer inventory_version")
     version = document["inventory_version"]
     if version > INVENTORY_VERSION or version < 1:

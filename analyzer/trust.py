@@ -162,12 +162,17 @@ def _names_by_condition(statement: Statement) -> bool:
     )
 
 
-def grants_for_callers(target: TrustedRole, index: CallerIndex) -> Iterator[Grant]:
-    """Grants to the templates' own users and roles (§1, §7), among the callers the index offers."""
+def grants_for_callers(
+    target: TrustedRole, index: CallerIndex, spend: Callable[[int], None] = lambda pairs: None
+) -> Iterator[Grant]:
+    """Grants to the templates' own users and roles (§1, §7), among the callers the index offers;
+    `spend` is told how many are offered (it raises past the analysis' bound)."""
     principals = [
         p for item in target.items if item.statement.effect is not Effect.DENY for p in item.statement.principals or ()
     ]
-    for caller in index.for_trust(target.id, target.role.arn, principals):
+    candidates = index.for_trust(target.id, target.role.arn, principals)
+    spend(len(candidates))
+    for caller in candidates:
         support = _caller_support(target, caller)
         if support is not None:
             yield _grant(caller.id, caller.type, Action.ASSUME_ROLE, target, support)

@@ -9,6 +9,7 @@ that stays a finding, and is listed as "suppressions this change adds (need revi
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import replace
 from typing import Callable, Iterable, Protocol, Sequence
 
@@ -29,20 +30,23 @@ class AnchoredLookup(Protocol):
 
     def __call__(self, source: Source) -> Sequence[Ignore]: ...
 
-    def anchored(self, file: str) -> frozenset[Anchored]: ...
+    def anchored(self, file: str) -> Counter[Anchored]: ...
 
     def anchor(self, ignore: Ignore) -> Anchored | None: ...
 
 
 def known_to_base(head: AnchoredLookup, base: AnchoredLookup) -> Callable[[Source], list[Ignore]]:
-    """The head's inline suppressions that the base already had, on the same block of the same file."""
+    """The head's inline suppressions that the base already had, on the same block of the same file.
+
+    A block's first line need not be unique (`statement {`): when the head has more copies of a
+    suppression than the base, none of them counts, since which one is new cannot be told."""
 
     def lookup(source: Source) -> list[Ignore]:
         return [
             ignore
             for ignore in head(source)
             if (anchor := head.anchor(ignore)) is not None
-            and anchor in base.anchored(ignore[3].file)
+            and 0 < head.anchored(ignore[3].file)[anchor] <= base.anchored(ignore[3].file)[anchor]
         ]
 
     return lookup

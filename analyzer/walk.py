@@ -48,15 +48,36 @@ class World:
     role_arns: frozenset[str]
     arns: Mapping[str, Value]
     """Each caller's identity → its ARN as a value, unknown parts kept."""
+    pairs: "PairCount" = field(default_factory=lambda: PairCount(MAX_TRUST_PAIRS))
 
 
 Mechanism = Callable[[World], Iterator[Grant]]
 
 
+class TooMuchWork(Exception):
+    """A bound on the analysis' own work was reached; the message names it."""
+
+
+@dataclass(slots=True)
+class PairCount:
+    """(caller, role) pairs whose trust was evaluated in one analysis."""
+
+    left: int = 0
+    stopped: str = ""
+
+    def spend(self, pairs: int) -> None:
+        self.left -= pairs
+        if self.left < 0:
+            raise TooMuchWork(
+                f"more than {MAX_TRUST_PAIRS:,} caller-role pairs to evaluate (trust policies whose "
+                "principal is unknown or `*` offer every caller): the rest are not analysed"
+            )
+
+
 def assume_role_by_trust(world: World) -> Iterator[Grant]:
     known = known_callers(world.callers)
     for target in world.roles:
-        yield from grants_for_callers(target, world.index)
+        yield from grants_for_callers(target, world.index, world.pairs.spend)
         yield from grants_for_outsiders(target, world.callers, known)
 
 
@@ -108,11 +129,12 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         arns={c.id: c.entity.arn for c in callers},
     )
     found = list(islice(
-        (unknown_names_are_uncertain(g, world) for mechanism in MECHANISMS for g in mechanism(world)),
-        MAX_GRANTS + 1,
+        (unknown_names_are_uncertain(g, world) for g in _bounded(world)), MAX_GRANTS + 1
     ))
     grants = merge_grants(found[:MAX_GRANTS])
     diagnostics = [*inventory.diagnostics, *index.diagnostics]
+    if world.pairs.stopped:
+        diagnostics.append(_too_many(world.pairs.stopped))
     if len(found) > MAX_GRANTS:
         diagnostics.append(_too_many(f"more than {MAX_GRANTS} grants: the rest are not reported"))
     for target in roles:
@@ -136,6 +158,10 @@ MAX_GRANTS = 250_000
 fails closed with an error instead of hanging (issue 9). A 10,000-user organisation has about
 110,000 grants (bench/), so the bound leaves it room twice over; 250,000 grants take about 10 s and
 stay under 1 GiB with the report."""
+MAX_TRUST_PAIRS = 500_000
+"""A trust whose principal is unknown (a parameter without a value, every deploy-time choice
+read at once) or `*` is evaluated against every caller: 700 such roles and 700 callers are
+half a million evaluations (10 to 20 s); a 1 MB template held 2,700 (162 s)."""
 MAX_PATH_HOPS = 300_000
 """Hops summed over every listed chain: chains grow quadratically in number and length (a line of
 1,500 roles made a 290 MB report and 2 GiB); past this bound they are cut, with an error."""
@@ -151,6 +177,15 @@ def _bounded_paths(graph: object, diagnostics: list[Diagnostic]) -> tuple[ChainP
             break
         paths.append(path)
     return tuple(paths)
+
+
+def _bounded(world: World) -> Iterator[Grant]:
+    """Every mechanism's grants; one that reaches a bound on its work stops there (an error)."""
+    for mechanism in MECHANISMS:
+        try:
+            yield from mechanism(world)
+        except TooMuchWork as problem:
+            world.pairs.stopped = str(problem)
 
 
 def _too_many(message: str) -> Diagnostic:

@@ -10,6 +10,7 @@ tuples `(rule, reason, expires, Source)`: the analyzer decides what they suppres
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -46,16 +47,17 @@ class InlineSuppressions:
             return _template_ignores(loaded, source)
         return []
 
-    def anchored(self, file: str) -> frozenset[Anchored]:
-        """Every suppression written in `file`, so that another revision's can be recognised."""
+    def anchored(self, file: str) -> Counter[Anchored]:
+        """Every suppression written in `file`, counted, so that another revision's can be
+        recognised (and a copy of one told apart: the count rises)."""
         if file not in self._files:
             self._files[file] = self._load(file)
         loaded = self._files[file]
         if isinstance(loaded, list):
-            return frozenset(_hcl_anchored(loaded, file))
+            return Counter(_hcl_anchored(loaded, file))
         if isinstance(loaded, Mapping):
-            return frozenset(_template_anchored(loaded, file))
-        return frozenset()
+            return Counter(_template_anchored(loaded, file))
+        return Counter()
 
     def anchor(self, ignore: Ignore) -> Anchored | None:
         """The block-anchored form of one suppression this lookup returned."""
@@ -113,11 +115,21 @@ def _hcl_ignores(lines: list[str], source: Source) -> list[Ignore]:
 
 
 def _block_after(lines: list[str], line: int) -> str:
-    """The first line below the comment run that holds `line`: the block the comment is above."""
+    """The first line below the comment run that holds `line` (the block the comment is above),
+    after the top-level block that holds it: `statement {` alone names every statement."""
     number = line
     while number <= len(lines) and COMMENT.match(lines[number - 1]):
         number += 1
-    return lines[number - 1].strip() if number <= len(lines) else ""
+    if number > len(lines):
+        return ""
+    block = lines[number - 1].strip()
+    if TOP_LEVEL_BLOCK.match(lines[number - 1]):
+        return block
+    holder = next(
+        (lines[n - 1].strip() for n in range(number - 1, 0, -1) if TOP_LEVEL_BLOCK.match(lines[n - 1])),
+        "",
+    )
+    return f"{holder} > {block}"
 
 
 def _hcl_anchored(lines: list[str], file: str) -> list[Anchored]:

@@ -34,7 +34,9 @@ def test_a_committed_symlink_as_sarif_output_is_never_followed(
     assert main(["github-action"]) == 2
     refused(capsys, workspace, "output 'credmint.sarif' cannot be written safely")
     assert victim.read_text() == "precious\n"
-    assert outputs(workspace) == {"exit-code": "2", "sarif-file": "", "report-json": "", "inventory-file": ""}
+    assert outputs(workspace) == {
+        "exit-code": "2", "sarif-file": "", "report-json": "", "inventory-file": ""
+    }
 
 
 @pytest.mark.parametrize(

@@ -9,6 +9,7 @@ import textwrap
 
 from analyzer.diff import ADDED_TITLE, Diff
 from analyzer.model import Grant
+from analyzer.reports import plain
 
 WIDTH = 80
 GREEN, RED, YELLOW, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[0m"
@@ -16,7 +17,7 @@ GREEN, RED, YELLOW, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[0m"
 
 def _wrap(text: str, indent: str) -> list[str]:
     return textwrap.wrap(
-        text,
+        plain.line(text),
         WIDTH,
         initial_indent=indent,
         subsequent_indent=indent + "  ",
@@ -79,4 +80,4 @@ def render(diff: Diff, *, color: bool = False) -> str:
         out += ["", "Diagnostics:"]
         for d in diff.diagnostics:
             out += _wrap(f"{d.level.value}: {d.file}:{d.line}: {d.message}", "  ")
-    return "\n".join(out) + "\n"
+    return plain.guarded("\n".join(out) + "\n")

@@ -8,7 +8,7 @@ edges on chains that pass through one principal or target: what reaches it, and 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping, Union
 
 import networkx as nx
 
@@ -71,9 +71,12 @@ def short_label(identity: str) -> str:
     return identity
 
 
-def error_comments(subject: Union[Report, Diff], marker: str) -> str:
+def error_comments(
+    subject: Union[Report, Diff], marker: str, escape: Callable[[str], str] = lambda text: text
+) -> str:
     """Error diagnostics as comment lines (`%%` in Mermaid, `//` in DOT): a graph of the readable
-    inputs must not look complete when an input could not be read (CONTRACT.md)."""
+    inputs must not look complete when an input could not be read (CONTRACT.md). `escape` is the
+    format's own for what a comment cannot hold (Mermaid reads `%%{…}%%` anywhere as a directive)."""
     diagnostics = (
         subject.analysis.diagnostics if isinstance(subject, Report) else subject.diagnostics
     )
@@ -88,7 +91,7 @@ def error_comments(subject: Union[Report, Diff], marker: str) -> str:
             f"{s.finding.target}: {s.reason} ({s.origin})"
             for s in subject.added_suppressions
         ]
-    return "".join(f"{' '.join(line.split())}\n" for line in lines)
+    return "".join(f"{marker} {escape(' '.join(line.split())[len(marker) + 1:])}\n" for line in lines)
 
 
 def powers_of(subject: Union[Report, Diff]) -> Mapping[str, Power]:

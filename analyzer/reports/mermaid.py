@@ -62,6 +62,12 @@ def escape(text: str) -> str:
     return "".join(" " if not ch.isprintable() else ESCAPES.get(ch, ch) for ch in text)
 
 
+def _comment(text: str) -> str:
+    """A comment's text: Mermaid reads `%%{init: …}%%` anywhere, comments included, as a directive
+    (themes, colours that hide the graph), so `%` is its entity there too."""
+    return text.replace("%", ESCAPES["%"])
+
+
 def _edge_label(edge: Edge) -> str:
     action = edge.grant.action.value.removeprefix("sts:")
     label = f"{action} · {edge.grant.certainty.value}"
@@ -111,4 +117,4 @@ def _power_classes(nodes: list[str], ids: Mapping[str, str], powers: Mapping[str
 
 
 def render(subject: Union[Report, Diff], *, focus: str | None = None) -> str:
-    return render_edges(select_edges(subject, focus), powers=powers_of(subject)) + error_comments(subject, "%%")
+    return render_edges(select_edges(subject, focus), powers=powers_of(subject)) + error_comments(subject, "%%", _comment)

@@ -18,6 +18,7 @@ from analyzer.inventory import DiagnosticLevel
 from analyzer.inventory import render as render_value
 from analyzer.model import Action, Certainty, Grant, PrincipalType
 from analyzer.report import Report
+from analyzer.reports import plain
 from analyzer.reports.summary import (
     SEVERITIES,
     minting_grants,
@@ -52,7 +53,7 @@ class _Lines:
         self.color = color
 
     def add(self, line: str = "", colour: str = "") -> None:
-        for wrapped in _fit(line) or [""]:
+        for wrapped in _fit(plain.line(line)) or [""]:
             self.lines.append(f"{colour}{wrapped}{RESET}" if colour and self.color else wrapped)
 
 
@@ -69,7 +70,7 @@ def render(report: Report, *, verbose: bool = False, color: bool = False) -> str
     _diagnostics(out, report, verbose)
     if not verbose:
         out.add("Reasons, conditions and sources of each grant: --verbose (or --format json).", DIM)
-    return "\n".join(out.lines).rstrip("\n") + "\n"
+    return plain.guarded("\n".join(out.lines).rstrip("\n") + "\n")
 
 
 def _summary(out: _Lines, report: Report) -> None:

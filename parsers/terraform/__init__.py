@@ -27,6 +27,7 @@ from parsers.terraform.scps import read_scps
 from parsers.terraform.hcl import ParseFailure, read_body, read_file
 from parsers.terraform.module import MISSING, ModuleInstance, parse_value
 from parsers.terraform.modules import Loader, all_instances
+from parsers.terraform.scope import Budget
 from parsers.terraform.roots import called_folders, looks_like_root
 from parsers.terraform_files import is_config_name
 from parsers.terraform.resources import read_instances
@@ -63,7 +64,7 @@ def _parse_world(directory: Path, ctx: ParseContext, loader: Loader, world: Worl
     files = loader.files(directory, ctx)
     diagnostics: list[Diagnostic] = list(files.diagnostics)
     root = ModuleInstance(files, ctx, diagnostics=diagnostics, loader=loader, world=world,
-                          is_chosen=lambda name: name not in given)
+                          is_chosen=lambda name: name not in given, budget=Budget(regex=loader.regex))
     given = _variable_values(directory, ctx, root)
     root.inputs = lambda name: given.get(name, MISSING)
     instances = list(all_instances(root))

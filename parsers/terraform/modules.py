@@ -13,7 +13,7 @@ from typing import Iterator
 from analyzer.inventory import DiagnosticLevel, Unknown
 from parsers.terraform.blocks import BlockView
 from parsers.terraform.evaluator import evaluate
-from parsers.terraform.scope import Namespace
+from parsers.terraform.scope import Namespace, RegexTime
 from parsers.terraform.hcl import Block
 from parsers.terraform.module import (
     MISSING,
@@ -63,11 +63,15 @@ class Loader:
         self.instances = 0
         self.instantiated = set() if instantiated is None else instantiated
         """Resolved folders of the modules instances were made of: the others are roots (roots.py)."""
+        self.regex = RegexTime()
+        """The root module's time for regular expressions, over every read of it."""
 
     def fresh(self) -> "Loader":
-        """A loader for another read of the same run: its own instance count, the same files."""
+        """A loader for another read of the same run: its own instance count, the same files
+        and the same time for regular expressions."""
         other = Loader(self.instantiated)
         other._files = self._files
+        other.regex = self.regex
         return other
 
     def files(self, directory: Path, ctx) -> ModuleFiles:  # type: ignore[no-untyped-def]

@@ -35,20 +35,31 @@ MAX_EXPRESSION_STEPS = 200_000
 spend the budget of the good resources beside it."""
 
 
+class RegexTime:
+    """Time left for the regular expressions of one root module, shared by every world its
+    deploy-time choices make (parsers/worlds.py): per world, 30 choices read up to 64 times gave
+    a 2 KB module two minutes of backtracking."""
+
+    __slots__ = ("seconds",)
+
+    def __init__(self) -> None:
+        self.seconds = REGEX_SECONDS
+
+
 class Budget:
     """Evaluation steps left for one root module and every module it calls, and for the
     outermost expression being evaluated."""
 
-    __slots__ = ("left", "expression_left", "depth", "reported", "instances", "regex_seconds")
+    __slots__ = ("left", "expression_left", "depth", "reported", "instances", "regex")
 
-    def __init__(self, steps: int = MAX_STEPS) -> None:
+    def __init__(self, steps: int = MAX_STEPS, regex: RegexTime | None = None) -> None:
         self.left = steps
         self.expression_left = MAX_EXPRESSION_STEPS
         self.depth = 0
         self.reported = False
         self.instances = 0
         """Instances `count` and `for_each` have made so far (parsers.terraform.expansion)."""
-        self.regex_seconds = REGEX_SECONDS
+        self.regex = regex or RegexTime()
         """Time left for regular expressions (parsers.terraform.string_functions)."""
 
     def enter(self) -> None:

@@ -137,21 +137,21 @@ def _regex(pattern: str) -> "regex.Pattern":
 
 
 def _timed(where: Call, run: Callable[[float], T]) -> T:
-    """`run(timeout)` within what is left of the module's time for regular expressions.
+    """`run(timeout)` within what is left of the root module's time for regular expressions.
 
     Terraform matches with RE2, in linear time; Python's engines backtrack, so `(a|aa)+$` against
     40 characters runs for hours. The `regex` engine (python-hcl2's own dependency) stops at a
     timeout: the only bound here measured in time rather than in steps."""
-    budget = where.scope.context.budget
+    clock = where.scope.context.budget.regex
     started = time.monotonic()
     try:
-        return run(max(budget.regex_seconds, 0.001))
+        return run(max(clock.seconds, 0.001))
     except TimeoutError:
-        budget.regex_seconds = 0.0
+        clock.seconds = 0.0
         raise ExpressionTooLarge(f"{where.name}(): regular expressions ran more than {REGEX_SECONDS:g} s "
                                  "(bound on regular expressions)") from None
     finally:
-        budget.regex_seconds -= time.monotonic() - started
+        clock.seconds -= time.monotonic() - started
 
 
 @_fn("replace")
