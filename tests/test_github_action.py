@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 from analyzer.cli import main
 from analyzer.github_action import escape_data, escape_property
 from analyzer.reports.markdown import MARKER, text
-from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, write_tree
+from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, git, write_tree
 
 CM105_MESSAGE = (
     f"{DEPLOY} trusts {PARTNER} of account 222222222222, which is not in trusted_accounts, "
@@ -90,17 +89,6 @@ def api() -> Iterator[FakeApi]:
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
-
-
-def git(repo: Path, *args: str) -> str:
-    done = subprocess.run(
-        ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args],
-        cwd=repo,
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return done.stdout.strip()
 
 
 @pytest.fixture
