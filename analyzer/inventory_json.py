@@ -97,6 +97,8 @@ def loads(data: bytes, *, file: str) -> Inventory:
 
 
 def _encode(value: Any) -> Any:
+    if isinstance(value, str):
+        return value
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, Unknown):
@@ -108,23 +110,36 @@ def _encode(value: Any) -> Any:
         return encoded
     if isinstance(value, Text):
         return {"text": [_encode(part) for part in value.parts]}
-    if dataclasses.is_dataclass(value):
-        return {
-            f.name: _encode(getattr(value, f.name))
-            for f in dataclasses.fields(value)
-            if not _is_default(f, getattr(value, f.name))
-        }
     if isinstance(value, tuple):
         return [_encode(item) for item in value]
+    defaults = _DEFAULTS.get(type(value))
+    if defaults is None and dataclasses.is_dataclass(value):
+        defaults = _DEFAULTS[type(value)] = _field_defaults(type(value))
+    if defaults is not None:
+        out = {}
+        for name, default in defaults:
+            item = getattr(value, name)
+            if default is _REQUIRED or item != default or type(item) is not type(default):
+                out[name] = _encode(item)
+        return out
     return value
 
 
-def _is_default(f: dataclasses.Field, value: Any) -> bool:
-    if f.default is not dataclasses.MISSING:
-        return value == f.default and type(value) is type(f.default)
-    if f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
-        return value == f.default_factory()  # type: ignore[misc]
-    return False
+_REQUIRED = object()
+_DEFAULTS: dict[type, tuple[tuple[str, Any], ...]] = {}
+"""Each dataclass's fields with their defaults: a field at its default is left out of the file."""
+
+
+def _field_defaults(cls: type) -> tuple[tuple[str, Any], ...]:
+    found = []
+    for f in dataclasses.fields(cls):
+        if f.default is not dataclasses.MISSING:
+            found.append((f.name, f.default))
+        elif f.default_factory is not dataclasses.MISSING:  # type: ignore[misc]
+            found.append((f.name, f.default_factory()))  # type: ignore[misc]
+        else:
+            found.append((f.name, _REQUIRED))
+    return tuple(found)
 
 
 _HINTS: dict[type, dict[str, Any]] = {}
