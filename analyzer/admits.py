@@ -23,11 +23,11 @@ from dataclasses import dataclass
 from enum import Enum, IntEnum
 from typing import Callable, Iterable, Sequence
 
-from analyzer.conditions import ABSENT_PASSES, split_operator
-from analyzer.inventory import Condition, Effect, Unknown, Value
-from analyzer.patterns import Tri
-from analyzer.policy import Labelled, action_truth
-from analyzer.principals import Named, TrustEntry, classify
+from credmint.analyzer.conditions import ABSENT_PASSES, split_operator
+from credmint.analyzer.inventory import Condition, Effect, Unknown, Value
+from credmint.analyzer.patterns import Tri
+from credmint.analyzer.policy import Labelled, action_truth
+from credmint.analyzer.principals import Named, TrustEntry, classify
 
 
 class Kind(str, Enum):

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from analyzer.rules import Finding, Severity
+from credmint.analyzer.rules import Finding, Severity
 
 BASELINE_VERSION = 2
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Callable, Iterable, Sequence
 
-from analyzer.conditions import CallerContext, context_view
-from analyzer.inventory import (
+from credmint.analyzer.conditions import CallerContext, context_view
+from credmint.analyzer.inventory import (
     Attachment,
     Diagnostic,
     DiagnosticLevel,
@@ -27,9 +27,9 @@ from analyzer.inventory import (
     Value,
     render,
 )
-from analyzer.model import PrincipalType
-from analyzer.patterns import Tri, match_literal
-from analyzer.policy import (
+from credmint.analyzer.model import PrincipalType
+from credmint.analyzer.patterns import Tri, match_literal
+from credmint.analyzer.policy import (
     Labelled,
     PartAnswer,
     Request,
@@ -40,7 +40,7 @@ from analyzer.policy import (
     context_keys,
     labelled,
 )
-from analyzer.principals import path_and_name, same_account
+from credmint.analyzer.principals import path_and_name, same_account
 
 PolicyLookup = Callable[[str], "PolicyDocument | None"]
 """Finds a policy document outside the templates by ARN (the AWS managed policy snapshot)."""

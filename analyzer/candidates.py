@@ -11,13 +11,13 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Iterable, Sequence
 
-from analyzer.callers import Caller
-from analyzer.inventory import Effect, Value, render
-from analyzer.model import Action
-from analyzer.patterns import Tri, literal_head, match_resource
-from analyzer.policy import action_truth
-from analyzer.variables import resolved_resources
-from analyzer.principals import Named, classify, may_be_account
+from credmint.analyzer.callers import Caller
+from credmint.analyzer.inventory import Effect, Value, render
+from credmint.analyzer.model import Action
+from credmint.analyzer.patterns import Tri, literal_head, match_resource
+from credmint.analyzer.policy import action_truth
+from credmint.analyzer.variables import resolved_resources
+from credmint.analyzer.principals import Named, classify, may_be_account
 
 ASSUME_ROLE = Action.ASSUME_ROLE.value
 

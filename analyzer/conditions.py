@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Callable, Iterator, Mapping
 
-from analyzer.inventory import Condition, Value
-from analyzer.patterns import Tri, match_glob, match_literal, match_resource, tri_any
+from credmint.analyzer.inventory import Condition, Value
+from credmint.analyzer.patterns import Tri, match_glob, match_literal, match_resource, tri_any
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Mapping
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel
-from analyzer.model import ChainPath, Grant
-from analyzer.report import (
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel
+from credmint.analyzer.model import ChainPath, Grant
+from credmint.analyzer.report import (
     SCHEMA_VERSION,
     Report,
     condition_dict,
@@ -22,8 +22,8 @@ from analyzer.report import (
     path_dict,
     suppressed_dict,
 )
-from analyzer.rules import Finding
-from analyzer.suppressions import SuppressedFinding
+from credmint.analyzer.rules import Finding
+from credmint.analyzer.suppressions import SuppressedFinding
 
 ADDED_TITLE = "Suppressions this change adds (need review)"
 """The section every diff format gives the suppressions a change adds but does not get to use."""

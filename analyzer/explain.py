@@ -16,14 +16,14 @@ from typing import Any
 
 import networkx as nx
 
-from analyzer.graph import build_graph
-from analyzer.inventory import render as render_value
-from analyzer.lookup import find_identity
-from analyzer.model import Certainty, Grant, weakest
-from analyzer.report import grant_dict
-from analyzer.reports import plain
-from analyzer.trust_reading import why_nobody
-from analyzer.walk import Analysis
+from credmint.analyzer.graph import build_graph
+from credmint.analyzer.inventory import render as render_value
+from credmint.analyzer.lookup import find_identity
+from credmint.analyzer.model import Certainty, Grant, weakest
+from credmint.analyzer.report import grant_dict
+from credmint.analyzer.reports import plain
+from credmint.analyzer.trust_reading import why_nobody
+from credmint.analyzer.walk import Analysis
 
 MAX_CHAINS = 20
 WIDTH = 80

@@ -10,9 +10,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from analyzer.inventory import Unknown, Value, concat, render
-from analyzer.names import NAME_CHARACTER, breaks_every_name
-from analyzer.patterns import ONE, STAR, Token, match_tokens, split_arn, tokens, Tri
+from credmint.analyzer.inventory import Unknown, Value, concat, render
+from credmint.analyzer.names import NAME_CHARACTER, breaks_every_name
+from credmint.analyzer.patterns import ONE, STAR, Token, match_tokens, split_arn, tokens, Tri
 
 PREFIX = "federated-user/"
 MIN_NAME, MAX_NAME = 2, 32

@@ -12,7 +12,7 @@ from typing import Iterable, Iterator
 
 import networkx as nx
 
-from analyzer.model import Action, ChainPath, Grant, Hop
+from credmint.analyzer.model import Action, ChainPath, Grant, Hop
 
 
 def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":

@@ -11,16 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Callable, Iterator, Sequence
 
-from analyzer.callers import Caller, caller_side
-from analyzer.conditions import long_term
-from analyzer.inventory import Effect, Value, render
-from analyzer.names import breaks_every_name
-from analyzer.principals import path_and_name
-from analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
-from analyzer.patterns import Tri, match_resource, split_arn, written
-from analyzer.policy import Labelled, Request, Support, action_truth, applies, apply_denies
-from analyzer.variables import resolved_resources
-from analyzer.federation import PREFIX, covers, federated_user_arn, name_patterns
+from credmint.analyzer.callers import Caller, caller_side
+from credmint.analyzer.conditions import long_term
+from credmint.analyzer.inventory import Effect, Value, render
+from credmint.analyzer.names import breaks_every_name
+from credmint.analyzer.principals import path_and_name
+from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType, under_conditions
+from credmint.analyzer.patterns import Tri, match_resource, split_arn, written
+from credmint.analyzer.policy import Labelled, Request, Support, action_truth, applies, apply_denies
+from credmint.analyzer.variables import resolved_resources
+from credmint.analyzer.federation import PREFIX, covers, federated_user_arn, name_patterns
 
 
 def _allowing(items: Sequence[Labelled], action: str, effect: Effect) -> Iterator[Labelled]:

@@ -3,7 +3,7 @@
 Each repository's CI scans its own templates and exports what it read (users, groups, roles,
 policies as evaluated, trusts, boundaries, SCPs, providers, sources); one merged run reads many such
 files beside templates and analyses them together, so that a grant crossing repositories is decided
-like one inside a run (issue 18). The encoding follows the dataclasses of `analyzer.inventory`
+like one inside a run (issue 18). The encoding follows the dataclasses of `credmint.analyzer.inventory`
 field by field, so a field added there is exported without a change here; fields at their default
 are left out. Values keep their unknowns: `{"unknown": expression, ...}` and `{"text": [parts]}`.
 
@@ -20,8 +20,8 @@ from typing import Any, Union
 
 import orjson
 
-from analyzer import inventory as inv
-from analyzer.inventory import (
+from credmint.analyzer import inventory as inv
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Diagnostic,
     InputFile,

@@ -16,7 +16,7 @@ from functools import cache
 from importlib.resources import files
 from typing import Any, Mapping
 
-from analyzer.inventory import Condition, Effect, PolicyDocument, Source, Statement
+from credmint.analyzer.inventory import Condition, Effect, PolicyDocument, Source, Statement
 
 SNAPSHOT = "managed_policies.json.gz"
 
@@ -62,7 +62,7 @@ def package_version() -> str:
 
 @cache
 def _snapshot() -> Mapping[str, Any]:
-    resource = files("analyzer").joinpath("data", SNAPSHOT)
+    resource = files("credmint.analyzer").joinpath("data", SNAPSHOT)
     return json.loads(gzip.decompress(resource.read_bytes()))
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Sized
 
-from analyzer.inventory import Condition, Source
+from credmint.analyzer.inventory import Condition, Source
 
 
 class Certainty(str, Enum):

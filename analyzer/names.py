@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
-from analyzer.patterns import Token
+from credmint.analyzer.patterns import Token
 
 NAME_CHARACTER = re.compile(r"[\w+=,.@-]", re.ASCII)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Iterator, Mapping, Sequence
 
-from analyzer.callers import Caller, caller_side
-from analyzer.conditions import CallerContext
-from analyzer.inventory import Effect, Source, Value, concat
-from analyzer.model import Certainty, Grant, PrincipalType, under_conditions, weakest
-from analyzer.patterns import Tri
-from analyzer.policy import Request, Support, action_truth
+from credmint.analyzer.callers import Caller, caller_side
+from credmint.analyzer.conditions import CallerContext
+from credmint.analyzer.inventory import Effect, Source, Value, concat
+from credmint.analyzer.model import Certainty, Grant, PrincipalType, under_conditions, weakest
+from credmint.analyzer.patterns import Tri
+from credmint.analyzer.policy import Request, Support, action_truth
 
 # The launch call that makes each service run code with a passed role, and the resource it creates.
 LAUNCHERS: Mapping[str, tuple[str, str]] = {

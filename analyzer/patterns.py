@@ -13,7 +13,7 @@ from enum import IntEnum
 from functools import lru_cache
 from typing import Union
 
-from analyzer.inventory import Text, Unknown, Value, render
+from credmint.analyzer.inventory import Text, Unknown, Value, render
 
 
 class Tri(IntEnum):

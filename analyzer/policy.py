@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Callable, Iterable, Sequence, Union
 
-from analyzer.conditions import CallerContext, evaluate, negate
-from analyzer.inventory import (
+from credmint.analyzer.conditions import CallerContext, evaluate, negate
+from credmint.analyzer.inventory import (
     DEPLOY_CHOICE,
     Condition,
     Effect,
@@ -26,9 +26,9 @@ from analyzer.inventory import (
     Value,
     stand_in_statement,
 )
-from analyzer.model import Certainty, strength, weakest
-from analyzer.patterns import Tri, match_action, match_resource, tri_any
-from analyzer.variables import resolved_condition, resolved_resources, variable_keys
+from credmint.analyzer.model import Certainty, strength, weakest
+from credmint.analyzer.patterns import Tri, match_action, match_resource, tri_any
+from credmint.analyzer.variables import resolved_condition, resolved_resources, variable_keys
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

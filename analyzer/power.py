@@ -22,13 +22,13 @@ from enum import Enum
 from functools import lru_cache
 from typing import Iterable, Iterator, Mapping, Sequence
 
-from analyzer.callers import Caller, caller_side
-from analyzer.inventory import Effect, Source, Unknown, Value, concat, render
-from analyzer.model import Action, Certainty, Grant, PrincipalType
-from analyzer.passrole import LAUNCHERS, launch_resource
-from analyzer.patterns import Tri, match_resource
-from analyzer.policy import Labelled, Request, Support, action_truth
-from analyzer.variables import substitute_variables
+from credmint.analyzer.callers import Caller, caller_side
+from credmint.analyzer.inventory import Effect, Source, Unknown, Value, concat, render
+from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType
+from credmint.analyzer.passrole import LAUNCHERS, launch_resource
+from credmint.analyzer.patterns import Tri, match_resource
+from credmint.analyzer.policy import Labelled, Request, Support, action_truth
+from credmint.analyzer.variables import substitute_variables
 
 
 class PowerLabel(str, Enum):

@@ -12,8 +12,8 @@ from functools import lru_cache
 from dataclasses import dataclass
 from enum import Enum
 
-from analyzer.inventory import CURRENT_ACCOUNT, Principal, PrincipalKind, Text, Unknown, Value, concat, render
-from analyzer.model import Action, PrincipalType
+from credmint.analyzer.inventory import CURRENT_ACCOUNT, Principal, PrincipalKind, Text, Unknown, Value, concat, render
+from credmint.analyzer.model import Action, PrincipalType
 
 ACCOUNT_ID = re.compile(r"^\d{12}$")
 BUILT_IN_WEB_IDENTITY = frozenset(

@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from analyzer import __version__
-from analyzer.inventory import Condition, Diagnostic, Source, render
-from analyzer.model import ChainPath, Grant, ReportPrincipal
-from analyzer.suppressions import SuppressedFinding
-from analyzer.passrole import ServicePath
-from analyzer.power import Power
-from analyzer.session_tokens import session_tokens
-from analyzer.walk import Analysis
+from credmint.analyzer import __version__
+from credmint.analyzer.inventory import Condition, Diagnostic, Source, render
+from credmint.analyzer.model import ChainPath, Grant, ReportPrincipal
+from credmint.analyzer.suppressions import SuppressedFinding
+from credmint.analyzer.passrole import ServicePath
+from credmint.analyzer.power import Power
+from credmint.analyzer.session_tokens import session_tokens
+from credmint.analyzer.walk import Analysis
 
 SCHEMA_VERSION = 1
 

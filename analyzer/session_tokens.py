@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.inventory import User, render
-from analyzer.model import Action
-from analyzer.walk import Analysis
+from credmint.analyzer.inventory import User, render
+from credmint.analyzer.model import Action
+from credmint.analyzer.walk import Analysis
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Callable, Iterable, Iterator, NamedTuple, Sequence
 
-from analyzer.baseline import Baseline, is_accepted
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Source
-from analyzer.model import Grant
-from analyzer.rules import Finding
+from credmint.analyzer.baseline import Baseline, is_accepted
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Source
+from credmint.analyzer.model import Grant
+from credmint.analyzer.rules import Finding
 
 
 class InlineIgnore(NamedTuple):

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
-from analyzer.callers import SERVICE_SOURCE_KEYS, Caller, caller_side
-from analyzer.candidates import CallerIndex
-from analyzer.conditions import ANYONE, CallerContext, context_view, split_operator
-from analyzer.inventory import (
+from credmint.analyzer.callers import SERVICE_SOURCE_KEYS, Caller, caller_side
+from credmint.analyzer.candidates import CallerIndex
+from credmint.analyzer.conditions import ANYONE, CallerContext, context_view, split_operator
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     Effect,
@@ -21,10 +21,10 @@ from analyzer.inventory import (
     Statement,
     render,
 )
-from analyzer.model import Action, Certainty, Grant, PrincipalType, strength, under_conditions
-from analyzer.patterns import Tri, match_literal
-from analyzer.policy import Labelled, Request, Support, apply_denies, context_keys, evaluate_set, labelled
-from analyzer.principals import (
+from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType, strength, under_conditions
+from credmint.analyzer.patterns import Tri, match_literal
+from credmint.analyzer.policy import Labelled, Request, Support, apply_denies, context_keys, evaluate_set, labelled
+from credmint.analyzer.principals import (
     REPORT_TYPES,
     Named,
     TrustEntry,

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.inventory import Effect, Role, Statement, render
-from analyzer.model import Action
-from analyzer.patterns import Tri, match_action
-from analyzer.principals import Named, TrustEntry, classify
-from analyzer.walk import Analysis
+from credmint.analyzer.inventory import Effect, Role, Statement, render
+from credmint.analyzer.model import Action
+from credmint.analyzer.patterns import Tri, match_action
+from credmint.analyzer.principals import Named, TrustEntry, classify
+from credmint.analyzer.walk import Analysis
 
 MINTING = tuple(a.value for a in (Action.ASSUME_ROLE, Action.ASSUME_ROLE_WITH_WEB_IDENTITY, Action.ASSUME_ROLE_WITH_SAML))
 

@@ -19,9 +19,9 @@ import re
 from dataclasses import replace
 from typing import Sequence
 
-from analyzer.conditions import CallerContext
-from analyzer.inventory import Condition, Text, Unknown, Value, concat
-from analyzer.patterns import LITERAL
+from credmint.analyzer.conditions import CallerContext
+from credmint.analyzer.inventory import Condition, Text, Unknown, Value, concat
+from credmint.analyzer.patterns import LITERAL
 
 VARIABLE = re.compile(r"\$\{([^}]*)\}")
 SPECIAL = {"*": LITERAL["*"], "?": LITERAL["?"], "$": "$"}

@@ -1,7 +1,7 @@
 """Who can mint what: run every STS mechanism over the inventory, then chain the grants.
 
 One function per mechanism, listed in `MECHANISMS`; the graph and its shortest paths come from
-`analyzer.graph`.
+`credmint.analyzer.graph`.
 """
 
 from __future__ import annotations
@@ -10,11 +10,11 @@ from dataclasses import dataclass, field, replace
 from itertools import islice
 from typing import Callable, Iterable, Iterator, Mapping
 
-from analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
-from analyzer.candidates import CallerIndex
-from analyzer.graph import build_graph, shortest_paths
-from analyzer.identity import federation_grants, outside_role_grants, session_token_grants
-from analyzer.inventory import (
+from credmint.analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
+from credmint.analyzer.candidates import CallerIndex
+from credmint.analyzer.graph import build_graph, shortest_paths
+from credmint.analyzer.identity import federation_grants, outside_role_grants, session_token_grants
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Diagnostic,
     DiagnosticLevel,
@@ -24,10 +24,10 @@ from analyzer.inventory import (
     render,
     unknowns_in,
 )
-from analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal, strength
-from analyzer.passrole import ServicePath, service_paths
-from analyzer.power import Power, target_powers
-from analyzer.trust import (
+from credmint.analyzer.model import Action, Certainty, ChainPath, Grant, ReportPrincipal, strength
+from credmint.analyzer.passrole import ServicePath, service_paths
+from credmint.analyzer.power import Power, target_powers
+from credmint.analyzer.trust import (
     TrustedRole,
     grants_for_callers,
     grants_for_outsiders,

@@ -3,7 +3,7 @@
 The generators themselves live next to this file: `terraform_tree` (IAM-heavy Terraform root module
 of a chosen number of top-level blocks), `mixed_tree` (a tenth of the blocks IAM, the rest ordinary
 resources), `cfn_templates` (CloudFormation templates of a chosen number
-of resources) and `inventory_gen` (an `analyzer.inventory.Inventory` for the analyzer alone). Same
+of resources) and `inventory_gen` (an `credmint.analyzer.inventory.Inventory` for the analyzer alone). Same
 seed and size, same bytes.
 """
 

@@ -1,4 +1,4 @@
-"""A seeded inventory for the analyzer alone, built directly as `analyzer.inventory` objects.
+"""A seeded inventory for the analyzer alone, built directly as `credmint.analyzer.inventory` objects.
 
 Shaped like a large organisation's account: most users in one to three groups, groups with inline
 and attached policies, about a tenth of the managed policies allowing sts:AssumeRole (on named
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Attachment,
     Condition,
     Effect,

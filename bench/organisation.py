@@ -5,7 +5,7 @@ Each repository deploys into one of `accounts` accounts (several repositories sh
 next account; every role trusts its own account and the previous account, and a role of an
 even-numbered account may assume one role of the next account — so chains cross accounts (at most
 three hops, as in a real organisation, where the answer grows with its size rather than its
-square), and a merged scan decides what one repository's scan leaves uncertain. Written with the exporter itself (`analyzer.inventory_json.dumps`).
+square), and a merged scan decides what one repository's scan leaves uncertain. Written with the exporter itself (`credmint.analyzer.inventory_json.dumps`).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     InlinePolicy,
     Inventory,
     PolicyDocument,
@@ -25,7 +25,7 @@ from analyzer.inventory import (
     Statement,
     User,
 )
-from analyzer.inventory_json import dumps
+from credmint.analyzer.inventory_json import dumps
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

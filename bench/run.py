@@ -115,9 +115,9 @@ def run_stage(label: str, stage: str, source: Path, output: Path | None, work: P
 
 
 def _credmint() -> list[str]:
-    """The installed `credmint` script next to this interpreter, else `python -m analyzer.cli`."""
+    """The installed `credmint` script next to this interpreter, else `python -m credmint.analyzer.app.cli`."""
     script = shutil.which("credmint", path=str(Path(sys.executable).parent)) or shutil.which("credmint")
-    return [script] if script else [sys.executable, "-m", "analyzer.cli"]
+    return [script] if script else [sys.executable, "-m", "credmint.analyzer.app.cli"]
 
 
 def credmint_command(tree: Path, *extra: str) -> list[str]:
@@ -173,7 +173,7 @@ def find_checkov(given: str | None) -> str | None:
 def import_row(tree: Path, work: Path, timeout: float) -> Row:
     """What a scan spends importing (`python -X importtime`, summed over the top-level imports),
     and the three largest packages: start-up is most of a small tree's scan."""
-    command = [sys.executable, "-X", "importtime", "-m", "analyzer.cli", *credmint_command(tree)[len(_credmint()):]]
+    command = [sys.executable, "-X", "importtime", "-m", "credmint.analyzer.app.cli", *credmint_command(tree)[len(_credmint()):]]
     env = _env(Path(tempfile.mkdtemp(dir=work, prefix="cache-")))
     done = subprocess.run(command, capture_output=True, text=True, env=env, cwd=ROOT, timeout=timeout, check=False)
     top: dict[str, int] = {}

@@ -52,7 +52,7 @@ def measure(run: Callable[[], Any]) -> tuple[Any, dict[str, float]]:
 
 
 def _context(tree: Path):
-    from parsers.context import ParseContext
+    from credmint.parsers.context import ParseContext
 
     return ParseContext(root=tree, account_id=ACCOUNT_ID)
 
@@ -68,9 +68,9 @@ def _tf_files(tree: Path) -> list[Path]:
 
 
 def stage_parse(tree: Path) -> tuple[Any, dict[str, float]]:
-    """The lark tree of every `.tf` file (python-hcl2's grammar, `parsers.terraform.hcl`), one
+    """The lark tree of every `.tf` file (python-hcl2's grammar, `credmint.parsers.terraform.hcl`), one
     core, no cache: the floor under a cold Terraform scan."""
-    from parsers.terraform.hcl import parse_text
+    from credmint.parsers.terraform.hcl import parse_text
 
     texts = [p.read_text(encoding="utf-8") for p in _tf_files(tree)]
     parse_text('variable "warm" {}\n')  # grammar load is start-up, not parse
@@ -79,10 +79,10 @@ def stage_parse(tree: Path) -> tuple[Any, dict[str, float]]:
 
 def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
     """`load_inputs`: find, parse and evaluate every input into the inventory (imports done)."""
-    import parsers.cloudformation
-    import parsers.terraform  # noqa: F401
-    from parsers.detect import load_inputs
-    from parsers.terraform.hcl import parse_text
+    import credmint.parsers.cloudformation
+    import credmint.parsers.terraform  # noqa: F401
+    from credmint.parsers.detect import load_inputs
+    from credmint.parsers.terraform.hcl import parse_text
 
     parse_text('variable "warm" {}\n')
 
@@ -92,8 +92,8 @@ def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
 
 def stage_evaluate(tree: Path) -> tuple[Any, dict[str, float]]:
     """`load_inputs` once every file's tree is in the process's parse cache: evaluation alone."""
-    from parsers.detect import load_inputs
-    from parsers.terraform.hcl import parse_text
+    from credmint.parsers.detect import load_inputs
+    from credmint.parsers.terraform.hcl import parse_text
 
     for path in _tf_files(tree):
         parse_text(path.read_text(encoding="utf-8"))
@@ -102,14 +102,14 @@ def stage_evaluate(tree: Path) -> tuple[Any, dict[str, float]]:
 
 
 def _managed_lookup():
-    from analyzer.cli import _managed_policies
+    from credmint.analyzer.app.cli import _managed_policies
 
     return _managed_policies()
 
 
 def stage_walk(inventory_file: Path) -> tuple[Any, dict[str, float]]:
     """`analyze`: callers, every STS mechanism, merged grants, the graph and its paths."""
-    from analyzer.walk import analyze
+    from credmint.analyzer.walk import analyze
 
     inventory = pickle.loads(inventory_file.read_bytes())
     lookup = _managed_lookup()
@@ -118,15 +118,15 @@ def stage_walk(inventory_file: Path) -> tuple[Any, dict[str, float]]:
 
 def stage_report(analysis_file: Path) -> tuple[Any, dict[str, float]]:
     """Rules, suppressions and the JSON rendering, as `credmint scan --format json` does them."""
-    from analyzer.reports.json_report import render
+    from credmint.analyzer.reports.json_report import render
 
     analysis = pickle.loads(analysis_file.read_bytes())
     try:
-        from analyzer.assemble import build_report
-        from analyzer.rules import Settings
+        from credmint.analyzer.app.assemble import build_report
+        from credmint.analyzer.rules import Settings
     except ImportError:  # before the rule settings existed
-        from analyzer.report import Report
-        from analyzer.rules import find_findings
+        from credmint.analyzer.report import Report
+        from credmint.analyzer.rules import find_findings
 
         def build() -> Any:
             return Report(analysis=analysis, account_id=ACCOUNT_ID, findings=find_findings(analysis))
@@ -166,7 +166,7 @@ def counts(result: Any) -> dict[str, int]:
 
 
 def main(argv: list[str]) -> int:
-    gc.disable()  # as `credmint` runs (analyzer/cli.py): the collector would only re-walk live objects
+    gc.disable()  # as `credmint` runs (analyzer/app/cli.py): the collector would only re-walk live objects
     stage, source = argv[0], Path(argv[1])
     output = Path(argv[2]) if len(argv) > 2 else None
     sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))

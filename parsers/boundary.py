@@ -15,9 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory
-from parsers.context import ParseContext
-from parsers.limits import clip, nesting_exceeds
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory
+from credmint.parsers.context import ParseContext
+from credmint.parsers.limits import clip, nesting_exceeds
 
 TEMPLATE_MARKERS = (b"AWSTemplateFormatVersion", b"AWS::IAM::", b"AWS::Serverless")
 PLAN_MARKER = b'"format_version"'

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Mapping
 
-from analyzer.inventory import CURRENT_ACCOUNT, Value
-from parsers.limits import Limits
+from credmint.analyzer.inventory import CURRENT_ACCOUNT, Value
+from credmint.parsers.limits import Limits
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -37,10 +37,10 @@ class ParseContext:
     account_map: tuple[tuple[Path, str], ...] = ()
     """`--account-map PATH=ACCOUNT`: the account that templates under PATH deploy into."""
     limits: Limits = field(default_factory=Limits)
-    """Bounds on hostile input (parsers/limits.py), checked in parsers.detect before parsing."""
+    """Bounds on hostile input (parsers/limits.py), checked in credmint.parsers.detect before parsing."""
     aws_policies: Callable[[str], tuple[str, str] | None] | None = None
     """AWS managed policies by name or ARN → (ARN, document JSON): the analyzer's snapshot
-    (analyzer.managed.aws_policy), handed in by the CLI since parsers import no analyzer module.
+    (credmint.analyzer.managed.aws_policy), handed in by the CLI since parsers import no analyzer module.
     Terraform's `data "aws_iam_policy"` and SAM's `Policies: [Name]` read it."""
 
     def managed_policy_arn(self, name: str) -> str | None:
@@ -77,7 +77,7 @@ class ParseContext:
     def is_inside_root(self, path: Path) -> bool:
         """True when `path`, symlinks resolved, stays inside the project root and was not refused.
 
-        Every parser asks this before reading a file, so a file `parsers.detect` refused (too big,
+        Every parser asks this before reading a file, so a file `credmint.parsers.detect` refused (too big,
         too deep, not a regular file) is skipped there without a second diagnostic.
         """
         resolved = path.resolve()

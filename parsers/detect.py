@@ -13,16 +13,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Sequence
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
-from parsers.boundary import (
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
+from credmint.parsers.boundary import (
     Budget, admit, clipped, guarded, is_inventory_file, looks_like_plan, too_many_files, utf8_problem,
 )
-from parsers.context import ParseContext
-from parsers.terraform_files import (
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform_files import (
     NATIVE_SUFFIXES, config_files, config_suffix, has_config, is_config_name, is_json_config,
 )
-from parsers.duplicates import defined_twice
-from parsers.inventory_file import read_inventory
+from credmint.parsers.duplicates import defined_twice
+from credmint.parsers.inventory_file import read_inventory
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})
@@ -48,9 +48,9 @@ def project_root(paths: Sequence[Path], given: Path | None = None) -> Path:
 def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
     """Read every input under `paths` into one inventory; never raises on bad input.
 
-    Every file passes `parsers.boundary.admit` (inside the root, a regular file, within the limits
+    Every file passes `credmint.parsers.boundary.admit` (inside the root, a regular file, within the limits
     of parsers/limits.py) before a parser sees it, and every parser call runs inside
-    `parsers.boundary.guarded`, so one hostile file is one error diagnostic, not a crash.
+    `credmint.parsers.boundary.guarded`, so one hostile file is one error diagnostic, not a crash.
     """
     parts: list[Inventory] = []
     terraform_dirs: list[Path] = []
@@ -171,8 +171,8 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
 def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
     """Parse the `.tf` files of a large tree on every core first (issue 8): the run then finds
     their trees parsed. Only files the boundary admitted are read."""
-    from parsers.terraform.hcl import MAX_FILE_BYTES, parse_ahead
-    from parsers.terraform.parse_cache import cache_of
+    from credmint.parsers.terraform.hcl import MAX_FILE_BYTES, parse_ahead
+    from credmint.parsers.terraform.parse_cache import cache_of
 
     texts = []
     for directory in directories:
@@ -191,7 +191,7 @@ def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: 
     """Terraform root modules: folders no other scanned folder calls as a local module (issue 3),
     any folder named on the command line, and called folders that look like roots
     (parsers/terraform/roots.py). Should finding the calls fail, every folder is a root."""
-    from parsers.terraform import called_folders, looks_like_root
+    from credmint.parsers.terraform import called_folders, looks_like_root
 
     try:
         called = called_folders(directories, ctx)
@@ -216,13 +216,13 @@ def _read_roots(folders: list[Path], roots: list[Path], ctx: ParseContext, parts
 
 
 def _read_terraform(directory: Path, ctx: ParseContext, instantiated: set[Path]) -> Inventory:
-    from parsers.terraform import parse_terraform
+    from credmint.parsers.terraform import parse_terraform
 
     return parse_terraform(directory, ctx, instantiated)
 
 
 def _read_template(path: Path, ctx: ParseContext, *, explicit: bool) -> Inventory | None:
-    from parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
+    from credmint.parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
 
     if is_inventory_file(path):
         return read_inventory(path, ctx) if explicit else Inventory(diagnostics=(Diagnostic(
@@ -256,7 +256,7 @@ def _is_template_like(path: Path) -> bool:
 
 def _read_plan(path: Path, ctx: ParseContext) -> Inventory:
     try:
-        from parsers.terraform_plan import parse_plan
+        from credmint.parsers.terraform_plan import parse_plan
     except ImportError:
         return Inventory(
             diagnostics=(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, DiagnosticLevel, Inventory, Source, render, unknowns_in
+from credmint.analyzer.inventory import CURRENT_ACCOUNT, Diagnostic, DiagnosticLevel, Inventory, Source, render, unknowns_in
 
 _KINDS = (("users", "user"), ("groups", "group"), ("roles", "role"), ("policies", "managed policy"))
 

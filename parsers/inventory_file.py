@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
-from analyzer.inventory_json import FORMAT, InventoryFormatError, loads
-from parsers.context import ParseContext
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
+from credmint.analyzer.inventory_json import FORMAT, InventoryFormatError, loads
+from credmint.parsers.context import ParseContext
 
 
 def read_inventory(path: Path, ctx: ParseContext) -> Inventory:

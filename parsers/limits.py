@@ -1,4 +1,4 @@
-"""The bounds every run keeps on hostile input, checked in `parsers.detect` before a parser runs.
+"""The bounds every run keeps on hostile input, checked in `credmint.parsers.detect` before a parser runs.
 
 Pull requests from forks are hostile (DESIGN.md, "Untrusted input"): a file may be huge, nested
 200,000 levels deep, or one of thousands. Each bound below is far above what a real template needs,

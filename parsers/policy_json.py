@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Callable, Mapping, Union
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Condition,
     Diagnostic,

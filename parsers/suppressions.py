@@ -14,8 +14,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Mapping
 
-from analyzer.inventory import Source
-from parsers.terraform_files import NATIVE_SUFFIXES, config_suffix
+from credmint.analyzer.inventory import Source
+from credmint.parsers.terraform_files import NATIVE_SUFFIXES, config_suffix
 
 Ignore = tuple[str, str, "str | None", Source]
 Anchored = tuple[str, str, str, "str | None"]
@@ -88,7 +88,7 @@ class InlineSuppressions:
             except OSError:
                 return None
         if path.suffix in TEMPLATE_SUFFIXES:
-            from parsers.cloudformation.loader import read  # on demand: a Terraform scan never needs it
+            from credmint.parsers.cloudformation.loader import read  # on demand: a Terraform scan never needs it
 
             template, _ = read(path, file)
             return template

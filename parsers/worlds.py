@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from itertools import product
 from typing import Callable, Iterable, Mapping, Optional, Sequence
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     DEPLOY_CHOICE,
     Attachment,
     Diagnostic,

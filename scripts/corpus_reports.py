@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-COMMAND = "from analyzer.cli import run; run()"
+COMMAND = "from credmint.analyzer.app.cli import run; run()"
 
 
 def write(out: Path, corpus: Path) -> int:

@@ -96,9 +96,9 @@ def make_cases(files: list[Path], corpus: Path, examples: int, seed: int, work: 
 WORKER = r"""
 import json, sys, traceback
 from pathlib import Path
-from parsers.context import ParseContext
-from parsers.detect import load_inputs
-from analyzer.walk import analyze
+from credmint.parsers.context import ParseContext
+from credmint.parsers.detect import load_inputs
+from credmint.analyzer.walk import analyze
 for line in open(sys.argv[1], encoding="utf-8"):
     case = json.loads(line)
     print(json.dumps({"start": case["index"]}), flush=True)

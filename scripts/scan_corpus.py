@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer.managed import aws_policy, lookup  # noqa: E402
-from analyzer.walk import analyze  # noqa: E402
-from parsers.context import ParseContext  # noqa: E402
-from parsers.detect import load_inputs  # noqa: E402
+from credmint.analyzer.managed import aws_policy, lookup  # noqa: E402
+from credmint.analyzer.walk import analyze  # noqa: E402
+from credmint.parsers.context import ParseContext  # noqa: E402
+from credmint.parsers.detect import load_inputs  # noqa: E402
 
 ENTITIES = ("users", "groups", "roles", "policies", "providers")
 

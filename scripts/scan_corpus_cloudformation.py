@@ -19,13 +19,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory  # noqa: E402
-from parsers.cloudformation import (  # noqa: E402
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory  # noqa: E402
+from credmint.parsers.cloudformation import (  # noqa: E402
     is_cloudformation,
     parse_cloudformation,
     read_template,
 )
-from parsers.context import ParseContext  # noqa: E402
+from credmint.parsers.context import ParseContext  # noqa: E402
 
 SUFFIXES = (".yaml", ".yml", ".json", ".template")
 COUNTED = ("files", "templates", "unreadable templates", "users", "groups", "roles", "policies",

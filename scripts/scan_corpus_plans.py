@@ -20,10 +20,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from analyzer.managed import lookup
-from analyzer.walk import analyze
-from parsers.context import ParseContext
-from parsers.terraform_plan import parse_plan, parse_plan_prior_state
+from credmint.analyzer.managed import lookup
+from credmint.analyzer.walk import analyze
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform_plan import parse_plan, parse_plan_prior_state
 
 KINDS = ("users", "groups", "roles", "policies", "providers", "scps")
 

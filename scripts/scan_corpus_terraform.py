@@ -19,8 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from parsers.context import ParseContext  # noqa: E402
-from parsers.terraform import find_root_modules, parse_terraform  # noqa: E402
+from credmint.parsers.context import ParseContext  # noqa: E402
+from credmint.parsers.terraform import find_root_modules, parse_terraform  # noqa: E402
 
 
 def main(argv: list[str]) -> int:

@@ -62,7 +62,7 @@ with open({log!r}, "a") as log:
 script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "credmint")
 with open(script, "w") as out:
     out.write("#!{python}\\nimport sys\\nsys.path.insert(0, %r)\\n"
-              "from analyzer.cli import run\\nrun()\\n" % source)
+              "from credmint.analyzer.app.cli import run\\nrun()\\n" % source)
 os.chmod(script, 0o755)
 """
 

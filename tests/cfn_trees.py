@@ -7,7 +7,7 @@ import subprocess
 from pathlib import Path
 from typing import Sequence
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ACCOUNT = "111111111111"
 ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any, Iterable
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ACCOUNT = "111111111111"
 Statement = dict[str, Any]

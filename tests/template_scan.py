@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ACCOUNT = "111111111111"
 

@@ -9,11 +9,11 @@ from types import SimpleNamespace
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.github_action import annotations
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Source
-from analyzer.reports.markdown import MARKER
-from analyzer.rules import Finding, Severity
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.app.github_action import annotations
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Source
+from credmint.analyzer.reports.markdown import MARKER
+from credmint.analyzer.rules import Finding, Severity
 from cfn_trees import PARTNER
 from test_github_action import FakeApi, api, git, outputs, workspace  # noqa: F401 (fixtures)
 
@@ -119,7 +119,7 @@ def test_an_exception_anywhere_fails_closed(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr("analyzer.reports.sarif.render", broken)
+    monkeypatch.setattr("credmint.analyzer.reports.sarif.render", broken)
     assert main(["github-action"]) == 2
     refused(capsys, workspace, "disk on fire")
 

@@ -20,7 +20,7 @@ from action_runner import (
     FakeGitHub,
     Run,
 )
-from analyzer.reports.markdown import MARKER
+from credmint.analyzer.reports.markdown import MARKER
 from cfn_trees import ACCOUNT, ALICE, PARTNER, git, write_tree
 
 EVIL = 'evil\r| x @admin [l](http://e.example) <b>hi</b> ``` %0A ::error::'

@@ -17,10 +17,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.admits import KeyRole, Kind, Outcome, Reach, admits, judge_condition
-from analyzer.inventory import Condition, Effect, Principal, PrincipalKind, Source, Statement, Text, Unknown
-from analyzer.policy import Labelled
-from analyzer.principals import classify
+from credmint.analyzer.admits import KeyRole, Kind, Outcome, Reach, admits, judge_condition
+from credmint.analyzer.inventory import Condition, Effect, Principal, PrincipalKind, Source, Statement, Text, Unknown
+from credmint.analyzer.policy import Labelled
+from credmint.analyzer.principals import classify
 
 GITHUB = "token.actions.githubusercontent.com"
 EKS = "oidc.eks.us-east-1.amazonaws.com/id/example"
@@ -271,7 +271,7 @@ def test_what_is_unknown_before_apply_never_narrows():
     """A gate must not pass what it cannot see (DESIGN.md: sound under uncertainty)."""
     from dataclasses import replace
 
-    from analyzer.admits import statements_admitting
+    from credmint.analyzer.admits import statements_admitting
 
     org = Condition(operator="StringNotEquals", key="aws:PrincipalOrgID", values=("o-abc123",))
     allow = _statement(Effect.ALLOW, [])

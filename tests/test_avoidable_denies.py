@@ -13,8 +13,8 @@ Deny sits: the user's own policy, its group's, its permissions boundary, or the 
 
 import pytest
 
-from analyzer.conditions import CallerContext, evaluate
-from analyzer.inventory import Condition
+from credmint.analyzer.conditions import CallerContext, evaluate
+from credmint.analyzer.inventory import Condition
 from tests.iam_scan import ACCOUNT, allow, arn, chains, deny, grants, group, managed, role, scan, trust, user
 
 ALICE, DEPLOY, ADMIN = arn("user", "alice"), arn("role", "deploy"), arn("role", "admin")

@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from analyzer.cli import main
-from analyzer.walk import analyze
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.walk import analyze
 from bench.generate import (
     InventorySize,
     build_inventory,

@@ -6,9 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.callers import PolicyIndex, build_callers
-from analyzer.candidates import CallerIndex
-from analyzer.inventory import (
+from credmint.analyzer.callers import PolicyIndex, build_callers
+from credmint.analyzer.candidates import CallerIndex
+from credmint.analyzer.inventory import (
     InlinePolicy,
     Inventory,
     PolicyDocument,
@@ -23,8 +23,8 @@ from analyzer.inventory import (
     concat,
     render,
 )
-from analyzer.patterns import Tri, match_resource
-from analyzer.walk import analyze
+from credmint.analyzer.patterns import Tri, match_resource
+from credmint.analyzer.walk import analyze
 
 ACCOUNT = "123456789012"
 HERE = Source(file="t.tf", line=1)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 CASES_DIR = Path(__file__).resolve().parent.parent / "fixtures" / "cases"
 CASE_DIRS = sorted(path for path in CASES_DIR.iterdir() if (path / "expected.json").is_file())

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 CASES = REPO / "fixtures" / "cases"
@@ -300,7 +300,7 @@ def test_roles_are_principals_too(case: str, line_range: tuple[int, int], tmp_pa
 
 
 def test_the_command_writes_its_whole_report_to_a_pipe_and_exits_with_its_code(tmp_path: Path) -> None:
-    """`credmint` (analyzer.cli:run) exits without tearing its heap down: its stdout must still be
+    """`credmint` (credmint.analyzer.app.cli:run) exits without tearing its heap down: its stdout must still be
     flushed whole, and its status be the contract's (1: a finding at or above --fail-on)."""
     import subprocess
     import sys
@@ -314,7 +314,7 @@ def test_the_command_writes_its_whole_report_to_a_pipe_and_exits_with_its_code(t
             )
         )
     done = subprocess.run(
-        [sys.executable, "-c", "from analyzer.cli import run; run()", "scan", str(copies), "--root", str(copies),
+        [sys.executable, "-c", "from credmint.analyzer.app.cli import run; run()", "scan", str(copies), "--root", str(copies),
          "--account-id", ACCOUNT, "--format", "json", "--fail-on", "low", "--no-cache"],
         capture_output=True, text=True, timeout=120, check=False, cwd=REPO,
     )
@@ -329,7 +329,7 @@ def test_an_internal_index_error_is_never_reported_as_a_usage_error(tmp_path, mo
     (IndexError, KeyError) is a bug and must surface as one, not as `credmint: error:` exit 2."""
     import pytest
 
-    import analyzer.cli as cli
+    import credmint.analyzer.app.cli as cli
 
     def broken(*_args, **_kwargs):
         raise IndexError("list index out of range")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     DEPLOY_CHOICE,
     Condition,
@@ -23,8 +23,8 @@ from analyzer.inventory import (
     Text,
     Unknown,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = "fixtures/cloudformation/conditions/template.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import DiagnosticLevel
+from credmint.analyzer.inventory import DiagnosticLevel
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpus"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures/cloudformation"

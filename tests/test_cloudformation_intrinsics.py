@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Condition,
     Principal,
@@ -19,8 +19,8 @@ from analyzer.inventory import (
     Unknown,
     render,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "fixtures/cloudformation/intrinsics/template.yaml"

@@ -12,10 +12,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory, Text, Unknown
-from parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
-from parsers.cloudformation.loader import MAX_BYTES
-from parsers.context import ParseContext
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory, Text, Unknown
+from credmint.parsers.cloudformation import is_cloudformation, parse_cloudformation, read_template
+from credmint.parsers.cloudformation.loader import MAX_BYTES
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures/cloudformation"

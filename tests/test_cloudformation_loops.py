@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Principal, PrincipalKind, Source
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Principal, PrincipalKind, Source
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = "fixtures/cloudformation/loops/template.yaml"

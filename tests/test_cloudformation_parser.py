@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Attachment,
     Condition,
@@ -37,8 +37,8 @@ from analyzer.inventory import (
     concat,
     render,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 ACCOUNT = "111111111111"

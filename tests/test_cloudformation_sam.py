@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     DEPLOY_CHOICE,
     Attachment,
     Effect,
@@ -24,8 +24,8 @@ from analyzer.inventory import (
     Text,
     Unknown,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 FILE = "fixtures/cloudformation/sam/template.yaml"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     DEPLOY_CHOICE,
     Diagnostic,
     DiagnosticLevel,
@@ -19,8 +19,8 @@ from analyzer.inventory import (
     Unknown,
     render,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 PARENT = "fixtures/cloudformation/nested/template.yaml"

@@ -2,9 +2,9 @@
 
 import pytest
 
-from analyzer.conditions import CallerContext, evaluate, negate
-from analyzer.inventory import Condition
-from analyzer.patterns import Tri
+from credmint.analyzer.conditions import CallerContext, evaluate, negate
+from credmint.analyzer.inventory import Condition
+from credmint.analyzer.patterns import Tri
 
 USER = CallerContext(
     known={"aws:principalarn": ("arn:aws:iam::111111111111:user/alice",), "aws:username": ("alice",)},

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.config import ConfigError, load_settings
-from analyzer.suppressions import IgnoreEntry
+from credmint.analyzer.app.config import ConfigError, load_settings
+from credmint.analyzer.suppressions import IgnoreEntry
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, run, write_tree
 
 OPEN_ROLE = """\
@@ -377,8 +377,8 @@ def test_update_baseline_is_for_scan_only(tmp_path: Path, capsys: pytest.Capture
 def test_an_inline_lookup_past_the_end_of_a_file_reads_no_comment(tmp_path):
     """A statement parsed out of a string passed into a module can carry a line past the end of the
     module's file: looking for `credmint:ignore` above it must read nothing, never raise."""
-    from analyzer.inventory import Source
-    from parsers.suppressions import InlineSuppressions
+    from credmint.analyzer.inventory import Source
+    from credmint.parsers.suppressions import InlineSuppressions
 
     (tmp_path / "main.tf").write_text('# credmint:ignore CM101 reason="x"\nresource "a" "b" {}\n')
     assert InlineSuppressions(tmp_path)(Source(file="main.tf", line=40)) == []

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 V5, V6 = CORPUS / "terraform-aws-iam-v5", CORPUS / "terraform-aws-iam-v6"

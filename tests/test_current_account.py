@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ME = "arn:aws:iam::{account_id}:user/alice"
 ROLE = "arn:aws:iam::{account_id}:role/r"

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.inventory import (
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.inventory import (
     DEPLOY_CHOICE,
     Attachment,
     Condition,
@@ -31,9 +31,9 @@ from analyzer.inventory import (
     Statement,
     Unknown,
 )
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
-from parsers.worlds import MAX_CHOICES, MAX_FLIPS, World, explore
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
+from credmint.parsers.worlds import MAX_CHOICES, MAX_FLIPS, World, explore
 
 ROOT = Path(__file__).resolve().parents[1]
 CASES = ROOT / "fixtures/choices"

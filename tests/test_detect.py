@@ -3,7 +3,7 @@
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 NESTED = Path(__file__).resolve().parents[1] / "fixtures" / "cloudformation" / "nested"
 

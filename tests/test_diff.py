@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reports.markdown import text as md
+from credmint.analyzer.reports.markdown import text as md
 from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, git, run, run_json, write_tree
 
 PARTNER_GRANT = {
@@ -344,7 +344,7 @@ def test_prior_state_needs_plan_files(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_the_worktree_is_removed_when_the_base_analysis_fails(
     repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from analyzer import cli
+    from credmint.analyzer.app import cli
 
     real = cli._report
 

@@ -17,10 +17,10 @@ from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
 from action_runner import COMMAND, read_outputs, unescape_data, unescape_property
-from analyzer.github_action import escape_data, escape_property, output_lines
-from analyzer.reports.markdown import text
-from analyzer.reports.mermaid import escape
-from analyzer.reports.sarif import uri
+from credmint.analyzer.app.github_action import escape_data, escape_property, output_lines
+from credmint.analyzer.reports.markdown import text
+from credmint.analyzer.reports.mermaid import escape
+from credmint.analyzer.reports.sarif import uri
 
 HOSTILE = "\n\r\t`|<>[]()!@#%:;,&*_~\\\"'{}=/.- \u2028\u0085\x00\x1b"
 hostile = st.text(alphabet=st.sampled_from(HOSTILE) | st.characters(codec="utf-8"), max_size=40)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.cli import main
-from analyzer.lookup import find_identity
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.lookup import find_identity
 
 ACCOUNT = "123456789012"
 LONELY = f"""

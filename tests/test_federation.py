@@ -2,8 +2,8 @@
 
 import pytest
 
-from analyzer.federation import covers, is_valid_name_pattern, name_patterns
-from analyzer.patterns import Tri
+from credmint.analyzer.federation import covers, is_valid_name_pattern, name_patterns
+from credmint.analyzer.patterns import Tri
 
 ACCOUNT = "111111111111"
 

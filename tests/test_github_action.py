@@ -12,9 +12,9 @@ from typing import Iterator
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.github_action import escape_data, escape_property
-from analyzer.reports.markdown import MARKER, text
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.app.github_action import escape_data, escape_property
+from credmint.analyzer.reports.markdown import MARKER, text
 from cfn_trees import ACCOUNT, ADMIN, ALICE, DEPLOY, PARTNER, git, write_tree
 
 CM105_MESSAGE = (
@@ -325,8 +325,8 @@ def test_the_heads_inventory_is_written_for_the_organisations_merged_scan(
     workspace: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Issue 18 §3: the head's inventory, named by the repository, inside the workspace."""
-    from analyzer.inventory import render
-    from analyzer.inventory_json import loads
+    from credmint.analyzer.inventory import render
+    from credmint.analyzer.inventory_json import loads
 
     monkeypatch.setenv("INPUT_COMMENT", "off")
     monkeypatch.setenv("INPUT_INVENTORY_FILE", "out/infra.inventory.json")

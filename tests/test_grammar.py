@@ -4,8 +4,8 @@ stored once in the cache folder as plain data and loaded from there by later run
 import hcl2
 import pytest
 
-from parsers.terraform import grammar
-from parsers.terraform.parse_cache import DiskCache
+from credmint.parsers.terraform import grammar
+from credmint.parsers.terraform.parse_cache import DiskCache
 
 SAMPLE = '''resource "aws_iam_role" "r" {
   name = "r-${var.env}"

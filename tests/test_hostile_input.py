@@ -18,8 +18,8 @@ from typing import Callable
 
 import pytest
 
-from analyzer.reports.markdown import text as markdown_text
-from analyzer.cli import main
+from credmint.analyzer.reports.markdown import text as markdown_text
+from credmint.analyzer.app.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 ACCOUNT = "111111111111"
@@ -88,7 +88,7 @@ def scan_subprocess(root: Path, *paths: str, extra=()) -> tuple[int, dict]:
     out = root / ".out.json"
     argv = ["scan", "--account-id", ACCOUNT, "--root", str(root), "--format", "json", "-o", str(out),
             *extra, *(str(root / p) for p in paths)]
-    code = "import sys; from analyzer.cli import main; sys.exit(main(sys.argv[1:]))"
+    code = "import sys; from credmint.analyzer.app.cli import main; sys.exit(main(sys.argv[1:]))"
     # A fresh parse cache per run: the bounds must not depend on what the user's cache holds.
     env = {**os.environ, "PYTHONPATH": str(REPO), "XDG_CACHE_HOME": str(root.parent / f"{root.name}.cache")}
     done = subprocess.run([sys.executable, "-c", code, *argv], cwd=root, env=env, capture_output=True,
@@ -510,7 +510,7 @@ def test_a_parse_cache_inside_the_project_is_never_loaded(tmp_path: Path, monkey
     checkout) would run code when loaded, so a cache folder inside the root is not used at all."""
     import pickle
 
-    from parsers.terraform.parse_cache import default_folder, digest
+    from credmint.parsers.terraform.parse_cache import default_folder, digest
 
     root = project(tmp_path)
     write(root / "tf" / "main.tf", ROLE_TF)

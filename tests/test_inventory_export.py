@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.inventory import CURRENT_ACCOUNT, Unknown
-from analyzer.inventory_json import INVENTORY_VERSION, dumps, loads
-from parsers.context import ParseContext
-from parsers.detect import load_inputs
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.inventory import CURRENT_ACCOUNT, Unknown
+from credmint.analyzer.inventory_json import INVENTORY_VERSION, dumps, loads
+from credmint.parsers.context import ParseContext
+from credmint.parsers.detect import load_inputs
 
 REPO = Path(__file__).resolve().parents[1]
 ORG = REPO / "fixtures" / "organisation"
@@ -112,7 +112,7 @@ def test_export_round_trips_every_fixture(tmp_path):
 def test_the_schema_in_docs_is_current_and_every_export_meets_it(tmp_path):
     import jsonschema
 
-    from analyzer.inventory_json import schema
+    from credmint.analyzer.inventory_json import schema
 
     written = json.loads((REPO / "docs" / "inventory.schema.json").read_text())
     assert written == schema()  # regenerate: python -c "...; print(json.dumps(schema(), indent=2, sort_keys=True))"

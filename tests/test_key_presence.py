@@ -18,9 +18,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from analyzer.conditions import CallerContext, evaluate, fixed_time
-from analyzer.inventory import Condition
-from analyzer.patterns import Tri
+from credmint.analyzer.conditions import CallerContext, evaluate, fixed_time
+from credmint.analyzer.inventory import Condition
+from credmint.analyzer.patterns import Tri
 from tests.iam_scan import ACCOUNT, allow, arn, deny, grants, role, scan, trust, user
 
 ALICE, DEPLOY, TARGET = arn("user", "alice"), arn("role", "deploy"), arn("role", "target")

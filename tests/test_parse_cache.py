@@ -4,9 +4,9 @@ import json
 import stat
 from pathlib import Path
 
-from analyzer.cli import main
-from parsers.terraform.hcl import parse_text
-from parsers.terraform.parse_cache import DiskCache, digest
+from credmint.analyzer.app.cli import main
+from credmint.parsers.terraform.hcl import parse_text
+from credmint.parsers.terraform.parse_cache import DiskCache, digest
 
 SEED = Path(__file__).resolve().parents[1] / "fixtures" / "examples" / "seed"
 
@@ -87,8 +87,8 @@ def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_pa
     parse of its own would make it, stored in the disk cache too, and a broken file still fails."""
     import pytest
 
-    from parsers.terraform import hcl
-    from parsers.terraform.hcl import ParseFailure, parse_ahead
+    from credmint.parsers.terraform import hcl
+    from credmint.parsers.terraform.hcl import ParseFailure, parse_ahead
 
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     texts = [f'# {tmp_path} {n}\nresource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n' for n in range(20)]

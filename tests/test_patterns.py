@@ -2,8 +2,8 @@
 
 import pytest
 
-from analyzer.inventory import CURRENT_ACCOUNT, Text, Unknown
-from analyzer.patterns import Tri, match_action, match_glob, match_literal, match_resource
+from credmint.analyzer.inventory import CURRENT_ACCOUNT, Text, Unknown
+from credmint.analyzer.patterns import Tri, match_action, match_glob, match_literal, match_resource
 
 
 @pytest.mark.parametrize(
@@ -77,8 +77,8 @@ def test_string_equals_treats_wildcards_literally():
 
 
 def test_another_tools_variable_in_a_principal_is_unknown_not_invalid():
-    from analyzer.inventory import Principal, PrincipalKind
-    from analyzer.principals import Named, classify
+    from credmint.analyzer.inventory import Principal, PrincipalKind
+    from credmint.analyzer.principals import Named, classify
 
     entry = classify(Principal(kind=PrincipalKind.AWS, value="arn:aws:iam::${self:custom.account}:root"))
     assert entry.named is Named.UNKNOWN

@@ -32,7 +32,7 @@ import copy
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
 PLAN = ROOT / "fixtures/terraform_plan/partly_known/plan.json"

@@ -10,7 +10,7 @@ as "credmint: error: list index out of range" (exit 2, nothing analysed).
 
 import json
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 MODULE = """\
 resource "aws_iam_user" "u" {
@@ -64,8 +64,8 @@ def test_a_policy_text_passed_through_a_quoted_interpolation_takes_the_argument_
 
 
 def test_the_inline_suppression_lookup_reads_a_line_past_the_end_as_uncommented(tmp_path):
-    from analyzer.inventory import Source
-    from parsers.suppressions import InlineSuppressions
+    from credmint.analyzer.inventory import Source
+    from credmint.parsers.suppressions import InlineSuppressions
 
     (tmp_path / "main.tf").write_text('# credmint:ignore CM201 reason="x"\nresource "a" "b" {}\n')
     lookup = InlineSuppressions(tmp_path)

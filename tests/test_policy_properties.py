@@ -13,7 +13,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Effect,
     InlinePolicy,
     Inventory,
@@ -28,11 +28,11 @@ from analyzer.inventory import (
     User,
     concat,
 )
-from analyzer.model import Action
-from analyzer.patterns import (
+from credmint.analyzer.model import Action
+from credmint.analyzer.patterns import (
     ONE, STAR, Tri, match_action, match_glob, match_literal, match_resource, match_tokens, tokens,
 )
-from analyzer.walk import analyze
+from credmint.analyzer.walk import analyze
 
 ACCOUNT = "111111111111"
 SOURCE = Source(file="t.yaml", line=1)
@@ -215,7 +215,7 @@ def test_a_known_value_gets_a_definite_answer(pattern: str, value: str) -> None:
 @given(GLOB_TEXT, VALUE_TEXT)
 def test_an_unknown_part_never_turns_a_match_into_no(pattern: str, value: str) -> None:
     """Replacing part of a value by an unknown may only weaken YES to MAYBE, never to NO (sound)."""
-    from analyzer.inventory import concat
+    from credmint.analyzer.inventory import concat
 
     if match_glob(pattern, value) is Tri.YES and value:
         half = len(value) // 2

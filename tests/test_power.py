@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from analyzer.power import ESCALATIONS, PowerLabel
-from analyzer.reports.markdown import text as md
+from credmint.analyzer.power import ESCALATIONS, PowerLabel
+from credmint.analyzer.reports.markdown import text as md
 from cfn_trees import run
 
 ACCOUNT = "111111111111"

@@ -3,7 +3,7 @@ address and source, as users and roles are."""
 
 import json
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 TEMPLATE = """AWSTemplateFormatVersion: "2010-09-09"
 Resources:

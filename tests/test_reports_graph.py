@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reports.dot import quote
-from analyzer.reports.mermaid import escape
+from credmint.analyzer.reports.dot import quote
+from credmint.analyzer.reports.mermaid import escape
 from cfn_trees import ACCOUNT, ALICE, PARTNER, run, write_tree
 
 WHOLE_MERMAID = """\

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from analyzer.cli import build_parser, evaluate
-from analyzer.reports import markdown
+from credmint.analyzer.app.cli import build_parser, evaluate
+from credmint.analyzer.reports import markdown
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, run, write_tree
 
 IGNORE_PARTNER = """\

@@ -9,10 +9,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from analyzer.inventory import Source
-from analyzer.model import Action, Certainty, Grant, PrincipalType
-from analyzer.reports.sarif import result_for
-from analyzer.rules import RULES, Finding, Severity
+from credmint.analyzer.inventory import Source
+from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType
+from credmint.analyzer.reports.sarif import result_for
+from credmint.analyzer.rules import RULES, Finding, Severity
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, run, write_tree
 
 SCHEMA = json.loads(
@@ -190,7 +190,7 @@ def test_file_names_become_percent_encoded_relative_uris(tmp_path: Path, name: s
 
 
 def test_a_failed_run_is_a_valid_log_of_a_failed_invocation() -> None:
-    from analyzer.reports.sarif import render_failure
+    from credmint.analyzer.reports.sarif import render_failure
 
     log = json.loads(render_failure("input fail-on must be one of none, low"))
     validate(log)

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer import cli
-from analyzer.cli import build_parser, evaluate
-from analyzer.reports import diff_text, text
+from credmint.analyzer.app import cli
+from credmint.analyzer.app.cli import build_parser, evaluate
+from credmint.analyzer.reports import diff_text, text
 from cfn_trees import ACCOUNT, ALICE, PARTNER, write_tree
 
 IGNORE_PARTNER = (

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 LAYOUT = REPO / "fixtures" / "reports" / "layout"
@@ -83,11 +83,11 @@ def test_info_diagnostics_are_counted_and_warnings_grouped_by_kind(tmp_path):
 
 
 def test_colour_only_when_asked(tmp_path):
-    from analyzer.reports import text as text_report
-    from analyzer.report import Report
-    from analyzer.walk import analyze
-    from parsers.context import ParseContext
-    from parsers.detect import load_inputs
+    from credmint.analyzer.reports import text as text_report
+    from credmint.analyzer.report import Report
+    from credmint.analyzer.walk import analyze
+    from credmint.parsers.context import ParseContext
+    from credmint.parsers.detect import load_inputs
 
     analysis = analyze(load_inputs([LAYOUT], ParseContext(root=LAYOUT, account_id=ACCOUNT)))
     report = Report(analysis=analysis, account_id=ACCOUNT)
@@ -113,6 +113,6 @@ def test_colour_only_when_asked(tmp_path):
     ("{aws_iam_role.x.unique_id} is unknown before apply", "a plan JSON (terraform show -json) that resolves it"),
 ])
 def test_each_kind_of_unknown_names_what_decides_it(cause, decided_by):
-    from analyzer.reports.summary import decider
+    from credmint.analyzer.reports.summary import decider
 
     assert decider(cause) == decided_by

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import analyzer.walk as walk
-from analyzer.cli import main
+import credmint.analyzer.walk as walk
+from credmint.analyzer.app.cli import main
 
 CHOICES = 30
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from analyzer.inventory_json import InventoryFormatError, loads
+from credmint.analyzer.inventory_json import InventoryFormatError, loads
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from analyzer.cli import main
-from analyzer.reports import plain
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.reports import plain
 from cfn_trees import git
 
 ACCOUNT = "111111111111"
@@ -107,7 +107,7 @@ def test_an_unexpected_exception_is_exit_status_2_in_one_line() -> None:
     import sys
 
     script = (
-        "import analyzer.cli as cli\n"
+        "import credmint.analyzer.app.cli as cli\n"
         "def boom(): raise RuntimeError('x\\n::add-mask::fails')\n"
         "cli.main = boom\n"
         "cli.run()\n"

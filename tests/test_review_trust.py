@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, git, run, write_tree
 from test_github_action import api, outputs, workspace  # noqa: F401 (fixtures)
 
@@ -198,7 +198,7 @@ def test_the_action_writes_the_head_s_inventory_for_an_organisation_scan(
 ) -> None:
     """Issue 18 §3: README's organisation workflow uploads `outputs.inventory-file`, which the
     Action did not have (the upload step had no path)."""
-    from analyzer.inventory_json import loads
+    from credmint.analyzer.inventory_json import loads
 
     monkeypatch.setenv("INPUT_COMMENT", "off")
     monkeypatch.setenv("INPUT_INVENTORY_FILE", "out/team.inventory.json")

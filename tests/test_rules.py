@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.rules import RULES
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.rules import RULES
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 ACCOUNT = "111111111111"

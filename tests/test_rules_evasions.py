@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 RULES_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "rules"
 ACCOUNT = "111111111111"

@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.managed import aws_policy
-from parsers.cloudformation import parse_cloudformation
-from parsers.context import ParseContext
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.managed import aws_policy
+from credmint.parsers.cloudformation import parse_cloudformation
+from credmint.parsers.context import ParseContext
 
 ROOT = Path(__file__).resolve().parents[1]
 CASE = ROOT / "fixtures/sam_intrinsics"

@@ -1,6 +1,6 @@
 """SCPs (SEMANTICS.md §7 steps 1–2, docs/DECISIONS.md) and PassRole service paths (§5)."""
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Effect,
     InlinePolicy,
     Inventory,
@@ -13,8 +13,8 @@ from analyzer.inventory import (
     Statement,
     User,
 )
-from analyzer.model import Certainty
-from analyzer.walk import analyze
+from credmint.analyzer.model import Certainty
+from credmint.analyzer.walk import analyze
 
 SRC = Source(file="t.tf", line=1)
 MGMT, MEMBER = "999999999999", "111111111111"
@@ -110,7 +110,7 @@ def test_passrole_plus_run_instances_is_a_service_path_not_a_grant():
 
 
 def test_passrole_limited_to_another_service_gives_no_path():
-    from analyzer.inventory import Condition
+    from credmint.analyzer.inventory import Condition
 
     worker = role("worker", EC2)
     scoped = Statement(

@@ -4,7 +4,7 @@
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 HERE = Path(__file__).resolve().parents[1] / "fixtures" / "scp"
 DEV, DEPLOY = "arn:aws:iam::222222222222:user/dev", "arn:aws:iam::222222222222:role/deploy"

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ACCOUNT = "111111111111"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/app"

@@ -80,7 +80,7 @@ def test_the_text_report_says_it_in_one_line(tmp_path):
 
 def test_the_markdown_report_says_it_under_the_verdict(tmp_path):
     _, text = scan(tmp_path, "main.tf", TERRAFORM, "markdown")
-    from analyzer.reports.markdown import text as md
+    from credmint.analyzer.reports.markdown import text as md
 
     assert md(
         "GetSessionToken cannot be denied: 3 users can always mint session credentials; 1 of them holds "

@@ -7,7 +7,7 @@ that reads their name — must still decide each one's grants (SEMANTICS.md §6,
 
 import json
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ACCOUNT = "111111111111"
 TEMPLATE = f"""AWSTemplateFormatVersion: "2010-09-09"

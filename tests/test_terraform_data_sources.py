@@ -15,10 +15,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.cli import main
-from analyzer.managed import aws_policy
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.managed import aws_policy
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 ACCOUNT = "111111111111"
 TRUST = ('jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", '

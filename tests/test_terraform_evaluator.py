@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import DiagnosticLevel, Text, Unknown
-from parsers.context import ParseContext
-from parsers.terraform.module import ModuleInstance, load_directory
-from parsers.terraform.values import Json
+from credmint.analyzer.inventory import DiagnosticLevel, Text, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.module import ModuleInstance, load_directory
+from credmint.parsers.terraform.values import Json
 
 
 def module(tmp_path: Path, text: str, **settings: object) -> ModuleInstance:
@@ -172,7 +172,7 @@ def test_file_reads_only_inside_the_root(tmp_path: Path) -> None:
 
 
 def test_variable_precedence(tmp_path: Path) -> None:
-    from parsers.terraform import parse_terraform
+    from credmint.parsers.terraform import parse_terraform
 
     (tmp_path / "main.tf").write_text(
         'variable "a" { default = "default" }\nvariable "b" { default = "default" }\n'

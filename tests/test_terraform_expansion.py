@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import Attachment, Effect, Principal, PrincipalKind, Source, Statement, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.inventory import Attachment, Effect, Principal, PrincipalKind, Source, Statement, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 FILE = "fixtures/terraform/expansion/main.tf"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
-from parsers.terraform.json_syntax import JsonSyntaxError, to_native
-from parsers.terraform_files import config_files
+from credmint.analyzer.app.cli import main
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
+from credmint.parsers.terraform.json_syntax import JsonSyntaxError, to_native
+from credmint.parsers.terraform_files import config_files
 
 ACCOUNT = "111111111111"
 ALICE = f"arn:aws:iam::{ACCOUNT}:user/alice"

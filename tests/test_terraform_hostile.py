@@ -6,9 +6,9 @@ import os
 import time
 from pathlib import Path
 
-from analyzer.inventory import DiagnosticLevel
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.inventory import DiagnosticLevel
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 GOOD = 'resource "aws_iam_user" "good" {\n  name = "good"\n}\n'
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import Attachment, Principal, PrincipalKind, Source
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.inventory import Attachment, Principal, PrincipalKind, Source
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 from test_terraform_evaluator import value_of
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.cli import main
-from analyzer.inventory import Text, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.inventory import Text, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "fixtures/terraform/module_patterns/root"

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import Attachment, DiagnosticLevel, Principal, PrincipalKind, Source, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import find_root_modules, parse_terraform
+from credmint.analyzer.inventory import Attachment, DiagnosticLevel, Principal, PrincipalKind, Source, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import find_root_modules, parse_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = ROOT / "fixtures/terraform/modules"
@@ -84,7 +84,7 @@ def test_module_calling_itself_stops(tmp_path: Path) -> None:
 
 
 def test_called_folders_as_given_and_resolved(monkeypatch) -> None:
-    from parsers.terraform import called_folders
+    from credmint.parsers.terraform import called_folders
 
     monkeypatch.chdir(ROOT)
     roles = Path("fixtures/terraform/modules/roles")  # relative, as a folder walk may give it

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
     Attachment,
     Condition,
@@ -26,8 +26,8 @@ from analyzer.inventory import (
     Text,
     Unknown,
 )
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 BASIC = "fixtures/terraform/basic/main.tf"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Attachment,
     DiagnosticLevel,
     Effect,
@@ -24,18 +24,18 @@ from analyzer.inventory import (
     Text,
     Unknown,
 )
-from analyzer.managed import lookup
-from analyzer.walk import analyze
-from parsers.context import ParseContext
-from parsers.terraform_plan import parse_plan, parse_plan_prior_state
-from parsers.terraform_plan.addresses import (
+from credmint.analyzer.managed import lookup
+from credmint.analyzer.walk import analyze
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform_plan import parse_plan, parse_plan_prior_state
+from credmint.parsers.terraform_plan.addresses import (
     config_address,
     module_path,
     resource_key,
     split_address,
 )
-from parsers.terraform_plan.configuration import Configuration
-from parsers.terraform_plan.document import check_format_version
+from credmint.parsers.terraform_plan.configuration import Configuration
+from credmint.parsers.terraform_plan.document import check_format_version
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "fixtures" / "terraform_plan"

@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.inventory import DiagnosticLevel, Source, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
-from parsers.terraform.values import Json, LinedDict
-from parsers.terraform_plan import parse_plan, parse_plan_prior_state
-from parsers.terraform_plan.lines import with_statement_lines
-from parsers.terraform_plan.objects import fill
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.inventory import DiagnosticLevel, Source, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
+from credmint.parsers.terraform.values import Json, LinedDict
+from credmint.parsers.terraform_plan import parse_plan, parse_plan_prior_state
+from credmint.parsers.terraform_plan.lines import with_statement_lines
+from credmint.parsers.terraform_plan.objects import fill
 
 ROOT = Path(__file__).resolve().parent.parent
 CASE = ROOT / "fixtures" / "terraform_plan" / "unknown_trust"

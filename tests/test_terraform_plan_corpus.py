@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from analyzer.inventory import Inventory
-from parsers.context import ParseContext
-from parsers.terraform_plan import parse_plan, parse_plan_prior_state
+from credmint.analyzer.app.cli import main
+from credmint.analyzer.inventory import Inventory
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform_plan import parse_plan, parse_plan_prior_state
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))

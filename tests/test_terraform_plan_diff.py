@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 PLAN = ROOT / "fixtures" / "terraform_plan" / "modules" / "plan.json"

@@ -1,6 +1,6 @@
 """The shared policy JSON normaliser (parsers/policy_json.py), as both parsers rely on it."""
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Condition,
     DiagnosticLevel,
     Effect,
@@ -11,7 +11,7 @@ from analyzer.inventory import (
     Text,
     Unknown,
 )
-from parsers.policy_json import document_from_json, document_from_text
+from credmint.parsers.policy_json import document_from_json, document_from_text
 
 SRC = Source(file="p.tf", line=3)
 

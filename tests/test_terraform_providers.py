@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from analyzer.inventory import Principal, PrincipalKind
-from parsers.context import ParseContext
-from parsers.terraform import parse_terraform
+from credmint.analyzer.inventory import Principal, PrincipalKind
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import parse_terraform
 
 ROOT = Path(__file__).resolve().parent.parent
 

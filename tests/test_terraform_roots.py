@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.cli import main
-from parsers.context import ParseContext
-from parsers.terraform import find_root_modules
+from credmint.analyzer.app.cli import main
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import find_root_modules
 
 ACCOUNT = "111111111111"
 OPEN_ROLE = ('resource "aws_iam_role" "open" {\n  name = var.name\n  assume_role_policy = jsonencode({ Version = '

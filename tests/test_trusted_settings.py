@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from analyzer.reports.markdown import text as md
-from analyzer.trusted import ALLOWANCE_REASON
+from credmint.analyzer.reports.markdown import text as md
+from credmint.analyzer.app.trusted import ALLOWANCE_REASON
 from cfn_trees import ACCOUNT, ALICE, DEPLOY, PARTNER, git, run, write_tree
 
 IGNORE_PARTNER = """\

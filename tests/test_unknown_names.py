@@ -9,7 +9,7 @@ trust does not).
 import json
 from pathlib import Path
 
-from analyzer.cli import main
+from credmint.analyzer.app.cli import main
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "terraform" / "unknown_names"
 ACCOUNT = "111111111111"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from analyzer.diff import Diff, diff_dict
+from credmint.analyzer.diff import Diff, diff_dict
 
 
 def render(diff: Diff) -> str:

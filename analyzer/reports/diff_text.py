@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import textwrap
 
-from analyzer.diff import ADDED_TITLE, Diff
-from analyzer.model import Grant
-from analyzer.reports import plain
+from credmint.analyzer.diff import ADDED_TITLE, Diff
+from credmint.analyzer.model import Grant
+from credmint.analyzer.reports import plain
 
 WIDTH = 80
 GREEN, RED, YELLOW, RESET = "\033[32m", "\033[31m", "\033[33m", "\033[0m"

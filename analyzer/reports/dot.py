@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Union
 
-from analyzer.diff import Diff
-from analyzer.model import Certainty
-from analyzer.power import PowerLabel
-from analyzer.report import Report
-from analyzer.reports.edges import (
+from credmint.analyzer.diff import Diff
+from credmint.analyzer.model import Certainty
+from credmint.analyzer.power import PowerLabel
+from credmint.analyzer.report import Report
+from credmint.analyzer.reports.edges import (
     ADDED,
     CHANGED,
     REMOVED,

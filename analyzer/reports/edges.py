@@ -12,11 +12,11 @@ from typing import Callable, Iterable, Mapping, Union
 
 import networkx as nx
 
-from analyzer.diff import ADDED_TITLE, Diff
-from analyzer.lookup import find_identity
-from analyzer.model import Action, Grant
-from analyzer.power import Power
-from analyzer.report import Report
+from credmint.analyzer.diff import ADDED_TITLE, Diff
+from credmint.analyzer.lookup import find_identity
+from credmint.analyzer.model import Action, Grant
+from credmint.analyzer.power import Power
+from credmint.analyzer.report import Report
 
 ADDED, REMOVED, CHANGED = "added", "removed", "changed"
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import orjson
 
-from analyzer.report import Report, report_dict
+from credmint.analyzer.report import Report, report_dict
 
 
 def render(report: Report) -> str:

@@ -12,17 +12,17 @@ from __future__ import annotations
 from typing import Iterable, Sequence, Union
 from urllib.parse import quote
 
-from analyzer.diff import ADDED_TITLE, Diff
-from analyzer.inventory import DiagnosticLevel, Source
-from analyzer.model import Grant
-from analyzer.power import Power
-from analyzer.report import Report
-from analyzer.session_tokens import session_tokens
-from analyzer.reports.edges import powers_of, select_edges
-from analyzer.reports.mermaid import render_edges
-from analyzer.reports.summary import uncertainty_groups
-from analyzer.rules import Finding, at_or_above
-from analyzer.suppressions import SuppressedFinding
+from credmint.analyzer.diff import ADDED_TITLE, Diff
+from credmint.analyzer.inventory import DiagnosticLevel, Source
+from credmint.analyzer.model import Grant
+from credmint.analyzer.power import Power
+from credmint.analyzer.report import Report
+from credmint.analyzer.session_tokens import session_tokens
+from credmint.analyzer.reports.edges import powers_of, select_edges
+from credmint.analyzer.reports.mermaid import render_edges
+from credmint.analyzer.reports.summary import uncertainty_groups
+from credmint.analyzer.rules import Finding, at_or_above
+from credmint.analyzer.suppressions import SuppressedFinding
 
 MARKER = "<!-- credmint-report -->"
 COMMENT_LIMIT = 60_000

@@ -1,6 +1,6 @@
 """`--format sarif`: SARIF 2.1.0 as GitHub code scanning reads it (CONTRACT.md "SARIF").
 
-Every rule of `analyzer.rules.RULES` is listed with its stable id, short and full description,
+Every rule of `credmint.analyzer.rules.RULES` is listed with its stable id, short and full description,
 help and `security-severity`; each finding is one result located at the statement that creates
 the grant, with the grant's other statements as related locations. Accepted (suppressed) findings
 stay in the log as results carrying a `suppressions` entry, so that nothing is silently dropped.
@@ -17,13 +17,13 @@ import re
 from typing import Any, Iterable, Union
 from urllib.parse import quote
 
-from analyzer import __version__
-from analyzer.diff import Diff
-from analyzer.inventory import DiagnosticLevel, Source
-from analyzer.model import Grant
-from analyzer.report import Report
-from analyzer.rules import RULES, Finding, Rule, Severity
-from analyzer.suppressions import SuppressedFinding
+from credmint.analyzer import __version__
+from credmint.analyzer.diff import Diff
+from credmint.analyzer.inventory import DiagnosticLevel, Source
+from credmint.analyzer.model import Grant
+from credmint.analyzer.report import Report
+from credmint.analyzer.rules import RULES, Finding, Rule, Severity
+from credmint.analyzer.suppressions import SuppressedFinding
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 AUTOMATION_ID = "credmint/"

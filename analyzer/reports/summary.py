@@ -10,9 +10,9 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable, Sequence
 
-from analyzer.model import Action, Certainty, Grant
-from analyzer.passrole import ServicePath
-from analyzer.rules import Severity
+from credmint.analyzer.model import Action, Certainty, Grant
+from credmint.analyzer.passrole import ServicePath
+from credmint.analyzer.rules import Severity
 
 SEVERITIES = tuple(Severity)[::-1]
 """critical first."""

@@ -14,12 +14,12 @@ import textwrap
 from collections import Counter
 from itertools import groupby
 
-from analyzer.inventory import DiagnosticLevel
-from analyzer.inventory import render as render_value
-from analyzer.model import Action, Certainty, Grant, PrincipalType
-from analyzer.report import Report
-from analyzer.reports import plain
-from analyzer.reports.summary import (
+from credmint.analyzer.inventory import DiagnosticLevel
+from credmint.analyzer.inventory import render as render_value
+from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType
+from credmint.analyzer.report import Report
+from credmint.analyzer.reports import plain
+from credmint.analyzer.reports.summary import (
     SEVERITIES,
     minting_grants,
     service_paths_by_role,
@@ -27,8 +27,8 @@ from analyzer.reports.summary import (
     short_id,
     uncertainty_groups,
 )
-from analyzer.rules import Severity, at_or_above
-from analyzer.session_tokens import session_tokens
+from credmint.analyzer.rules import Severity, at_or_above
+from credmint.analyzer.session_tokens import session_tokens
 
 INDENT = "    "
 WIDTH = 80

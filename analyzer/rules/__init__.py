@@ -6,18 +6,18 @@ Severities gate `--fail-on`.
 
 from __future__ import annotations
 
-from analyzer.rules.base import FAIL_ON_CHOICES, Finding, Rule, Settings, Severity, at_or_above
-from analyzer.rules.caller_rules import federation_with_power, minting_on_user
-from analyzer.rules.chains import chain_reaches_administrator
-from analyzer.rules.federation_rules import federation_too_wide
-from analyzer.rules.power_scale import scale
-from analyzer.rules.trust_rules import (
+from credmint.analyzer.rules.base import FAIL_ON_CHOICES, Finding, Rule, Settings, Severity, at_or_above
+from credmint.analyzer.rules.caller_rules import federation_with_power, minting_on_user
+from credmint.analyzer.rules.chains import chain_reaches_administrator
+from credmint.analyzer.rules.federation_rules import federation_too_wide
+from credmint.analyzer.rules.power_scale import scale
+from credmint.analyzer.rules.trust_rules import (
     cross_account_without_guard,
     saml_or_roles_anywhere_without_conditions,
     trust_allows_anyone,
 )
-from analyzer.rules.web_identity import literal_star_subject, web_identity_without_subject, wildcard_subject
-from analyzer.walk import Analysis
+from credmint.analyzer.rules.web_identity import literal_star_subject, web_identity_without_subject, wildcard_subject
+from credmint.analyzer.walk import Analysis
 
 RULES: tuple[Rule, ...] = (
     Rule(

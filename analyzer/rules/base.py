@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Callable, Iterator
 
-from analyzer.inventory import Source
-from analyzer.model import Grant
-from analyzer.walk import Analysis
+from credmint.analyzer.inventory import Source
+from credmint.analyzer.model import Grant
+from credmint.analyzer.walk import Analysis
 
 
 class Severity(str, Enum):

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.callers import Caller
-from analyzer.inventory import Effect
-from analyzer.model import Action, PrincipalType
-from analyzer.patterns import Tri, match_action
-from analyzer.power import Power, PowerLabel, power_of
-from analyzer.policy import Labelled
-from analyzer.rules.base import Finding, Rule, Settings
-from analyzer.walk import Analysis
+from credmint.analyzer.callers import Caller
+from credmint.analyzer.inventory import Effect
+from credmint.analyzer.model import Action, PrincipalType
+from credmint.analyzer.patterns import Tri, match_action
+from credmint.analyzer.power import Power, PowerLabel, power_of
+from credmint.analyzer.policy import Labelled
+from credmint.analyzer.rules.base import Finding, Rule, Settings
+from credmint.analyzer.walk import Analysis
 
 MINTING = (Action.ASSUME_ROLE.value, Action.GET_FEDERATION_TOKEN.value)
 """What a user needs a permission for; GetSessionToken needs none (SEMANTICS.md §3)."""

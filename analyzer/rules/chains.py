@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.model import PrincipalType
-from analyzer.power import PowerLabel
-from analyzer.rules.base import Finding, Rule, Settings
-from analyzer.walk import Analysis
+from credmint.analyzer.model import PrincipalType
+from credmint.analyzer.power import PowerLabel
+from credmint.analyzer.rules.base import Finding, Rule, Settings
+from credmint.analyzer.walk import Analysis
 
 # Either label gives the whole account: `can-escalate` holds one action of `power.ESCALATIONS`.
 ADMINISTRATOR_EQUIVALENT = (PowerLabel.ADMINISTRATOR, PowerLabel.CAN_ESCALATE)

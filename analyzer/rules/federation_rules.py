@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.federation import covers
-from analyzer.model import Action
-from analyzer.patterns import Tri
-from analyzer.rules.base import Finding, Rule, Settings
-from analyzer.walk import Analysis
+from credmint.analyzer.federation import covers
+from credmint.analyzer.model import Action
+from credmint.analyzer.patterns import Tri
+from credmint.analyzer.rules.base import Finding, Rule, Settings
+from credmint.analyzer.walk import Analysis
 
 
 def federation_too_wide(rule: Rule, analysis: Analysis, settings: Settings) -> Iterator[Finding]:

@@ -2,7 +2,7 @@
 
 A grant merges the statements that allow it and keeps the narrowest conditions, so a rule that read
 the merged grant would let a public statement hide behind a narrower one. Rules here read the
-statements themselves, each judged by `analyzer.admits`; `widest_finding` is the one place where a
+statements themselves, each judged by `credmint.analyzer.admits`; `widest_finding` is the one place where a
 statement's base severity becomes the finding's, so that a later scaling (the target's power)
 composes with it.
 """
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Callable, Iterator, Mapping
 
-from analyzer.admits import Admission, statements_admitting
-from analyzer.model import Grant
-from analyzer.policy import Labelled
-from analyzer.principals import TrustEntry
-from analyzer.rules.base import Finding, Rule, Severity
-from analyzer.trust import TrustedRole
-from analyzer.walk import Analysis
+from credmint.analyzer.admits import Admission, statements_admitting
+from credmint.analyzer.model import Grant
+from credmint.analyzer.policy import Labelled
+from credmint.analyzer.principals import TrustEntry
+from credmint.analyzer.rules.base import Finding, Rule, Severity
+from credmint.analyzer.trust import TrustedRole
+from credmint.analyzer.walk import Analysis
 
 Judged = tuple[Labelled, TrustEntry, Admission]
 SeverityOf = Callable[[Admission], "Severity | None"]

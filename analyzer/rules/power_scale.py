@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Mapping
 
-from analyzer.power import Power, PowerLabel
-from analyzer.rules.base import Finding, Severity
+from credmint.analyzer.power import Power, PowerLabel
+from credmint.analyzer.rules.base import Finding, Severity
 
 SCALED_RULES = frozenset({"CM101", "CM102", "CM105", "CM301"})
 CAPS: Mapping[PowerLabel, Severity] = {

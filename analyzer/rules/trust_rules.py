@@ -1,6 +1,6 @@
 """Trust policies that let outsiders in: anyone (`*`), other accounts, SAML and Roles Anywhere.
 
-Each trust statement is judged by `analyzer.admits` (who a stranger can be and still get in),
+Each trust statement is judged by `credmint.analyzer.admits` (who a stranger can be and still get in),
 never by the names of its condition keys (issue 14).
 """
 
@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.admits import Admission, KeyRole, Reach, Verdict
-from analyzer.inventory import render
-from analyzer.model import Action, Grant, PrincipalType
-from analyzer.policy import Labelled
-from analyzer.principals import ACCOUNT_ID
-from analyzer.rules.base import Finding, Rule, Settings, Severity
-from analyzer.rules.judged import statement_findings
-from analyzer.walk import Analysis
+from credmint.analyzer.admits import Admission, KeyRole, Reach, Verdict
+from credmint.analyzer.inventory import render
+from credmint.analyzer.model import Action, Grant, PrincipalType
+from credmint.analyzer.policy import Labelled
+from credmint.analyzer.principals import ACCOUNT_ID
+from credmint.analyzer.rules.base import Finding, Rule, Settings, Severity
+from credmint.analyzer.rules.judged import statement_findings
+from credmint.analyzer.walk import Analysis
 
 ROLES_ANYWHERE = "rolesanywhere.amazonaws.com"
 

@@ -1,6 +1,6 @@
 """Web identity trust: OIDC subjects and Cognito audiences (SEMANTICS.md §4).
 
-Whether a subject is pinned is `analyzer.admits`'s judgement (negations, `Null`, `IfExists`,
+Whether a subject is pinned is `credmint.analyzer.admits`'s judgement (negations, `Null`, `IfExists`,
 wildcards in the owner, Denies): these rules only say what the judgement means for each provider.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from analyzer.admits import (
+from credmint.analyzer.admits import (
     GITHUB,
     ONE,
     STAR,
@@ -19,12 +19,12 @@ from analyzer.admits import (
     issuer_of,
     value_tokens,
 )
-from analyzer.inventory import Value, render
-from analyzer.model import Action, Grant
-from analyzer.policy import Labelled
-from analyzer.rules.base import Finding, Rule, Settings, Severity
-from analyzer.rules.judged import judged_statements, roles_by_id, statement_findings
-from analyzer.walk import Analysis
+from credmint.analyzer.inventory import Value, render
+from credmint.analyzer.model import Action, Grant
+from credmint.analyzer.policy import Labelled
+from credmint.analyzer.rules.base import Finding, Rule, Settings, Severity
+from credmint.analyzer.rules.judged import judged_statements, roles_by_id, statement_findings
+from credmint.analyzer.walk import Analysis
 
 
 def _is_web_identity(grant: Grant) -> bool:

@@ -11,11 +11,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Mapping
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
-from parsers.cloudformation.loader import read
-from parsers.cloudformation.stacks import StackReader, StackSettings
-from parsers.context import ParseContext
-from parsers.worlds import explore
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
+from credmint.parsers.cloudformation.loader import read
+from credmint.parsers.cloudformation.stacks import StackReader, StackSettings
+from credmint.parsers.context import ParseContext
+from credmint.parsers.worlds import explore
 
 __all__ = ["read_template", "is_cloudformation", "parse_cloudformation"]
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
-from analyzer.inventory import Unknown
-from parsers.cloudformation.nodes import CfnList, CfnMap
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap
 
 MAX_ALTERNATIVES = 32
 """Beyond this many combinations, branches are merged instead of multiplied."""

@@ -14,11 +14,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any, Iterator, Mapping, Union
 
-from analyzer.inventory import Unknown
-from parsers.cloudformation.functions import describe, is_known
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.cloudformation.functions import describe, is_known
 
 if TYPE_CHECKING:
-    from parsers.cloudformation.intrinsics import Evaluator
+    from credmint.parsers.cloudformation.interfaces import Evaluator
 
 MAX_CONDITION_DEPTH = 32
 _SUB_VARIABLE = re.compile(r"\$\{([^}!][^}]*)\}")

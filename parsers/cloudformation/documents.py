@@ -1,6 +1,6 @@
 """Policy documents of a template, as inventory `PolicyDocument`s with per-statement lines.
 
-The policy grammar itself is `parsers.policy_json`'s; this module adds what is CloudFormation's:
+The policy grammar itself is `credmint.parsers.policy_json`'s; this module adds what is CloudFormation's:
 statement lines from the loader's positions, policy text given as a JSON string, and statements
 that exist only under a condition unknown before deployment. Those are kept, with the condition
 as their `unknown`, so that the grants they make are uncertain and name it (issue 4 §2).
@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any, Mapping
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     PolicyDocument,
@@ -19,10 +19,10 @@ from analyzer.inventory import (
     Statement,
     Unknown,
 )
-from parsers.cloudformation.branches import alternatives, choices, has_either
-from parsers.cloudformation.functions import NO_VALUE
-from parsers.cloudformation.nodes import line_of
-from parsers.policy_json import REJECTED, document_from_json, document_from_text
+from credmint.parsers.cloudformation.branches import alternatives, choices, has_either
+from credmint.parsers.cloudformation.functions import NO_VALUE
+from credmint.parsers.cloudformation.nodes import line_of
+from credmint.parsers.policy_json import REJECTED, document_from_json, document_from_text
 
 
 def read_document(

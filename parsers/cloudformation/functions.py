@@ -11,12 +11,12 @@ import ipaddress
 import json
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
-from analyzer.inventory import Text, Unknown
-from parsers.cloudformation.branches import has_either
-from parsers.cloudformation.nodes import CfnList, line_of
+from credmint.analyzer.inventory import Text, Unknown
+from credmint.parsers.cloudformation.branches import has_either
+from credmint.parsers.cloudformation.nodes import CfnList, line_of
 
 if TYPE_CHECKING:
-    from parsers.cloudformation.intrinsics import Evaluator
+    from credmint.parsers.cloudformation.interfaces import Evaluator
 
 NO_VALUE = Unknown("AWS::NoValue", "removes the property that holds it")
 """What `Ref: AWS::NoValue` evaluates to; containers drop it."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzer.inventory import Text, Unknown, Value, concat
+from credmint.analyzer.inventory import Text, Unknown, Value, concat
 
 NAME_PROPERTIES = {
     "AWS::IAM::User": "UserName",

@@ -12,11 +12,11 @@ import re
 from functools import partial
 from typing import Any, Callable, Mapping
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Unknown, Value, concat
-from parsers.cloudformation.branches import Either
-from parsers.cloudformation.conditions import Conditions, Truth
-from parsers.cloudformation.functions import FUNCTIONS, NO_VALUE, describe, is_scalar
-from parsers.cloudformation.identities import (
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Unknown, Value, concat
+from credmint.parsers.cloudformation.branches import Either
+from credmint.parsers.cloudformation.conditions import Conditions, Truth
+from credmint.parsers.cloudformation.functions import FUNCTIONS, NO_VALUE, describe, is_scalar
+from credmint.parsers.cloudformation.identities import (
     ARN_RESOURCE_TYPES,
     NAME_PROPERTIES,
     Identity,
@@ -24,9 +24,9 @@ from parsers.cloudformation.identities import (
     make_identity,
     strip_scheme,
 )
-from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
-from parsers.context import ParseContext
-from parsers.worlds import World
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
+from credmint.parsers.context import ParseContext
+from credmint.parsers.worlds import World
 
 STACK_NAME = Unknown("AWS::StackName", "the stack name (--stack-name)", generated=True)
 REGION = Unknown("AWS::Region", "the region the stack deploys into", generated=True)

@@ -14,9 +14,9 @@ from json.decoder import scanstring
 from json.scanner import py_make_scanner
 from typing import Any, Callable
 
-from parsers.cloudformation.errors import TemplateError
-from parsers.cloudformation.nodes import CfnList, CfnMap
-from parsers.cloudformation.yaml_loader import MAX_DEPTH
+from credmint.parsers.cloudformation.errors import TemplateError
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap
+from credmint.parsers.cloudformation.yaml_loader import MAX_DEPTH
 
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _CONSTANTS = {True: "true", False: "false"}

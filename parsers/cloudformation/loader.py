@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel
-from parsers.cloudformation.errors import TemplateError
-from parsers.cloudformation.json_loader import load_json
-from parsers.cloudformation.yaml_loader import load_yaml
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel
+from credmint.parsers.cloudformation.errors import TemplateError
+from credmint.parsers.cloudformation.json_loader import load_json
+from credmint.parsers.cloudformation.yaml_loader import load_yaml
 
 MAX_BYTES = 20 * 1024 * 1024
 """Larger than any template CloudFormation accepts (1 MB from S3); refuse rather than stall."""

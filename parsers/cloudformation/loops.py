@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Mapping
 
-from parsers.cloudformation.nodes import CfnList, CfnMap
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap
 
 PREFIX = "Fn::ForEach::"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Mapping
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     AccessKey,
     Attachment,
     Diagnostic,
@@ -32,11 +32,11 @@ from analyzer.inventory import (
     Value,
     render,
 )
-from parsers.cloudformation.branches import alternatives, merged
-from parsers.cloudformation.documents import read_document
-from parsers.cloudformation.functions import NO_VALUE, describe, is_scalar
-from parsers.cloudformation.intrinsics import Evaluator
-from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
+from credmint.parsers.cloudformation.branches import alternatives, merged
+from credmint.parsers.cloudformation.documents import read_document
+from credmint.parsers.cloudformation.functions import NO_VALUE, describe, is_scalar
+from credmint.parsers.cloudformation.intrinsics import Evaluator
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 
 PRINCIPAL_TYPES = {"AWS::IAM::User": "user", "AWS::IAM::Group": "group", "AWS::IAM::Role": "role"}
 _ATTACHING_TYPES = {

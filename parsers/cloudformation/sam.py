@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Callable, Mapping
 
-from analyzer.inventory import Unknown
-from parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap, line_of, type_of
 
 _SERVICES = {
     "AWS::Serverless::Function": "lambda.amazonaws.com",

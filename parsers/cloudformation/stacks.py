@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     InputFile,
@@ -26,15 +26,15 @@ from analyzer.inventory import (
     merge,
     render,
 )
-from parsers.cloudformation.errors import TemplateError
-from parsers.cloudformation.intrinsics import Evaluator
-from parsers.cloudformation.loader import load_text, read
-from parsers.cloudformation.loops import expand, has_loops
-from parsers.cloudformation.nodes import CfnMap, relocate_lines, type_of
-from parsers.cloudformation.resources import InventoryBuilder
-from parsers.cloudformation.sam import with_sam_roles
-from parsers.context import ParseContext
-from parsers.worlds import World
+from credmint.parsers.cloudformation.errors import TemplateError
+from credmint.parsers.cloudformation.intrinsics import Evaluator
+from credmint.parsers.cloudformation.loader import load_text, read
+from credmint.parsers.cloudformation.loops import expand, has_loops
+from credmint.parsers.cloudformation.nodes import CfnMap, relocate_lines, type_of
+from credmint.parsers.cloudformation.resources import InventoryBuilder
+from credmint.parsers.cloudformation.sam import with_sam_roles
+from credmint.parsers.context import ParseContext
+from credmint.parsers.worlds import World
 
 MAX_NESTING = 8
 MAX_TREE_STACKS = 100

@@ -22,9 +22,9 @@ from yaml.reader import Reader
 from yaml.resolver import Resolver
 from yaml.scanner import Scanner
 
-from analyzer.inventory import Unknown
-from parsers.cloudformation.errors import TemplateError
-from parsers.cloudformation.nodes import CfnList, CfnMap
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.cloudformation.errors import TemplateError
+from credmint.parsers.cloudformation.nodes import CfnList, CfnMap
 
 MAX_DEPTH = 128
 """Deeper nesting than any real template needs; bounds recursion in the loader and evaluator."""

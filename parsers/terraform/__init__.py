@@ -20,18 +20,18 @@ import json
 from pathlib import Path
 from typing import Iterable
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
-from parsers.context import ParseContext
-from parsers.terraform.evaluator import evaluate
-from parsers.terraform.scps import read_scps
-from parsers.terraform.hcl import ParseFailure, read_body, read_file
-from parsers.terraform.module import MISSING, ModuleInstance, parse_value
-from parsers.terraform.modules import Loader, all_instances
-from parsers.terraform.scope import Budget
-from parsers.terraform.roots import called_folders, looks_like_root
-from parsers.terraform_files import is_config_name
-from parsers.terraform.resources import read_instances
-from parsers.worlds import World, explore
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, InputFile, Inventory
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.evaluator import evaluate
+from credmint.parsers.terraform.scps import read_scps
+from credmint.parsers.terraform.hcl import ParseFailure, read_body, read_file
+from credmint.parsers.terraform.module import MISSING, ModuleInstance, parse_value
+from credmint.parsers.terraform.modules import Loader, all_instances
+from credmint.parsers.terraform.scope import Budget
+from credmint.parsers.terraform.roots import called_folders, looks_like_root
+from credmint.parsers.terraform_files import is_config_name
+from credmint.parsers.terraform.resources import read_instances
+from credmint.parsers.worlds import World, explore
 
 __all__ = ["called_folders", "find_root_modules", "looks_like_root", "parse_terraform"]
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Callable
 
-from analyzer.inventory import Text, Unknown, Value, concat
-from parsers.terraform.values import EvalError, is_unknown, to_text
+from credmint.analyzer.inventory import Text, Unknown, Value, concat
+from credmint.parsers.terraform.values import EvalError, is_unknown, to_text
+from credmint.parsers.terraform.policy_document import render_document
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ResourceObject
+    from credmint.parsers.terraform.interfaces import ResourceObject
 
 NOT_COMPUTED = object()
 """The attribute is not one this module computes; the caller reads the configured argument."""
@@ -187,8 +188,6 @@ def _policy_lookup(obj: "ResourceObject", name: str) -> object:
 
 def _policy_document(obj: "ResourceObject", name: str) -> object:
     if name in ("json", "minified_json"):
-        from parsers.terraform.policy_document import render_document
-
         return render_document(obj)
     return _unknown(obj, name)
 

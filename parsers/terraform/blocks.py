@@ -6,12 +6,12 @@ from typing import Optional
 
 from lark import Tree
 
-from analyzer.inventory import Source, Unknown
-from parsers.terraform.evaluator import evaluate, items
-from parsers.terraform.scope import Scope
-from parsers.terraform.hcl import Block, subtrees
-from parsers.terraform.templates import UnknownTemplate
-from parsers.terraform.values import EvalError, is_unknown
+from credmint.analyzer.inventory import Source, Unknown
+from credmint.parsers.terraform.evaluator import evaluate, items
+from credmint.parsers.terraform.scope import Scope
+from credmint.parsers.terraform.hcl import Block, subtrees
+from credmint.parsers.terraform.templates import UnknownTemplate
+from credmint.parsers.terraform.values import EvalError, is_unknown
 
 MISSING = object()
 """An argument the block does not set."""

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Callable, Iterator, Optional
 
 from lark import Tree
 
-from parsers.terraform.hcl import SourceFile, name_of, subtrees
-from parsers.worlds import World
+from credmint.parsers.terraform.hcl import SourceFile, name_of, subtrees
+from credmint.parsers.worlds import World
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ModuleInstance
+    from credmint.parsers.terraform.interfaces import ModuleInstance
 
 
 def reads_iam(type_: str) -> bool:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import math
 from itertools import product
 
-from analyzer.inventory import Unknown
-from parsers.terraform.scope import MAX_ITEMS, Call
-from parsers.terraform.function_args import Table, arity, as_int, as_list, as_map, as_str, registrar
-from parsers.terraform.values import EvalError, LinedDict, has_unknown, is_unknown, type_name
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.terraform.scope import MAX_ITEMS, Call
+from credmint.parsers.terraform.function_args import Table, arity, as_int, as_list, as_map, as_str, registrar
+from credmint.parsers.terraform.values import EvalError, LinedDict, has_unknown, is_unknown, type_name
 
 FUNCTIONS: Table = {}
 _fn = registrar(FUNCTIONS)

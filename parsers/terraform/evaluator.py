@@ -12,12 +12,12 @@ from typing import Callable, Optional
 
 from lark import Token, Tree
 
-from analyzer.inventory import DiagnosticLevel, Source, Text, Unknown
-from parsers.terraform import templates
-from parsers.terraform.hcl import SourceFile, name_of, subtrees, unescape
-from parsers.terraform.operators import binary, equal, items, number, truth
-from parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, ExpressionTooLarge, Namespace, Scope, charge_text
-from parsers.terraform.values import (
+from credmint.analyzer.inventory import DiagnosticLevel, Source, Text, Unknown
+from credmint.parsers.terraform import templates
+from credmint.parsers.terraform.hcl import SourceFile, name_of, subtrees, unescape
+from credmint.parsers.terraform.operators import binary, equal, items, number, truth
+from credmint.parsers.terraform.scope import MAX_ITEMS, BudgetExhausted, Call, ExpressionTooLarge, Namespace, Scope, charge_text
+from credmint.parsers.terraform.values import (
     EvalError,
     LinedDict,
     LinedStr,

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from analyzer.inventory import DiagnosticLevel, Unknown
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.hcl import Block
-from parsers.terraform.scope import BudgetExhausted
-from parsers.terraform.values import is_unknown
+from credmint.analyzer.inventory import DiagnosticLevel, Unknown
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.hcl import Block
+from credmint.parsers.terraform.scope import BudgetExhausted
+from credmint.parsers.terraform.values import is_unknown
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ModuleInstance
+    from credmint.parsers.terraform.interfaces import ModuleInstance
 
 MAX_INSTANCES = 1_000
 """Bound on instances one `count`/`for_each` expands to."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from parsers.terraform.evaluator import render_template
-from parsers.terraform.scope import Call
-from analyzer.inventory import Source
-from parsers.terraform.values import EvalError, LinedStr, is_unknown
+from credmint.parsers.terraform.evaluator import render_template
+from credmint.parsers.terraform.scope import Call
+from credmint.analyzer.inventory import Source
+from credmint.parsers.terraform.values import EvalError, LinedStr, is_unknown
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ModuleInstance
+    from credmint.parsers.terraform.interfaces import ModuleInstance
 
 
 def _file_path(module: "ModuleInstance", args: list[object]) -> Path:

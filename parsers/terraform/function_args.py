@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable
 
-from parsers.terraform.scope import Call
-from parsers.terraform.values import EvalError, to_text, type_name
+from credmint.parsers.terraform.scope import Call
+from credmint.parsers.terraform.values import EvalError, to_text, type_name
 
 Function = Callable[[list, Call], object]
 Table = dict[str, tuple[Function, bool]]

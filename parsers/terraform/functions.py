@@ -9,10 +9,10 @@ that a policy built with `concat([...], var.extra)` still shows its known statem
 
 from __future__ import annotations
 
-from parsers.terraform import collection_functions, string_functions
-from parsers.terraform.scope import Call
-from parsers.terraform.function_args import Table
-from parsers.terraform.values import EvalError, has_unknown
+from credmint.parsers.terraform import collection_functions, string_functions
+from credmint.parsers.terraform.scope import Call
+from credmint.parsers.terraform.function_args import Table
+from credmint.parsers.terraform.values import EvalError, has_unknown
 
 FUNCTIONS: Table = {**string_functions.FUNCTIONS, **collection_functions.FUNCTIONS}
 

@@ -21,7 +21,7 @@ from lark import Lark
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 
-from parsers.terraform.parse_cache import DiskCache
+from credmint.parsers.terraform.parse_cache import DiskCache
 
 STORED = "grammar"
 """The stored parser's file name in the cache folder (trees are named by their SHA-256)."""

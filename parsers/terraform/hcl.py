@@ -14,10 +14,10 @@ from typing import Iterable, Iterator, Optional
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
-from parsers.terraform.grammar import parser
-from parsers.terraform.json_syntax import JsonSyntaxError, to_native
-from parsers.terraform_files import is_json_config
-from parsers.terraform.parse_cache import DiskCache, digest, load, store
+from credmint.parsers.terraform.grammar import parser
+from credmint.parsers.terraform.json_syntax import JsonSyntaxError, to_native
+from credmint.parsers.terraform_files import is_json_config
+from credmint.parsers.terraform.parse_cache import DiskCache, digest, load, store
 
 MAX_SNIPPET = 160
 """Longest expression text kept to name an unknown value or quoted in a diagnostic."""

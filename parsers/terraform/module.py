@@ -14,24 +14,24 @@ from typing import Callable, Iterator, Mapping, Optional
 
 from lark import Tree
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import attributes
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.choices import Choices, reads_iam
-from parsers.terraform.evaluator import evaluate
-from parsers.terraform.expansion import expand, instances_of
-from parsers.terraform.files import FILE_FUNCTIONS
-from parsers.terraform.functions import NOT_A_FUNCTION, call_function
-from parsers.terraform.parse_cache import cache_of
-from parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
-from parsers.terraform.overrides import merge_block, override_key
-from parsers.terraform_files import config_files
-from parsers.terraform.providers import DEFAULT, own_configurations, provider_key
-from parsers.terraform.scope import Budget, Call, Namespace, Scope, charge_text
-from parsers.terraform.types import TypeSpec, convert, parse_type
-from parsers.terraform.values import EvalError
-from parsers.worlds import World
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Source, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import attributes
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.choices import Choices, reads_iam
+from credmint.parsers.terraform.evaluator import evaluate
+from credmint.parsers.terraform.expansion import expand, instances_of
+from credmint.parsers.terraform.files import FILE_FUNCTIONS
+from credmint.parsers.terraform.functions import NOT_A_FUNCTION, call_function
+from credmint.parsers.terraform.parse_cache import cache_of
+from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from credmint.parsers.terraform.overrides import merge_block, override_key
+from credmint.parsers.terraform_files import config_files
+from credmint.parsers.terraform.providers import DEFAULT, own_configurations, provider_key
+from credmint.parsers.terraform.scope import Budget, Call, Namespace, Scope, charge_text
+from credmint.parsers.terraform.types import TypeSpec, convert, parse_type
+from credmint.parsers.terraform.values import EvalError
+from credmint.parsers.worlds import World
 
 _IN_PROGRESS = object()
 WORKSPACE = Unknown("terraform.workspace", "the Terraform workspace (--workspace)", generated=True)
@@ -76,7 +76,7 @@ def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
 
 def _read(module: ModuleFiles, path: Path, ctx: ParseContext) -> Optional[SourceFile]:
     if not ctx.is_inside_root(path):
-        if path.resolve() not in ctx.refused:  # else refused (and reported) at the boundary by parsers.detect
+        if path.resolve() not in ctx.refused:  # else refused (and reported) at the boundary by credmint.parsers.detect
             module.diagnostics.append(Diagnostic(
                 level=DiagnosticLevel.WARNING, file=(Path(module.rel) / path.name).as_posix(), line=0,
                 message="leads outside the project root (symlink); not read",

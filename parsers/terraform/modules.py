@@ -10,21 +10,21 @@ import re
 from pathlib import Path
 from typing import Iterator
 
-from analyzer.inventory import DiagnosticLevel, Unknown
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.evaluator import evaluate
-from parsers.terraform.scope import Namespace, RegexTime
-from parsers.terraform.hcl import Block
-from parsers.terraform.module import (
+from credmint.analyzer.inventory import DiagnosticLevel, Unknown
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.evaluator import evaluate
+from credmint.parsers.terraform.scope import Namespace, RegexTime
+from credmint.parsers.terraform.hcl import Block
+from credmint.parsers.terraform.module import (
     MISSING,
     Instance,
     ModuleFiles,
     ModuleInstance,
     load_directory,
 )
-from parsers.terraform.expansion import expand, instances_of
-from parsers.terraform.providers import passed_configurations
-from parsers.terraform.values import EvalError
+from credmint.parsers.terraform.expansion import expand, instances_of
+from credmint.parsers.terraform.providers import passed_configurations
+from credmint.parsers.terraform.values import EvalError
 
 MAX_DEPTH = 16
 """Module nesting bound: a module that calls itself must not recurse forever."""

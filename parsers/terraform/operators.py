@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Callable, Optional
 
-from parsers.terraform import templates
-from parsers.terraform.values import EvalError, has_unknown, is_unknown, type_name
+from credmint.parsers.terraform import templates
+from credmint.parsers.terraform.values import EvalError, has_unknown, is_unknown, type_name
 
 
 def truth(value: object) -> Optional[bool]:

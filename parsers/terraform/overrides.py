@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Callable, Optional
 
-from parsers.terraform.hcl import Attribute, Block
+from credmint.parsers.terraform.hcl import Attribute, Block
 
 _KEYED = {"resource": 2, "data": 2, "module": 1, "output": 1, "variable": 1}
 

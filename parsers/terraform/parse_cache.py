@@ -26,7 +26,7 @@ from typing import Any, Optional
 
 from lark import Token, Tree
 
-from parsers.context import ParseContext
+from credmint.parsers.context import ParseContext
 
 
 def cache_of(ctx: ParseContext) -> Optional["DiskCache"]:

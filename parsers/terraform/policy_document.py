@@ -8,13 +8,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Optional
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel, PolicyDocument, Source, Text, Unknown, concat
-from parsers.policy_json import document_from_json, lines_in_text
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.values import EvalError, Json, LinedDict, LinedStr, to_text
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, PolicyDocument, Source, Text, Unknown, concat
+from credmint.parsers.policy_json import document_from_json, lines_in_text
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.values import EvalError, Json, LinedDict, LinedStr, to_text
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ResourceObject
+    from credmint.parsers.terraform.interfaces import ResourceObject
 
 _ELEMENTS = (
     ("actions", "Action"),

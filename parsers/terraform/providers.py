@@ -14,12 +14,12 @@ import re
 from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
-from parsers.context import ParseContext
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.hcl import Block, subtrees
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.hcl import Block, subtrees
 
 if TYPE_CHECKING:
-    from parsers.terraform.module import ModuleInstance
+    from credmint.parsers.terraform.interfaces import ModuleInstance
 
 DEFAULT = "aws"
 

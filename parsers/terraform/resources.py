@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Iterable, Optional
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     AccessKey,
     Attachment,
     Diagnostic,
@@ -28,11 +28,11 @@ from analyzer.inventory import (
     Value,
     render,
 )
-from parsers.terraform import attributes
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.module import Instance
-from parsers.terraform.policy_document import read_policy
-from parsers.terraform.values import EvalError, to_text
+from credmint.parsers.terraform import attributes
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.module import Instance
+from credmint.parsers.terraform.policy_document import read_policy
+from credmint.parsers.terraform.values import EvalError, to_text
 
 
 MAX_SAME_NAME = 10

@@ -5,7 +5,7 @@ looks like one, read from its parsed blocks so that every valid spelling counts 
 `terraform { backend "s3" {} }` on one line, a label without quotes): it configures a provider, a
 `backend` or `cloud`, declares `import` blocks (root modules only), has automatic variable files or
 a dependency lock file, or declares no input variable. A folder whose every call makes no instance
-(`count = 0`, `for_each = {}`) is found after the roots are evaluated (parsers.detect): a missed root
+(`count = 0`, `for_each = {}`) is found after the roots are evaluated (credmint.parsers.detect): a missed root
 is a silent pass, so in doubt a folder is analysed as a root.
 """
 
@@ -14,10 +14,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterable
 
-from parsers.context import ParseContext
-from parsers.terraform.hcl import Block, ParseFailure, SourceFile, read_file, top_blocks
-from parsers.terraform.parse_cache import cache_of
-from parsers.terraform_files import config_files
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, read_file, top_blocks
+from credmint.parsers.terraform.parse_cache import cache_of
+from credmint.parsers.terraform_files import config_files
 
 _ROOT_FILES = ("terraform.tfvars", "terraform.tfvars.json", ".terraform.lock.hcl")
 _ROOT_GLOBS = ("*.auto.tfvars", "*.auto.tfvars.json")

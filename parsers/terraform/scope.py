@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Optional, Protocol
 
-from analyzer.inventory import DiagnosticLevel, Unknown
-from parsers.terraform.hcl import SourceFile
-from parsers.terraform.values import EvalError
+from credmint.analyzer.inventory import DiagnosticLevel, Unknown
+from credmint.parsers.terraform.hcl import SourceFile
+from credmint.parsers.terraform.values import EvalError
 
 MAX_ITEMS = 10_000
 """Bound on collections built by for-expressions and functions: hostile input stays cheap."""
@@ -58,9 +58,9 @@ class Budget:
         self.depth = 0
         self.reported = False
         self.instances = 0
-        """Instances `count` and `for_each` have made so far (parsers.terraform.expansion)."""
+        """Instances `count` and `for_each` have made so far (credmint.parsers.terraform.expansion)."""
         self.regex = regex or RegexTime()
-        """Time left for regular expressions (parsers.terraform.string_functions)."""
+        """Time left for regular expressions (credmint.parsers.terraform.string_functions)."""
 
     def enter(self) -> None:
         if self.depth == 0:

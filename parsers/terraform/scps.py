@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     PolicyDocument,
@@ -20,10 +20,10 @@ from analyzer.inventory import (
     Unknown,
     Value,
 )
-from parsers.terraform import attributes
-from parsers.terraform.module import Instance
-from parsers.terraform.policy_document import read_policy
-from parsers.terraform.values import to_text
+from credmint.parsers.terraform import attributes
+from credmint.parsers.terraform.module import Instance
+from credmint.parsers.terraform.policy_document import read_policy
+from credmint.parsers.terraform.values import to_text
 
 POLICY = "aws_organizations_policy"
 ATTACHMENT = "aws_organizations_policy_attachment"

@@ -14,10 +14,10 @@ from typing import Callable, TypeVar
 
 import regex
 
-from analyzer.inventory import Text, Unknown
-from parsers.terraform.scope import MAX_STRING_CHARS, REGEX_SECONDS, Call, ExpressionTooLarge
-from parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
-from parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
+from credmint.analyzer.inventory import Text, Unknown
+from credmint.parsers.terraform.scope import MAX_STRING_CHARS, REGEX_SECONDS, Call, ExpressionTooLarge
+from credmint.parsers.terraform.function_args import Function, Table, arity, as_int, as_list, as_str, registrar
+from credmint.parsers.terraform.values import EvalError, Json, has_unknown, is_unknown, join_text, plain, to_text
 
 FUNCTIONS: Table = {}
 T = TypeVar("T")

@@ -12,8 +12,8 @@ from typing import Callable, Union
 
 from lark import Token, Tree
 
-from parsers.terraform.hcl import ParseFailure, SourceFile, name_of, parse_expression, subtrees, unescape
-from parsers.terraform.values import EvalError
+from credmint.parsers.terraform.hcl import ParseFailure, SourceFile, name_of, parse_expression, subtrees, unescape
+from credmint.parsers.terraform.values import EvalError
 
 
 @dataclass

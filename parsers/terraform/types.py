@@ -11,8 +11,8 @@ from typing import Callable, Union
 
 from lark import Tree
 
-from parsers.terraform.hcl import name_of, string_literal, subtrees
-from parsers.terraform.values import is_unknown
+from credmint.parsers.terraform.hcl import name_of, string_literal, subtrees
+from credmint.parsers.terraform.values import is_unknown
 
 TypeSpec = Union[str, tuple]
 """`"string"`, `"number"`, `"bool"`, `"any"`, `("list", T)`, `("set", T)`, `("map", T)`,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Optional
 
-from analyzer.inventory import Source, Text, Unknown, concat
+from credmint.analyzer.inventory import Source, Text, Unknown, concat
 
 
 class LinedDict(dict):

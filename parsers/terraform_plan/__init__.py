@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     InputFile,
@@ -22,16 +22,16 @@ from analyzer.inventory import (
     Source,
     render,
 )
-from parsers.context import ParseContext
-from parsers.terraform.module import Instance
-from parsers.terraform.resources import read_instances
-from parsers.terraform_plan.configuration import Configuration
-from parsers.terraform_plan.document import PlanFile, load_plan
-from parsers.terraform_plan.objects import MIRRORS, PlanObject, PlanView
-from parsers.terraform_plan.records import PlanResource, planned_resources, state_resources
-from parsers.terraform_plan.references import References
-from parsers.terraform_plan.scps import read_scps
-from parsers.terraform_plan.source_config import (
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.module import Instance
+from credmint.parsers.terraform.resources import read_instances
+from credmint.parsers.terraform_plan.configuration import Configuration
+from credmint.parsers.terraform_plan.document import PlanFile, load_plan
+from credmint.parsers.terraform_plan.objects import MIRRORS, PlanObject, PlanView
+from credmint.parsers.terraform_plan.records import PlanResource, planned_resources, state_resources
+from credmint.parsers.terraform_plan.references import References
+from credmint.parsers.terraform_plan.scps import read_scps
+from credmint.parsers.terraform_plan.source_config import (
     SourceConfig,
     config_directory,
     load_source_config,

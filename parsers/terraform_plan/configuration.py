@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Union
 
-from parsers.terraform_plan.addresses import module_path, module_prefix, resource_key
+from credmint.parsers.terraform_plan.addresses import module_path, module_prefix, resource_key
 
 _LOCAL_ROOTS = ("each.", "count.", "self.", "path.", "terraform.")
 

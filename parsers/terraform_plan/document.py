@@ -15,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel
-from parsers.context import ParseContext
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel
+from credmint.parsers.context import ParseContext
 
 MAX_PLAN_BYTES = 200_000_000
 """Larger files are not read: real plans run to tens of MB; hostile input must stay cheap."""

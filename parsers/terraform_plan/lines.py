@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import json
 
-from analyzer.inventory import Source
-from parsers.policy_json import statement_line_offsets
-from parsers.terraform.policy_document import decode
-from parsers.terraform.values import Json, LinedDict
+from credmint.analyzer.inventory import Source
+from credmint.parsers.policy_json import statement_line_offsets
+from credmint.parsers.terraform.policy_document import decode
+from credmint.parsers.terraform.values import Json, LinedDict
 
 
 def with_statement_lines(

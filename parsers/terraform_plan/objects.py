@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-from analyzer.inventory import Source, Text, Unknown
-from parsers.context import ParseContext
-from parsers.terraform import attributes
-from parsers.terraform.blocks import BlockView
-from parsers.terraform.values import has_unknown
-from parsers.terraform_plan.configuration import Path
-from parsers.terraform_plan.lines import with_statement_lines
+from credmint.analyzer.inventory import Source, Text, Unknown
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform import attributes
+from credmint.parsers.terraform.blocks import BlockView
+from credmint.parsers.terraform.values import has_unknown
+from credmint.parsers.terraform_plan.configuration import Path
+from credmint.parsers.terraform_plan.lines import with_statement_lines
 
 POLICY_ARGUMENTS = frozenset({"assume_role_policy", "policy", "content"})
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
-from analyzer.inventory import Unknown
-from parsers.terraform_plan.document import PlanFile
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.terraform_plan.document import PlanFile
 
 MAX_DEPTH = 32
 """Module nesting bound for hostile input."""

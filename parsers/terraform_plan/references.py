@@ -15,13 +15,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from analyzer.inventory import Unknown
-from parsers.terraform.values import has_unknown
-from parsers.terraform_plan.addresses import is_resource_reference, module_parts
-from parsers.terraform_plan.configuration import Configuration, Path
+from credmint.analyzer.inventory import Unknown
+from credmint.parsers.terraform.values import has_unknown
+from credmint.parsers.terraform_plan.addresses import is_resource_reference, module_parts
+from credmint.parsers.terraform_plan.configuration import Configuration, Path
 
 if TYPE_CHECKING:
-    from parsers.terraform_plan.objects import PlanObject
+    from credmint.parsers.terraform_plan.objects import PlanObject
 
 
 _DEFAULT_ATTRIBUTE = {"policy_arn": "arn", "policy_id": "id"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from analyzer.inventory import (
+from credmint.analyzer.inventory import (
     Diagnostic,
     DiagnosticLevel,
     PolicyDocument,
@@ -19,10 +19,10 @@ from analyzer.inventory import (
     Unknown,
     Value,
 )
-from parsers.terraform import attributes
-from parsers.terraform.policy_document import read_policy
-from parsers.terraform_plan.objects import PlanObject
-from parsers.terraform_plan.references import References
+from credmint.parsers.terraform import attributes
+from credmint.parsers.terraform.policy_document import read_policy
+from credmint.parsers.terraform_plan.objects import PlanObject
+from credmint.parsers.terraform_plan.references import References
 
 POLICY = "aws_organizations_policy"
 ATTACHMENT = "aws_organizations_policy_attachment"

@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from analyzer.inventory import Diagnostic, DiagnosticLevel
-from parsers.terraform_files import config_files
-from parsers.context import ParseContext
-from parsers.terraform.module import MISSING, ModuleInstance, ResourceObject
-from parsers.terraform.modules import Loader, all_instances
-from parsers.terraform_plan.addresses import config_address, wildcard_address
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel
+from credmint.parsers.terraform_files import config_files
+from credmint.parsers.context import ParseContext
+from credmint.parsers.terraform.module import MISSING, ModuleInstance, ResourceObject
+from credmint.parsers.terraform.modules import Loader, all_instances
+from credmint.parsers.terraform_plan.addresses import config_address, wildcard_address
 
 
 class SourceConfig:

@@ -17,8 +17,8 @@ from typing import Any, Mapping
 
 import yaml
 
-from analyzer.rules import FAIL_ON_CHOICES, Settings
-from analyzer.suppressions import IgnoreEntry
+from credmint.analyzer.rules import FAIL_ON_CHOICES, Settings
+from credmint.analyzer.suppressions import IgnoreEntry
 
 DEFAULT_FAIL_ON = "high"
 FILE_NAMES = (".credmint.yaml", ".credmint.yml")

@@ -26,15 +26,15 @@ from typing import Callable, Iterator, Mapping, Sequence, TextIO, Union
 
 from dataclasses import replace
 
-from analyzer.diff import Diff
-from analyzer.git_base import current_commit, fetch_commit
-from analyzer.github_comment import BOT_LOGIN, CommentApi, CommentError, CommentRefused
-from analyzer.inventory import DiagnosticLevel
-from analyzer.model import Certainty, Grant
-from analyzer.report import Report
-from analyzer.reports import diff_json, json_report, markdown, sarif
-from analyzer.rules import FAIL_ON_CHOICES, Severity
-from analyzer.workspace import check_input, workspace, write_inside
+from credmint.analyzer.diff import Diff
+from credmint.analyzer.app.git_base import current_commit, fetch_commit
+from credmint.analyzer.app.github_comment import BOT_LOGIN, CommentApi, CommentError, CommentRefused
+from credmint.analyzer.inventory import DiagnosticLevel
+from credmint.analyzer.model import Certainty, Grant
+from credmint.analyzer.report import Report
+from credmint.analyzer.reports import diff_json, json_report, markdown, sarif
+from credmint.analyzer.rules import FAIL_ON_CHOICES, Severity
+from credmint.analyzer.app.workspace import check_input, workspace, write_inside
 
 Subject = Union[Report, Diff]
 Evaluate = Callable[[Sequence[str]], "tuple[Subject, int]"]

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import replace
 from typing import Callable, Iterable, Protocol, Sequence
 
-from analyzer.inventory import Source
-from analyzer.report import Report
-from analyzer.suppressions import SuppressedFinding
+from credmint.analyzer.inventory import Source
+from credmint.analyzer.report import Report
+from credmint.analyzer.suppressions import SuppressedFinding
 
 Ignore = tuple[str, str, "str | None", Source]
 Anchored = tuple[str, str, str, "str | None"]
@@ -26,7 +26,7 @@ ALLOWANCE_REASON = (
 
 
 class AnchoredLookup(Protocol):
-    """The inline reader of one tree (parsers.suppressions.InlineSuppressions)."""
+    """The inline reader of one tree (credmint.parsers.suppressions.InlineSuppressions)."""
 
     def __call__(self, source: Source) -> Sequence[Ignore]: ...
 

@@ -18,31 +18,31 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence, Union
 
-from analyzer.assemble import build_report
-from analyzer.baseline import Baseline, BaselineError, accepted_findings, read_baseline, write_baseline
-from analyzer.config import ConfigError, RunSettings, config_path, load_settings
-from analyzer.diff import Diff, diff_reports
-from analyzer.git_base import BaseRevisionError, checkout, repository_root
-from analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
-from analyzer.lookup import UnknownIdentity
-from analyzer.report import Report
-from analyzer.reports import plain
-from analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
-from analyzer.suppressions import InlineLookup, Suppressions
-from analyzer.trusted import added_suppressions, known_to_base
-from analyzer.walk import Analysis, analyze
+from credmint.analyzer.app.assemble import build_report
+from credmint.analyzer.baseline import Baseline, BaselineError, accepted_findings, read_baseline, write_baseline
+from credmint.analyzer.app.config import ConfigError, RunSettings, config_path, load_settings
+from credmint.analyzer.diff import Diff, diff_reports
+from credmint.analyzer.app.git_base import BaseRevisionError, checkout, repository_root
+from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
+from credmint.analyzer.lookup import UnknownIdentity
+from credmint.analyzer.report import Report
+from credmint.analyzer.reports import plain
+from credmint.analyzer.rules import FAIL_ON_CHOICES, Finding, at_or_above
+from credmint.analyzer.suppressions import InlineLookup, Suppressions
+from credmint.analyzer.app.trusted import added_suppressions, known_to_base
+from credmint.analyzer.walk import Analysis, analyze
 
 FORMATS = ("text", "json", "sarif", "markdown", "mermaid", "dot", "inventory")
 GRAPH_FORMATS = ("mermaid", "dot")
 RENDERERS = {
-    "text": "analyzer.reports.text",
-    "json": "analyzer.reports.json_report",
-    "sarif": "analyzer.reports.sarif",
-    "markdown": "analyzer.reports.markdown",
-    "mermaid": "analyzer.reports.mermaid",
-    "dot": "analyzer.reports.dot",
+    "text": "credmint.analyzer.reports.text",
+    "json": "credmint.analyzer.reports.json_report",
+    "sarif": "credmint.analyzer.reports.sarif",
+    "markdown": "credmint.analyzer.reports.markdown",
+    "mermaid": "credmint.analyzer.reports.mermaid",
+    "dot": "credmint.analyzer.reports.dot",
 }
-DIFF_RENDERERS = {**RENDERERS, "text": "analyzer.reports.diff_text", "json": "analyzer.reports.diff_json"}
+DIFF_RENDERERS = {**RENDERERS, "text": "credmint.analyzer.reports.diff_text", "json": "credmint.analyzer.reports.diff_json"}
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 HEAD_REF = "working tree"
 PRIOR_STATE = "prior-state"
@@ -74,7 +74,7 @@ def _account(text: str) -> str:
 
 
 def _limit(text: str) -> tuple[str, int]:
-    from parsers.limits import parse_limit
+    from credmint.parsers.limits import parse_limit
 
     try:
         return parse_limit(text)
@@ -211,7 +211,7 @@ def _diff(args: argparse.Namespace) -> tuple[Diff, int]:
         if head_tree is not None:
             head_paths, head_root = _tree_paths(head_tree, head_paths), head_tree.tree
         analysis, ctx = _analysis(head_paths, args, trusted, head_root, head=True)
-        from parsers.suppressions import InlineSuppressions
+        from credmint.parsers.suppressions import InlineSuppressions
 
         inline = InlineSuppressions(ctx.root)
         if revision is None or args.trust_head_suppressions:
@@ -235,7 +235,7 @@ def _scan_trusting(args: argparse.Namespace, revision_ref: str) -> tuple[Report,
     stays a finding (issue 15 §1)."""
     if args.update_baseline:
         raise UsageError("--update-baseline reads the working tree's settings: not with --settings-from")
-    from parsers.suppressions import InlineSuppressions
+    from credmint.parsers.suppressions import InlineSuppressions
 
     with ExitStack() as stack:
         revision = _checkout(args, revision_ref, stack)
@@ -353,7 +353,7 @@ def _base_report(args: argparse.Namespace, settings: RunSettings, revision: _Tre
 def export_inventory(args: argparse.Namespace) -> int:
     """`scan --format inventory`: what the templates hold, for a merged scan elsewhere (issue 18).
     Findings do not gate an export; an input that could not be read does (exit 2)."""
-    from parsers.detect import load_inputs
+    from credmint.parsers.detect import load_inputs
 
     if args.command != "scan":
         raise UsageError("--format inventory applies to scan")
@@ -365,8 +365,8 @@ def export_inventory(args: argparse.Namespace) -> int:
 
 
 def _inventory_bytes(inventory: Inventory, args: argparse.Namespace, settings: RunSettings) -> bytes:
-    from analyzer import __version__
-    from analyzer.inventory_json import dumps
+    from credmint.analyzer import __version__
+    from credmint.analyzer.inventory_json import dumps
 
     return dumps(inventory, account_id=settings.account_id, source_name=args.source_name, version=__version__)
 
@@ -375,10 +375,10 @@ def _context(
     paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None
 ) -> "ParseContext":  # noqa: F821 (parsers are imported lazily)
     """How the parsers read the inputs: `--var`, `--parameter`, `--account-map`, the limits, the root."""
-    from parsers.context import ParseContext
-    from parsers.detect import project_root
-    from parsers.limits import Limits
-    from parsers.terraform.parse_cache import default_folder
+    from credmint.parsers.context import ParseContext
+    from credmint.parsers.detect import project_root
+    from credmint.parsers.limits import Limits
+    from credmint.parsers.terraform.parse_cache import default_folder
 
     return ParseContext(
         root=project_root(paths, root) if paths else (root or Path.cwd()).resolve(),
@@ -402,7 +402,7 @@ def _analysis(
 ) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
     """The analysis of `paths` and the parse context it was read with; the head's inventory is
     also written to `--export-inventory` (issue 18)."""
-    from parsers.detect import load_inputs
+    from credmint.parsers.detect import load_inputs
 
     ctx = _context(paths, args, settings, root)
     inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
@@ -432,7 +432,7 @@ def _report(
     paths: list[Path], args: argparse.Namespace, settings: RunSettings, root: Path | None, *,
     prior_state: bool = False, tree: _Tree | None = None, head: bool = False,
 ) -> Report:
-    from parsers.suppressions import InlineSuppressions
+    from credmint.parsers.suppressions import InlineSuppressions
 
     analysis, ctx = _analysis(paths, args, settings, root, prior_state=prior_state, head=head)
     report = _build(analysis, args, settings, _baseline(args, tree), InlineSuppressions(ctx.root))
@@ -445,21 +445,21 @@ def _report(
 
 def _prior_state(plans: list[Path], ctx) -> Inventory:
     """What the plans' `prior_state` holds: the base of `--base prior-state` (issue 6 §3)."""
-    from parsers.terraform_plan import parse_plan_prior_state
+    from credmint.parsers.terraform_plan import parse_plan_prior_state
 
     return merge([parse_plan_prior_state(plan, ctx) for plan in plans])
 
 
 def _aws_policies():
     """AWS managed policies by name, for the parsers (Terraform's `data "aws_iam_policy"`)."""
-    from analyzer.managed import aws_policy
+    from credmint.analyzer.managed import aws_policy
 
     return aws_policy
 
 
 def _managed_policies():
     """The AWS managed policy snapshot (SEMANTICS.md §8); it is read on the first lookup."""
-    from analyzer.managed import lookup
+    from credmint.analyzer.managed import lookup
 
     return lookup
 
@@ -474,7 +474,7 @@ def exit_code(diagnostics: Sequence[Diagnostic], findings: Sequence[Finding], fa
 
 def explain(args: argparse.Namespace) -> int:
     """`explain PRINCIPAL [TARGET] [PATH ...]`: a second word that is no existing path is the target."""
-    from analyzer.explain import explain_chains, render_json, render_text
+    from credmint.analyzer.explain import explain_chains, render_json, render_text
 
     rest = list(args.rest)
     target = rest.pop(0) if rest and not Path(rest[0]).exists() else None
@@ -488,7 +488,7 @@ def explain(args: argparse.Namespace) -> int:
 
 
 def github_action(args: argparse.Namespace) -> int:
-    from analyzer.github_action import run
+    from credmint.analyzer.app.github_action import run
 
     return run(os.environ, lambda argv: evaluate(build_parser().parse_args(argv)))
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from analyzer.report import Report
-from analyzer.rules import Settings, find_findings
-from analyzer.suppressions import Suppressions, apply_suppressions
-from analyzer.walk import Analysis
+from credmint.analyzer.report import Report
+from credmint.analyzer.rules import Settings, find_findings
+from credmint.analyzer.suppressions import Suppressions, apply_suppressions
+from credmint.analyzer.walk import Analysis
 
 
 def build_report(
