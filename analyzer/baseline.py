@@ -27,13 +27,17 @@ class BaselineError(Exception):
 def read_baseline(path: Path) -> dict[tuple[str, str, str], Severity | None]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+        version = data.get("schema_version", 1)
+        if type(version) is not int or not 1 <= version <= BASELINE_VERSION:
+            # A newer file may accept findings in a way this credmint cannot tell: refuse it.
+            raise ValueError(f"schema_version {version!r} is not one this credmint reads (1 to {BASELINE_VERSION})")
         accepted: dict[tuple[str, str, str], Severity | None] = {}
         for entry in data["findings"]:
             key = (entry["rule"], entry["principal"], entry["target"])
             severity = None if entry.get("severity") is None else Severity(entry["severity"])
             accepted[key] = _higher(accepted[key], severity) if key in accepted else severity
         return accepted
-    except (OSError, ValueError, KeyError, TypeError) as problem:
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as problem:
         raise BaselineError(f"baseline {path} cannot be read: {problem}") from None
 
 

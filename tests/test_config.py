@@ -382,3 +382,19 @@ def test_an_inline_lookup_past_the_end_of_a_file_reads_no_comment(tmp_path):
 
     (tmp_path / "main.tf").write_text('# credmint:ignore CM101 reason="x"\nresource "a" "b" {}\n')
     assert InlineSuppressions(tmp_path)(Source(file="main.tf", line=40)) == []
+
+
+def test_a_baseline_of_an_unknown_schema_version_is_refused(tmp_path):
+    """A newer baseline may accept findings in a way this credmint cannot tell: exit 2, never a
+    silent acceptance (docs/report-format.md, baseline file)."""
+    import pytest
+
+    from credmint.analyzer.baseline import BaselineError, read_baseline
+
+    for version in (3, "2", True, None):
+        path = tmp_path / "b.json"
+        path.write_text(json.dumps({"schema_version": version, "findings": []}))
+        with pytest.raises(BaselineError, match="schema_version"):
+            read_baseline(path)
+    path.write_text(json.dumps({"findings": [{"rule": "CM101", "principal": "*", "target": "t"}]}))
+    assert read_baseline(path) == {("CM101", "*", "t"): None}  # version 1: no severity, any accepted

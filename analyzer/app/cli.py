@@ -115,7 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--focus", metavar="PRINCIPAL|TARGET", help="graph formats: only chains through it")
     common.add_argument(
         "--source-name", metavar="NAME",
-        help="--format inventory: the repository's name, which merged scans put before its files (NAME:path:line)",
+        help="the repository's name in an exported inventory (--format inventory, --export-inventory), which "
+        "merged scans put before its files (NAME:path:line)",
     )
     common.add_argument(
         "--export-inventory", type=Path, metavar="FILE",
