@@ -12,7 +12,7 @@ import json
 import textwrap
 from dataclasses import dataclass
 from itertools import islice
-from typing import Any
+from typing import Any, Iterator
 
 import networkx as nx
 
@@ -64,10 +64,11 @@ def explain_chains(analysis: Analysis, principal: str, target: str | None = None
     )
     graph = build_graph(grants)
     if target is None:
-        reached_by = tuple(_chains_into(grants, graph, who))
+        simple = _simple(graph)
+        reached_by = tuple(_chains_into(grants, graph, simple, who))
         return Explanation(
-            principal=who, target=None, chains=tuple(_every_chain(grants, graph, who)), reached_by=reached_by,
-            trust_statements=() if reached_by else tuple(why_nobody(analysis, who)),
+            principal=who, target=None, chains=tuple(_every_chain(grants, graph, simple, who)),
+            reached_by=reached_by, trust_statements=() if reached_by else tuple(why_nobody(analysis, who)),
         )
     whom = find_identity(target, [g.target for g in grants] + list(graph.nodes))
     return Explanation(
@@ -86,31 +87,37 @@ def _simple(graph: "nx.MultiDiGraph") -> "nx.DiGraph":
     return simple
 
 
-def _every_chain(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", who: str) -> list[Chain]:
+def _every_chain(
+    grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", simple: "nx.DiGraph", who: str
+) -> list[Chain]:
     """Every grant the principal holds, then one shortest chain to each target reached further."""
-    chains = [
-        Chain(principal=who, target=g.target, hops=(g,)) for g in grants if g.principal == who
-    ]
-    if who in graph:
-        for there, nodes in sorted(nx.single_source_shortest_path(_simple(graph), who).items()):
-            if len(nodes) > 2:
-                hops = tuple(_hop(graph, a, b) for a, b in zip(nodes, nodes[1:]))
-                chains.append(Chain(principal=who, target=there, hops=hops))
+    chains = [Chain(principal=who, target=g.target, hops=(g,)) for g in grants if g.principal == who]
+    chains += [Chain(principal=who, target=end, hops=hops) for end, hops in _far(graph, simple, who, inward=False)]
     return sorted(chains, key=lambda c: (len(c.hops), c.target, c.hops[0].action.value))
 
 
-def _chains_into(grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", whom: str) -> list[Chain]:
+def _chains_into(
+    grants: tuple[Grant, ...], graph: "nx.MultiDiGraph", simple: "nx.DiGraph", whom: str
+) -> list[Chain]:
     """Every grant to the identity, then one shortest chain from each principal reaching it further."""
     chains = [Chain(principal=g.principal, target=whom, hops=(g,)) for g in grants
               if g.target == whom and g.principal != whom]
-    if whom in graph:
-        reverse = _simple(graph).reverse(copy=False)
-        for source, nodes in sorted(nx.single_source_shortest_path(reverse, whom).items()):
-            if len(nodes) > 2:
-                forward = nodes[::-1]
-                hops = tuple(_hop(graph, a, b) for a, b in zip(forward, forward[1:]))
-                chains.append(Chain(principal=source, target=whom, hops=hops))
+    chains += [Chain(principal=end, target=whom, hops=hops) for end, hops in _far(graph, simple, whom, inward=True)]
     return sorted(chains, key=lambda c: (len(c.hops), c.principal, c.hops[0].action.value))
+
+
+def _far(
+    graph: "nx.MultiDiGraph", simple: "nx.DiGraph", start: str, *, inward: bool
+) -> Iterator[tuple[str, tuple[Grant, ...]]]:
+    """Each identity two or more hops from `start` (towards it when `inward`), with the hops of one
+    shortest chain between them, in the order they are taken."""
+    if start not in simple:
+        return
+    walk = simple.reverse(copy=False) if inward else simple
+    for end, nodes in sorted(nx.single_source_shortest_path(walk, start).items()):
+        if len(nodes) > 2:
+            forward = nodes[::-1] if inward else nodes
+            yield end, tuple(_hop(graph, a, b) for a, b in zip(forward, forward[1:]))
 
 
 def _chains_to(

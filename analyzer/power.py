@@ -356,7 +356,3 @@ def strongest(held: Power | None, other: Power) -> Power:
         reasons=tuple(dict.fromkeys(held.reasons + other.reasons)),
         sources=tuple(dict.fromkeys(held.sources + other.sources)),
     )
-
-
-def powers_by_label(powers: Mapping[str, Power], *labels: PowerLabel) -> frozenset[str]:
-    return frozenset(target for target, power in powers.items() if power.label in labels)

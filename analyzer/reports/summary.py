@@ -92,7 +92,7 @@ def decider(cause: str) -> str:
         return "--workspace NAME"
     if "choice made at deploy time" in cause:
         return "the variables it reads, pinned with --var NAME=VALUE"
-    if "--parameter" in cause or "parameter" in cause.lower():
+    if "parameter" in cause.lower():
         name = re.search(r"\{([\w:-]+)\}", cause)
         return f"--parameter {name.group(1) if name else 'NAME'}=VALUE"
     if "{account_id}" in cause:

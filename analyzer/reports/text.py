@@ -126,9 +126,11 @@ def _findings(out: _Lines, report: Report) -> None:
 
 def _table(out: _Lines, report: Report, account: str | None, verbose: bool) -> None:
     shown = sorted(minting_grants(report.analysis.grants), key=lambda g: (g.target, g.principal, g.action.value))
-    by_target = [(target, list(group)) for target, group in groupby(shown, key=lambda g: g.target)]
-    services_only = [(t, gs) for t, gs in by_target if not verbose and _services_only(gs)]
-    others = [(t, gs) for t, gs in by_target if verbose or not _services_only(gs)]
+    services_only: list[tuple[str, list[Grant]]] = []
+    others: list[tuple[str, list[Grant]]] = []
+    for target, group in groupby(shown, key=lambda g: g.target):
+        grants = list(group)
+        (services_only if not verbose and _services_only(grants) else others).append((target, grants))
     if others:
         out.add("Who can mint what, by target (assume, web-identity, saml: AssumeRole…):", BOLD)
     powers = report.analysis.powers
