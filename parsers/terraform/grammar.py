@@ -21,12 +21,15 @@ from lark import Lark
 from lark.grammar import Rule
 from lark.lexer import TerminalDef
 
+from credmint.parsers.terraform.lalr_driver import LalrDriver
 from credmint.parsers.terraform.parse_cache import DiskCache
 
 STORED = "grammar"
 """The stored parser's file name in the cache folder (trees are named by their SHA-256)."""
 
 _PARSER: Optional[Lark] = None
+_DRIVER: Optional[LalrDriver] | bool = None
+"""False once this lark proved not to be of the shape the loop reads."""
 
 
 def parser(cache: Optional[DiskCache] = None) -> Lark:
@@ -35,6 +38,18 @@ def parser(cache: Optional[DiskCache] = None) -> Lark:
     if _PARSER is None:
         _PARSER = (_load_stored(cache) if cache is not None else None) or _build(cache)
     return _PARSER
+
+
+def driver(cache: Optional[DiskCache] = None) -> Optional[LalrDriver]:
+    """The process's fast loop over the parser's tables (`lalr_driver.py`); None when this lark's
+    objects are not of the shape the loop reads (lark itself then parses everything)."""
+    global _DRIVER
+    if _DRIVER is None:
+        try:
+            _DRIVER = LalrDriver(parser(cache))
+        except (TypeError, AttributeError, KeyError):
+            _DRIVER = False
+    return _DRIVER or None
 
 
 def _build(cache: Optional[DiskCache]) -> Lark:

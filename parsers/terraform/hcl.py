@@ -14,7 +14,8 @@ from typing import Iterable, Iterator, Optional
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
 
-from credmint.parsers.terraform.grammar import parser
+from credmint.parsers.terraform.grammar import driver, parser
+from credmint.parsers.terraform.lalr_driver import Declined
 from credmint.parsers.terraform.json_syntax import JsonSyntaxError, to_native
 from credmint.parsers.terraform_files import is_json_config
 from credmint.parsers.terraform.parse_cache import DiskCache, digest, load, store
@@ -102,9 +103,16 @@ def parse_text(text: str, cache: Optional[DiskCache] = None) -> Tree:
 
 
 def _parse(text: str, cache: Optional[DiskCache] = None) -> Tree:
+    # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
+    source = text + "\n"
+    fast = driver(cache)
+    if fast is not None:
+        try:
+            return fast.parse(source)
+        except Declined:
+            pass  # lark parses it, and says exactly what is wrong
     try:
-        # The newline is python-hcl2's own workaround: its grammar has no end-of-file token.
-        return parser(cache).parse(text + "\n")
+        return parser(cache).parse(source)
     except UnexpectedInput as problem:
         raise ParseFailure(_describe(problem), problem.line or 1) from None
     except (LarkError, RecursionError) as problem:
@@ -131,7 +139,7 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
     by_size = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
     mine = by_size[::cores]
     theirs = [item for n, item in enumerate(by_size) if n % cores]
-    parser(cache)  # built before the fork, so that every worker inherits it
+    driver(cache)  # built (with the parser) before the fork, so that every worker inherits it
     from concurrent.futures import ProcessPoolExecutor
 
     try:
