@@ -124,10 +124,12 @@ PARALLEL_FROM = 16
 
 
 def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None:
-    """Parse many files on every core before the run reads them one by one (issue 8): this process
-    parses its share, worker processes the rest and send their trees back stored
-    (`parse_cache.store`), three times cheaper to load than to parse. A file that fails to parse is
-    left to the run, which reports it."""
+    """Parse many files on every core before the run reads them one by one (issue 8). Worker
+    processes take the files largest first and send their trees back stored (`parse_cache.store`),
+    cheaper to load than to parse; this process takes files smallest first from the other end of
+    the same queue, loading the workers' trees as they come, until the two ends meet — so no core
+    waits for another whatever the machine's load. A file that fails to parse is left to the run,
+    which reports it."""
     todo: dict[str, str] = {}
     for text in texts:
         key = digest(text)
@@ -136,29 +138,36 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
     cores = os.cpu_count() or 1
     if len(todo) < PARALLEL_FROM or cores < 2:
         return
-    by_size = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
-    mine = by_size[::cores]
-    theirs = [item for n, item in enumerate(by_size) if n % cores]
+    queue = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
     driver(cache)  # built (with the parser) before the fork, so that every worker inherits it
     from concurrent.futures import ProcessPoolExecutor
 
     try:
         with ProcessPoolExecutor(max_workers=cores - 1) as pool:
-            stored = pool.map(_parse_stored, [text for _, text in theirs], chunksize=4)
-            for _, text in mine:
+            sent = [pool.submit(_parse_stored, text) for _, text in queue]
+            front, back = 0, len(queue)
+            while front < back:
+                if sent[front].done() or not sent[back - 1].cancel():
+                    _take(*queue[front], sent[front].result(), cache)  # waits only once nothing is left to take
+                    front += 1
+                    continue
+                back -= 1
                 try:
-                    parse_text(text, cache)
+                    parse_text(queue[back][1], cache)
                 except ParseFailure:
                     continue
-            for (key, text), tree_bytes in zip(theirs, stored):
-                tree = None if tree_bytes is None else load(tree_bytes)
-                if tree is None:
-                    continue
-                _CACHE[key] = tree
-                if cache is not None and len(text) <= MAX_CACHED_CHARS:
-                    cache.put_stored(key, tree_bytes)
     except (OSError, RuntimeError):
         return  # no worker could start: the run parses what is missing itself
+
+
+def _take(key: str, text: str, tree_bytes: Optional[bytes], cache: Optional[DiskCache]) -> None:
+    """A worker's tree into this process's memory and the disk cache."""
+    tree = None if tree_bytes is None else load(tree_bytes)
+    if tree is None:
+        return
+    _CACHE[key] = tree
+    if cache is not None and len(text) <= MAX_CACHED_CHARS:
+        cache.put_stored(key, tree_bytes)
 
 
 def _parse_stored(text: str) -> Optional[bytes]:

@@ -46,6 +46,8 @@ class _StateLexer:
             patterns[0].match if len(patterns) == 1 else partial(_first_match, patterns)
         )
         """lark's `Scanner.match`: the first of its patterns that matches (one but for huge grammars)."""
+        if basic.user_callbacks:
+            raise TypeError("lexer callbacks are not supported")
         self.keywords = {kind: _keywords(callback) for kind, callback in basic.callback.items()}
         """For a terminal such as NAME: the texts that are keywords in this state, and their terminal."""
         self.ignore: frozenset[str] = basic.ignore_types
@@ -84,13 +86,10 @@ class LalrDriver:
         callbacks = frontend.parser.parser.callbacks
         if any(isinstance(key, str) for key in callbacks):
             raise TypeError("token callbacks are not supported")
-        contextual = frontend.lexer.lexer
-        by_lexer: dict[int, _StateLexer] = {}
+        self._basic_lexers: dict[int, Any] = frontend.lexer.lexer.lexers
         self._lexers: dict[int, _StateLexer] = {}
-        for state, basic in contextual.lexers.items():
-            if id(basic) not in by_lexer:
-                by_lexer[id(basic)] = _StateLexer(basic)
-            self._lexers[state] = by_lexer[id(basic)]
+        """Built on first use, as lark does: each compiles its regular expressions."""
+        self._by_basic: dict[int, _StateLexer] = {}
         reductions: dict[Any, tuple[int, Optional[Callable[[list], Any]], str]] = {}
         self._actions: dict[int, dict[str, tuple[bool, Any]]] = {}
         for state, actions in table.states.items():
@@ -128,7 +127,7 @@ class LalrDriver:
             # One token, lexed by the lexer of the parser's current state (lark's contextual lexer).
             token = None
             while pos < length:
-                lexer = lexers[states[-1]]
+                lexer = lexers[states[-1]] if states[-1] in lexers else self._lexer(states[-1])
                 found = lexer.match(text, pos)
                 if found is None:
                     raise Declined("no token matches")
@@ -182,6 +181,13 @@ class LalrDriver:
                         values.append(callback([]))
                     states.append(actions[states[-1]][origin][1])
         return self._finish(states, values)
+
+    def _lexer(self, state: int) -> _StateLexer:
+        basic = self._basic_lexers[state]
+        if id(basic) not in self._by_basic:
+            self._by_basic[id(basic)] = _StateLexer(basic)
+        self._lexers[state] = self._by_basic[id(basic)]
+        return self._lexers[state]
 
     def _units(self, key: tuple[int, int, str]) -> int:
         below, top, kind = key
