@@ -31,6 +31,11 @@ NEWLINE = "NL_OR_COMMENT"
 _new_token = Token._future_new
 
 
+Reduction = tuple[int, Optional[Callable[[list], Any]], str]
+"""A rule's size, what builds its value from its children (None: its one child), its name."""
+Actions = dict[int, dict[str, tuple[bool, Any]]]
+
+
 class Declined(Exception):
     """This loop does not take the text; lark's own parse says why."""
 
@@ -90,18 +95,12 @@ class LalrDriver:
         self._lexers: dict[int, _StateLexer] = {}
         """Built on first use, as lark does: each compiles its regular expressions."""
         self._by_basic: dict[int, _StateLexer] = {}
-        reductions: dict[Any, tuple[int, Optional[Callable[[list], Any]], str]] = {}
-        self._actions: dict[int, dict[str, tuple[bool, Any]]] = {}
-        for state, actions in table.states.items():
-            row: dict[str, tuple[bool, Any]] = {}
-            for kind, (action, argument) in actions.items():
-                if action.name == "Shift":
-                    row[kind] = (True, argument)
-                    continue
-                if argument not in reductions:
-                    reductions[argument] = _reduction(argument, callbacks[argument])
-                row[kind] = (False, reductions[argument])
-            self._actions[state] = row
+        building: dict[Any, Reduction] = {rule: _reduction(rule, callbacks[rule]) for rule in callbacks}
+        counting = {rule: (size, None if build is None else len, origin) for rule, (size, build, origin) in building.items()}
+        self._actions = _rows(table.states, building)
+        """state → next terminal → (shift?, the state to push or the reduction to make)."""
+        self._recognising = _rows(table.states, counting)
+        """The same, with reductions that only count their children (`recognise`)."""
         self._start = table.start_states["start"]
         self._end = table.end_states["start"]
         self._unit_chains: dict[tuple[int, int, str], int] = {}
@@ -110,13 +109,25 @@ class LalrDriver:
 
     def parse(self, text: str) -> Tree:
         """The tree lark would build for `text`; `Declined` where lark would raise (or might)."""
+        tree = self._run(text, self._actions)
+        if not isinstance(tree, Tree):
+            raise Declined("not a tree")
+        return tree
+
+    def recognise(self, text: str) -> None:
+        """Whether lark would parse `text` (`Declined` where it might not), building no tree: the
+        same automaton, whose reductions only count their children (acceptance does not depend on
+        what a reduction builds)."""
+        self._run(text, self._recognising)
+
+    def _run(self, text: str, actions: Actions) -> Any:
         try:
-            return self._parse(text)
+            return self._parse(text, actions)
         except (KeyError, IndexError, TypeError, RecursionError) as problem:
             raise Declined(type(problem).__name__) from None
 
-    def _parse(self, text: str) -> Tree:
-        actions, lexers, units = self._actions, self._lexers, self._unit_chains
+    def _parse(self, text: str, actions: Actions) -> Any:
+        lexers, units = self._lexers, self._unit_chains
         states: list[int] = [self._start]
         values: list[Any] = []
         length = len(text)
@@ -180,7 +191,7 @@ class LalrDriver:
                     else:
                         values.append(callback([]))
                     states.append(actions[states[-1]][origin][1])
-        return self._finish(states, values)
+        return self._finish(states, values, actions)
 
     def _lexer(self, state: int) -> _StateLexer:
         basic = self._basic_lexers[state]
@@ -199,9 +210,9 @@ class LalrDriver:
         self._unit_chains[key] = top
         return top
 
-    def _finish(self, states: list[int], values: list[Any]) -> Tree:
+    def _finish(self, states: list[int], values: list[Any], actions: Actions) -> Any:
         """Feed lark's `$END` and reduce until the start rule is complete."""
-        actions, end_state = self._actions, self._end
+        end_state = self._end
         while True:
             shift, (size, callback, origin) = actions[states[-1]]["$END"]
             if shift:
@@ -216,13 +227,19 @@ class LalrDriver:
                 values.append(callback(children))
             states.append(actions[states[-1]][origin][1])
             if states[-1] == end_state:
-                tree = values[-1]
-                if not isinstance(tree, Tree):
-                    raise Declined("not a tree")
-                return tree
+                return values[-1]
 
 
-def _reduction(rule: Any, callback: Callable[[list], Any]) -> tuple[int, Optional[Callable[[list], Any]], str]:
+def _rows(states: dict[int, dict[str, tuple[Any, Any]]], reductions: dict[Any, Reduction]) -> Actions:
+    """lark's table with each reduction's rule replaced by what the loop needs of it."""
+    return {
+        state: {kind: (True, target) if action.name == "Shift" else (False, reductions[target])
+                for kind, (action, target) in row.items()}
+        for state, row in states.items()
+    }
+
+
+def _reduction(rule: Any, callback: Callable[[list], Any]) -> Reduction:
     """A rule's size, tree builder and name; no builder for a `?rule` of one symbol, whose value is
     its child's (`ExpandSingleChild` with one child)."""
     size = len(rule.expansion)
