@@ -227,7 +227,8 @@ def _size(made: TerraformTree) -> str:
 def _terraform_rows(table: Table, tree: Path, args: argparse.Namespace, work: Path, checkov: str | None) -> Table:
     inventory, analysis = work / f"{tree.name}.inventory", work / f"{tree.name}.analysis"
     t = args.timeout
-    table.rows.append(run_stage("parse (lark tree, one core)", "parse", tree, None, work, t))
+    table.rows.append(run_stage("parse with lark's own loop, one core", "parse-lark", tree, None, work, t))
+    table.rows.append(run_stage("parse (lark tree, credmint's driver, one core)", "parse", tree, None, work, t))
     table.rows.append(run_stage("parse + evaluate (load_inputs)", "load", tree, inventory, work, t))
     table.rows.append(run_stage("evaluate (trees cached in process)", "evaluate", tree, None, work, t))
     _analysis_rows(table, inventory, analysis, work, t)

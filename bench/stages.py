@@ -77,6 +77,17 @@ def stage_parse(tree: Path) -> tuple[Any, dict[str, float]]:
     return measure(lambda: [parse_text(text) for text in texts])
 
 
+def stage_parse_lark(tree: Path) -> tuple[Any, dict[str, float]]:
+    """The same trees from lark's own LALR loop, without credmint's driver
+    (`credmint.parsers.terraform.lalr_driver`): what the driver saves."""
+    from credmint.parsers.terraform.grammar import parser
+
+    texts = [p.read_text(encoding="utf-8") + "\n" for p in _tf_files(tree)]
+    lark = parser()
+    lark.parse('variable "warm" {}\n')
+    return measure(lambda: [lark.parse(text) for text in texts])
+
+
 def stage_load(tree: Path) -> tuple[Any, dict[str, float]]:
     """`load_inputs`: find, parse and evaluate every input into the inventory (imports done)."""
     import credmint.parsers.cloudformation
@@ -140,6 +151,7 @@ def stage_report(analysis_file: Path) -> tuple[Any, dict[str, float]]:
 
 STAGES: dict[str, Callable[[Path], tuple[Any, dict[str, float]]]] = {
     "parse": stage_parse,
+    "parse-lark": stage_parse_lark,
     "load": stage_load,
     "evaluate": stage_evaluate,
     "walk": stage_walk,
