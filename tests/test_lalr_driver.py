@@ -120,6 +120,14 @@ def test_a_text_lark_rejects_is_reported_with_lark_s_message_and_line(name: str,
     assert (str(driven.value), driven.value.line) == (str(alone.value), alone.value.line)
 
 
+def test_another_lark_release_is_not_driven(monkeypatch) -> None:
+    from credmint.parsers.terraform import lalr_driver
+
+    monkeypatch.setattr(lalr_driver, "lark_version", "1.4.0")
+    with pytest.raises(TypeError):
+        LalrDriver(grammar.parser())
+
+
 def test_a_parser_of_another_shape_is_not_driven() -> None:
     from lark import Lark
 

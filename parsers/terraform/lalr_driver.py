@@ -22,8 +22,13 @@ from typing import Any, Callable, Optional
 
 from hcl2.postlexer import OPERATOR_TYPES, PostLexer
 from lark import Lark, Token, Tree
+from lark import __version__ as lark_version
 from lark.lexer import PatternStr, UnlessCallback
 from lark.parse_tree_builder import ExpandSingleChild
+
+CHECKED_LARK = "1.3."
+"""The lark releases whose internals the loop was checked against (tests/test_lalr_driver.py);
+under any other, lark parses everything itself."""
 
 NEWLINE = "NL_OR_COMMENT"
 """The terminal python-hcl2's post-lexer holds back and merges into a following operator."""
@@ -84,6 +89,8 @@ class LalrDriver:
     """Parses with the tables of one built `Lark` parser (python-hcl2's grammar, position-free)."""
 
     def __init__(self, lark: Lark) -> None:
+        if not lark_version.startswith(CHECKED_LARK):
+            raise TypeError(f"lark {lark_version}: the loop reads lark's internals, checked for {CHECKED_LARK}x only")
         frontend = lark.parser
         if not isinstance(lark.options.postlex, PostLexer):
             raise TypeError("the driver inlines python-hcl2's post-lexer; this parser has another")
