@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import TYPE_CHECKING, Callable, Mapping
 
 from credmint.analyzer.inventory import CURRENT_ACCOUNT, Value
 from credmint.parsers.limits import Limits
+
+if TYPE_CHECKING:
+    from credmint.parsers.terraform.unread import UnreadChecks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +52,9 @@ class ParseContext:
         return found[0] if found is not None else None
     refused: frozenset[Path] = frozenset()
     """Resolved files the boundary refused (and reported): no parser may read them."""
+    unread: "UnreadChecks | None" = field(default=None, compare=False)
+    """The run's check of the Terraform blocks it leaves unparsed (parsers/terraform/lazy.py); None
+    parses every block at once."""
 
     @property
     def account(self) -> Value:

@@ -1,0 +1,163 @@
+"""Proof that every block a lazy run left unparsed parses all the same (issue 17).
+
+Lazy parsing (lazy.py) never builds the tree of a block nothing reads, but a syntax error there must
+not pass silently: the eager run reports it ("cannot parse HCL" with its file and line) and drops
+the file. So each such block is still run through python-hcl2's grammar with the very parser of
+`grammar.parser`, its tree callbacks replaced by a builtin (`checker`): LALR acceptance depends on
+the parse table alone, so a text is accepted exactly when the parser accepts it
+(tests/test_terraform_unread.py, over the corpus and broken texts). Should one fail, the run is
+read again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken input,
+which is rare, the answer is then the eager one exactly, errors, lines and all.
+
+The check runs off the critical path: as soon as the files are split (`start`), a worker process
+(at most one per core but one, none on one core or for little text) checks chunks of the blocks
+while this process evaluates and walks; at the end (`finish`) this process takes back the chunks not
+started, checks them itself, and waits for the rest. A block checked (or parsed) is recorded in the
+disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from credmint.parsers.terraform.parse_cache import DiskCache, digest
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+WORKER_FROM = 40_000
+"""Characters of unread blocks below which they are checked here at the end: a worker process
+costs more to start than checking that much text (about 0.1 s)."""
+
+CHUNK_CHARS = 32_000
+"""About that much text per task given to a worker: small enough that little is left running when
+this process is done, large enough that a task costs more than sending it."""
+
+Item = tuple[str, str]
+"""A block's text with its digest."""
+
+
+class UnreadChecks:
+    """The blocks one run leaves unparsed, and whether each is known to parse."""
+
+    def __init__(self, cache: Optional[DiskCache]) -> None:
+        self.cache = cache
+        self._texts: dict[str, str] = {}
+        """Every block left unparsed (`add`), by digest."""
+        self._settled: set[str] = set()
+        """Blocks parsed after all (`parsed`): their tree proves them."""
+        self._failed = False
+        self._pool: Optional[ProcessPoolExecutor] = None
+        self._tasks: list[tuple[Future[bool], list[Item]]] = []
+
+    def add(self, text: str) -> None:
+        """A block left unparsed: it must be checked before the run answers."""
+        self._texts.setdefault(digest(text), text)
+
+    def parsed(self, text: str) -> None:
+        self._settled.add(digest(text))
+
+    def failed(self) -> None:
+        """A block left unparsed failed when it was read at last: the run is read again."""
+        self._failed = True
+
+    def start(self, texts: Iterable[str]) -> None:
+        """Start checking in a worker the blocks the run is about to leave unparsed (from the
+        split files); any not given here, or never taken by the worker, `finish` checks."""
+        todo = [item for item in {digest(text): text for text in texts}.items() if not self._known(item[0])]
+        cores = os.cpu_count() or 1
+        if cores < 2 or sum(len(text) for _, text in todo) < WORKER_FROM:
+            return
+        checker(self.cache)  # built before the fork, so that the worker inherits it
+        chunks = _chunks(todo)
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=min(cores - 1, len(chunks)))
+            self._tasks = [(self._pool.submit(_check_all, chunk, self.cache), chunk) for chunk in chunks]
+        except (OSError, RuntimeError):
+            self._pool, self._tasks = None, []  # no worker could start: `finish` checks them all
+
+    def finish(self) -> bool:
+        """Does every block left unparsed parse? The chunks the worker has not started are checked
+        here, the others waited for."""
+        mine = [item for task, chunk in self._tasks if task.cancel() for item in chunk]
+        given = {key for _, chunk in self._tasks for key, _ in chunk}
+        mine += [item for item in self._texts.items() if item[0] not in given]
+        ok = not self._failed and all(self._check(item) for item in mine)
+        for task, chunk in self._tasks:
+            if task.cancelled():
+                continue
+            try:
+                ok = task.result() and ok
+            except Exception:  # noqa: BLE001 - the worker died (killed, out of memory): check here
+                ok = ok and all(self._check(item) for item in chunk)
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        self._pool, self._tasks = None, []
+        return ok
+
+    def _known(self, key: str) -> bool:
+        return key in self._settled or (self.cache is not None and self.cache.is_checked(key))
+
+    def _check(self, item: Item) -> bool:
+        return self._known(item[0]) or _check(item, self.cache)
+
+
+def _chunks(items: list[Item]) -> list[list[Item]]:
+    chunks: list[list[Item]] = [[]]
+    size = 0
+    for item in items:
+        if size >= CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return chunks
+
+
+def _check_all(items: list[Item], cache: Optional[DiskCache]) -> bool:
+    """A worker's task: do all these blocks parse? (Each that does is recorded in the cache.)"""
+    return all([_check(item, cache) for item in items])
+
+
+def _check(item: Item, cache: Optional[DiskCache]) -> bool:
+    key, text = item
+    if not parses(text, cache):
+        return False
+    if cache is not None:
+        cache.mark_checked(key)
+    return True
+
+
+def parses(text: str, cache: Optional[DiskCache] = None) -> bool:
+    """Does python-hcl2's parser accept this text? (`hcl.parse_text` would give it a tree.)"""
+    try:
+        # The newline is hcl._parse's: the grammar has no end-of-file token.
+        checker(cache).parse(text + "\n")
+    except Exception:  # noqa: BLE001 - anything but an accepted parse is a no; the eager read says why
+        return False
+    return True
+
+
+_CHECKER: Optional["Lark"] = None
+
+
+def checker(cache: Optional[DiskCache] = None) -> "Lark":
+    """`grammar.parser` with every tree callback replaced by `len`: the same lexer, post-lexer and
+    parse table, and so the same texts accepted, without building a tree."""
+    global _CHECKER
+    if _CHECKER is None:
+        from credmint.parsers.terraform.grammar import parser
+
+        full = parser(cache)
+        frontend = copy.copy(full.parser)
+        lalr = copy.copy(frontend.parser)
+        driver = copy.copy(lalr.parser)
+        driver.callbacks = dict.fromkeys(driver.callbacks, len)
+        lalr.parser, frontend.parser = driver, lalr
+        check = copy.copy(full)
+        check.parser = frontend
+        _CHECKER = check
+    return _CHECKER
