@@ -233,9 +233,9 @@ def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
                     unread += later
             except OSError:
                 continue  # the run reports it when it reads the file
-    parse_ahead(texts, cache_of(ctx))
-    if ctx.unread is not None:
-        ctx.unread.start(unread)
+    # The check starts first and takes its share of the cores; the parse-ahead has the others.
+    busy = ctx.unread.start(unread, sum(map(len, texts))) if ctx.unread is not None else 0
+    parse_ahead(texts, cache_of(ctx), cores=(os.cpu_count() or 1) - busy)
 
 
 def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:

@@ -32,6 +32,9 @@ WORKER_FROM = 40_000
 """Characters of unread blocks below which they are checked here at the end: a worker process
 costs more to start than checking that much text (about 0.1 s)."""
 
+PARSE_COST = 2
+"""A parse costs about twice a check of the same text (the tree is most of the difference; bench/)."""
+
 CHUNK_CHARS = 32_000
 """About that much text per task given to a worker: small enough that little is left running when
 this process is done, large enough that a task costs more than sending it."""
@@ -64,20 +67,27 @@ class UnreadChecks:
         """A block left unparsed failed when it was read at last: the run is read again."""
         self._failed = True
 
-    def start(self, texts: Iterable[str]) -> None:
-        """Start checking in a worker the blocks the run is about to leave unparsed (from the
-        split files); any not given here, or never taken by the worker, `finish` checks."""
-        todo = [item for item in {digest(text): text for text in texts}.items() if not self._known(item[0])]
+    def start(self, texts: Iterable[str], parsed: int) -> int:
+        """Start checking in worker processes the blocks the run is about to leave unparsed (from
+        the split files), beside `parsed` characters it parses at once; any block not given here,
+        or never taken by a worker, `finish` checks. Returns how many cores the workers took: their
+        share of the work, at least one, never all (this process evaluates)."""
+        todo = [item for item in {digest(text): text for text in texts}.items() if item[0] not in self._settled]
         cores = os.cpu_count() or 1
-        if cores < 2 or sum(len(text) for _, text in todo) < WORKER_FROM:
-            return
-        checker(self.cache)  # built before the fork, so that the worker inherits it
+        unread = sum(len(text) for _, text in todo)
+        if cores < 2 or unread < WORKER_FROM:
+            return 0
+        checker(self.cache)  # built before the fork, so that the workers inherit it
         chunks = _chunks(todo)
+        share = round(cores * unread / (unread + PARSE_COST * parsed))
+        workers = min(cores - 1, len(chunks), max(1, share))
         try:
-            self._pool = ProcessPoolExecutor(max_workers=min(cores - 1, len(chunks)))
+            self._pool = ProcessPoolExecutor(max_workers=workers)
             self._tasks = [(self._pool.submit(_check_all, chunk, self.cache), chunk) for chunk in chunks]
         except (OSError, RuntimeError):
             self._pool, self._tasks = None, []  # no worker could start: `finish` checks them all
+            return 0
+        return workers
 
     def finish(self) -> bool:
         """Does every block left unparsed parse? The chunks the worker has not started are checked
@@ -98,11 +108,8 @@ class UnreadChecks:
         self._pool, self._tasks = None, []
         return ok
 
-    def _known(self, key: str) -> bool:
-        return key in self._settled or (self.cache is not None and self.cache.is_checked(key))
-
     def _check(self, item: Item) -> bool:
-        return self._known(item[0]) or _check(item, self.cache)
+        return item[0] in self._settled or _check(item, self.cache)
 
 
 def _chunks(items: list[Item]) -> list[list[Item]]:
@@ -123,7 +130,10 @@ def _check_all(items: list[Item], cache: Optional[DiskCache]) -> bool:
 
 
 def _check(item: Item, cache: Optional[DiskCache]) -> bool:
+    """Does the block parse? Known from the disk cache (a warm run), else checked and recorded."""
     key, text = item
+    if cache is not None and cache.is_checked(key):
+        return True
     if not parses(text, cache):
         return False
     if cache is not None:
