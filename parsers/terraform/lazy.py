@@ -58,7 +58,6 @@ class Pending:
             except ParseFailure as problem:
                 self.unread.failed()
                 raise ParseFailure(str(problem), problem.line + self.line - 1) from None
-            self.unread.parsed(self.text)
             file = SourceFile(rel=self.rel, text=self.text, tree=tree, line_offset=self.line - 1)
             self._block = next(top_blocks(file))
         return self._block
@@ -94,16 +93,13 @@ def read_blocks(
 
 def plan(text: str) -> tuple[list[str], list[str]]:
     """For a `.tf` file's text read lazily: the texts `read_blocks` parses at once (worth parsing
-    ahead), and the texts of the blocks it leaves unparsed (worth checking in the background)."""
+    ahead), and the texts of the runs of blocks it leaves unparsed (worth checking beside the run)."""
     chunks = _split(text)
     if chunks is None or all(_read_now(chunk, text) for chunk in chunks):
         return [text], []
     now, later = [], []
-    for run in _runs(text, chunks):
-        if isinstance(run, Chunk):
-            later.append(text[run.start : run.end])
-        else:
-            now.append(text[run[0].start : run[-1].end])
+    for parsed, run in _runs(text, chunks):
+        (now if parsed else later).append(text[run[0].start : run[-1].end])
     return now, later
 
 
@@ -120,16 +116,16 @@ def _read_now(chunk: Chunk, text: str) -> bool:
     return chunk.type == "resource" and _EXPANDS.search(text, chunk.start, chunk.end) is not None
 
 
-def _runs(text: str, chunks: tuple[Chunk, ...]) -> list[Union[list[Chunk], Chunk]]:
-    """Neighbouring blocks read at once grouped into lists; a block left for later on its own."""
-    runs: list[Union[list[Chunk], Chunk]] = []
+def _runs(text: str, chunks: tuple[Chunk, ...]) -> list[tuple[bool, list[Chunk]]]:
+    """Neighbouring blocks grouped by whether they are parsed at once: as few texts to parse, and
+    as few to check (unread.py), as can be."""
+    runs: list[tuple[bool, list[Chunk]]] = []
     for chunk in chunks:
-        if not _read_now(chunk, text):
-            runs.append(chunk)
-        elif runs and isinstance(runs[-1], list):
-            runs[-1].append(chunk)
+        now = _read_now(chunk, text)
+        if runs and runs[-1][0] == now:
+            runs[-1][1].append(chunk)
         else:
-            runs.append([chunk])
+            runs.append((now, [chunk]))
     return runs
 
 
@@ -137,13 +133,14 @@ def _blocks(
     text: str, chunks: tuple[Chunk, ...], rel: str, cache: Optional[DiskCache], unread: UnreadChecks
 ) -> list[Entry]:
     entries: list[Entry] = []
-    for run in _runs(text, chunks):
-        if isinstance(run, Chunk):
-            block = text[run.start : run.end]
-            unread.add(block)
-            entries.append(Pending(run.type, run.labels, rel, run.line, block, cache, unread))
-            continue
+    for now, run in _runs(text, chunks):
         part = text[run[0].start : run[-1].end]
-        file = SourceFile(rel=rel, text=part, tree=parse_text(part, cache), line_offset=run[0].line - 1)
-        entries.extend(top_blocks(file))
+        if now:
+            file = SourceFile(rel=rel, text=part, tree=parse_text(part, cache), line_offset=run[0].line - 1)
+            entries.extend(top_blocks(file))
+            continue
+        unread.add(part)
+        entries += [
+            Pending(c.type, c.labels, rel, c.line, text[c.start : c.end], cache, unread) for c in run
+        ]
     return entries

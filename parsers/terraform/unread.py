@@ -2,18 +2,19 @@
 
 Lazy parsing (lazy.py) never builds the tree of a block nothing reads, but a syntax error there must
 not pass silently: the eager run reports it ("cannot parse HCL" with its file and line) and drops
-the file. So each such block is still run through python-hcl2's grammar with the very parser of
-`grammar.parser`, its tree callbacks replaced by a builtin (`checker`): LALR acceptance depends on
-the parse table alone, so a text is accepted exactly when the parser accepts it
-(tests/test_terraform_unread.py, over the corpus and broken texts). Should one fail, the run is
-read again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken input,
-which is rare, the answer is then the eager one exactly, errors, lines and all.
+the file. So each run of neighbouring blocks left unparsed is still run through python-hcl2's
+grammar by the very parser of `grammar.parser`, without its tree callbacks (`checker`): LALR
+acceptance depends on the parse table alone, so a text is accepted exactly when the parser accepts
+it (tests/test_terraform_unread.py, over the corpus and broken texts). Should one fail, the inputs
+are read again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken
+input, which is rare, the answer is then the eager one exactly, errors, lines and all.
 
-The check runs off the critical path: as soon as the files are split (`start`), a worker process
-(at most one per core but one, none on one core or for little text) checks chunks of the blocks
-while this process evaluates and walks; at the end (`finish`) this process takes back the chunks not
-started, checks them itself, and waits for the rest. A block checked (or parsed) is recorded in the
-disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more.
+The check runs off the critical path: as soon as the files are split (`start`), worker processes
+(their share of the cores, at least one, never all; none on one core or for little text) check
+chunks of the runs while this process evaluates and walks; at the end (`finish`) this process takes
+back the chunks not started, checks them itself, and waits for the rest. A text checked is recorded
+in the disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more; a
+stored tree of the same text counts too.
 """
 
 from __future__ import annotations
@@ -49,19 +50,16 @@ class UnreadChecks:
     def __init__(self, cache: Optional[DiskCache]) -> None:
         self.cache = cache
         self._texts: dict[str, str] = {}
-        """Every block left unparsed (`add`), by digest."""
-        self._settled: set[str] = set()
-        """Blocks parsed after all (`parsed`): their tree proves them."""
+        """Every run of neighbouring blocks left unparsed (`add`), by digest."""
         self._failed = False
         self._pool: Optional[ProcessPoolExecutor] = None
         self._tasks: list[tuple[Future[bool], list[Item]]] = []
 
     def add(self, text: str) -> None:
-        """A block left unparsed: it must be checked before the run answers."""
+        """Blocks left unparsed (neighbours, the white space and comments between them included):
+        they must be checked before the run answers. Those of them parsed after all are checked
+        all the same: they are few, and one text is cheaper to check than each block."""
         self._texts.setdefault(digest(text), text)
-
-    def parsed(self, text: str) -> None:
-        self._settled.add(digest(text))
 
     def failed(self) -> None:
         """A block left unparsed failed when it was read at last: the run is read again."""
@@ -72,7 +70,7 @@ class UnreadChecks:
         the split files), beside `parsed` characters it parses at once; any block not given here,
         or never taken by a worker, `finish` checks. Returns how many cores the workers took: their
         share of the work, at least one, never all (this process evaluates)."""
-        todo = [item for item in {digest(text): text for text in texts}.items() if item[0] not in self._settled]
+        todo = list({digest(text): text for text in texts}.items())
         cores = os.cpu_count() or 1
         unread = sum(len(text) for _, text in todo)
         if cores < 2 or unread < WORKER_FROM:
@@ -95,21 +93,18 @@ class UnreadChecks:
         mine = [item for task, chunk in self._tasks if task.cancel() for item in chunk]
         given = {key for _, chunk in self._tasks for key, _ in chunk}
         mine += [item for item in self._texts.items() if item[0] not in given]
-        ok = not self._failed and all(self._check(item) for item in mine)
+        ok = not self._failed and all(_check(item, self.cache) for item in mine)
         for task, chunk in self._tasks:
             if task.cancelled():
                 continue
             try:
                 ok = task.result() and ok
             except Exception:  # noqa: BLE001 - the worker died (killed, out of memory): check here
-                ok = ok and all(self._check(item) for item in chunk)
+                ok = ok and all(_check(item, self.cache) for item in chunk)
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
         self._pool, self._tasks = None, []
         return ok
-
-    def _check(self, item: Item) -> bool:
-        return item[0] in self._settled or _check(item, self.cache)
 
 
 def _chunks(items: list[Item]) -> list[list[Item]]:
@@ -155,8 +150,8 @@ _CHECKER: Optional["Lark"] = None
 
 
 def checker(cache: Optional[DiskCache] = None) -> "Lark":
-    """`grammar.parser` with every tree callback replaced by `len`: the same lexer, post-lexer and
-    parse table, and so the same texts accepted, without building a tree."""
+    """`grammar.parser` without its tree callbacks (lark then keeps each rule's children as a plain
+    list): the same lexer, post-lexer and parse table, and so the same texts accepted, no tree."""
     global _CHECKER
     if _CHECKER is None:
         from credmint.parsers.terraform.grammar import parser
@@ -165,7 +160,7 @@ def checker(cache: Optional[DiskCache] = None) -> "Lark":
         frontend = copy.copy(full.parser)
         lalr = copy.copy(frontend.parser)
         driver = copy.copy(lalr.parser)
-        driver.callbacks = dict.fromkeys(driver.callbacks, len)
+        driver.callbacks = {}
         lalr.parser, frontend.parser = driver, lalr
         check = copy.copy(full)
         check.parser = frontend
