@@ -110,8 +110,9 @@ def _load(paths: Sequence[Path], ctx: ParseContext, *, lazy: bool) -> tuple[Inve
     # Every folder's files pass the boundary, modules' too, before any is parsed (root detection
     # parses them), so that a refused file is never read.
     ctx, admitted = _admit(folders, templates, named, ctx, parts)
-    ctx = replace(ctx, unread=_unread_checks(ctx) if lazy and folders else None)
-    _warm_parse_cache(folders, ctx)
+    unread = _unread_checks(ctx) if lazy and folders else None
+    ctx = replace(ctx, unread=unread)
+    _warm_parse_cache(folders, ctx, unread)
     _read_roots(folders, _roots(folders, named, ctx, parts), ctx, parts)
     for template in admitted:
         explicit = template.resolve() in named
@@ -127,7 +128,7 @@ def _load(paths: Sequence[Path], ctx: ParseContext, *, lazy: bool) -> tuple[Inve
             level=DiagnosticLevel.WARNING, file=where, line=0,
             message=f"no Terraform, CloudFormation or plan input found under {where}",
         ),))
-    return clipped(inventory), ctx.unread
+    return clipped(inventory), unread
 
 
 def _without_nested_duplicates(parts: list[Inventory]) -> list[Inventory]:
@@ -211,7 +212,7 @@ def _unread_checks(ctx: ParseContext) -> Optional["UnreadChecks"]:
     return UnreadChecks(cache_of(ctx)) if lazy.ENABLED else None
 
 
-def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
+def _warm_parse_cache(directories: list[Path], ctx: ParseContext, unread: Optional["UnreadChecks"]) -> None:
     """Parse the `.tf` files of a large tree on every core first (issue 8): the run then finds
     their trees parsed. Only files the boundary admitted are read, and of them, in a lazy run, the
     blocks it parses at once; the check of the others starts then, beside the run."""
@@ -220,7 +221,7 @@ def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
     from credmint.parsers.terraform.parse_cache import cache_of
 
     texts: list[str] = []
-    unread: list[str] = []
+    unchecked: list[str] = []
     for directory in directories:
         for file in config_files(directory).all:
             if is_json_config(file) or not file.is_file() or not ctx.is_inside_root(file) or file.resolve() in ctx.refused:
@@ -228,13 +229,13 @@ def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
             try:
                 if file.stat().st_size <= MAX_FILE_BYTES:
                     text = file.read_text(encoding="utf-8", errors="replace")
-                    now, later = plan(text) if ctx.unread is not None else ([text], [])
+                    now, later = plan(text) if unread is not None else ([text], [])
                     texts += now
-                    unread += later
+                    unchecked += later
             except OSError:
                 continue  # the run reports it when it reads the file
     # The check starts first and takes its share of the cores; the parse-ahead has the others.
-    busy = ctx.unread.start(unread, sum(map(len, texts))) if ctx.unread is not None else 0
+    busy = unread.start(unchecked, sum(map(len, texts))) if unread is not None else 0
     parse_ahead(texts, cache_of(ctx), cores=(os.cpu_count() or 1) - busy)
 
 

@@ -240,3 +240,11 @@ def test_a_stored_tree_counts_as_checked(tmp_path: Path, monkeypatch: pytest.Mon
     checks = UnreadChecks(cache)
     checks.add(OK)
     assert checks.finish() is True
+
+
+def test_nothing_to_check_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(unread, "WORKER_FROM", 0)
+    monkeypatch.setattr(unread.os, "cpu_count", lambda: 2)
+    checks = UnreadChecks(None)
+    assert checks.start([], 0) == 0
+    assert checks.finish() is True

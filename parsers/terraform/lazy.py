@@ -9,7 +9,7 @@ expanded (module.py, `instances`) and its expansion can report; so is every othe
 parsed in runs of neighbours, as few texts as possible. A file the splitter is not sure of, or whose
 blocks read at once fail to parse, is parsed whole as before, so its error is the same.
 
-Every block left unparsed is handed to the run's `UnreadChecks` (unread.py), which still proves it
+Every block left unparsed is handed to the run's check (`ParseContext.unread`, unread.py), which still proves it
 parses: a broken block nothing reads makes the run read everything again with every block parsed.
 Without such a run-wide check (a module read on its own) every block is parsed at once.
 """
@@ -22,11 +22,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
 
+from credmint.parsers.context import UnreadBlocks
 from credmint.parsers.terraform.choices import reads_iam
 from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_file, parse_text, read_text, top_blocks
 from credmint.parsers.terraform.parse_cache import DiskCache
 from credmint.parsers.terraform.split import Chunk, split
-from credmint.parsers.terraform.unread import UnreadChecks
 from credmint.parsers.terraform_files import is_json_config
 
 ENABLED = True
@@ -47,7 +47,7 @@ class Pending:
     text: str
     """The block's text, from the start of its first line (so columns are the file's)."""
     cache: Optional[DiskCache]
-    unread: UnreadChecks
+    unread: UnreadBlocks
     _block: Optional[Block] = field(default=None, repr=False)
 
     def parse(self) -> Block:
@@ -76,7 +76,7 @@ def position(entry: Entry) -> tuple[str, int]:
 
 
 def read_blocks(
-    path: Path, rel: str, cache: Optional[DiskCache] = None, unread: Optional[UnreadChecks] = None
+    path: Path, rel: str, cache: Optional[DiskCache] = None, unread: Optional[UnreadBlocks] = None
 ) -> list[Entry]:
     """The file's top-level blocks, those the analysis may never read left unparsed when the run
     checks them (`unread`); raises ParseFailure (with a line) or OSError as `hcl.read_file` does."""
@@ -130,7 +130,7 @@ def _runs(text: str, chunks: tuple[Chunk, ...]) -> list[tuple[bool, list[Chunk]]
 
 
 def _blocks(
-    text: str, chunks: tuple[Chunk, ...], rel: str, cache: Optional[DiskCache], unread: UnreadChecks
+    text: str, chunks: tuple[Chunk, ...], rel: str, cache: Optional[DiskCache], unread: UnreadBlocks
 ) -> list[Entry]:
     entries: list[Entry] = []
     for now, run in _runs(text, chunks):

@@ -73,7 +73,7 @@ class UnreadChecks:
         todo = list({digest(text): text for text in texts}.items())
         cores = os.cpu_count() or 1
         unread = sum(len(text) for _, text in todo)
-        if cores < 2 or unread < WORKER_FROM:
+        if cores < 2 or not todo or unread < WORKER_FROM:
             return 0
         checker(self.cache)  # built before the fork, so that the workers inherit it
         chunks = _chunks(todo)
