@@ -30,18 +30,20 @@ if TYPE_CHECKING:
     from lark import Lark
 
 WORKER_FROM = 40_000
-"""Characters of unread blocks below which they are checked here at the end: a worker process
-costs more to start than checking that much text (about 0.1 s)."""
+"""Characters of unread blocks below which they are checked here at the end (about 0.04 s of CPU):
+less than a worker process costs to start and to wait for."""
 
-PARSE_COST = 2
-"""A parse costs about twice a check of the same text (the tree is most of the difference; bench/)."""
+PARSE_COST = 1.25
+"""A parse with its tree costs about this many checks of the same text, the cycle collector off as
+in a scan (the mixed bench tree: 1.44 s against 1.17 s of CPU): lexing and the driver are most of
+either."""
 
 CHUNK_CHARS = 32_000
 """About that much text per task given to a worker: small enough that little is left running when
 this process is done, large enough that a task costs more than sending it."""
 
 Item = tuple[str, str]
-"""A block's text with its digest."""
+"""The digest and the text of a run of neighbouring blocks left unparsed."""
 
 
 class UnreadChecks:
