@@ -55,9 +55,9 @@ def test_the_check_accepts_what_the_parser_accepts(text: str) -> None:
 
 
 @needs_corpus
-def test_the_check_agrees_with_the_parser_over_the_corpus_and_its_mutants() -> None:
+def test_the_check_agrees_with_the_parser_over_the_corpus_and_its_mutants_block_by_block_too() -> None:
     files = sorted(CORPUS.rglob("*.tf"))
-    accepted = refused = 0
+    accepted = refused = split_refused = 0
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
         assert parses(text) == _accepted(text), path
@@ -70,7 +70,11 @@ def test_the_check_agrees_with_the_parser_over_the_corpus_and_its_mutants() -> N
             verdict = _accepted(mutant)
             assert parses(mutant) == verdict, (path, at)
             accepted, refused = accepted + verdict, refused + (not verdict)
-    assert len(files) > 1000 and accepted > 20 and refused > 20
+            chunks = split(mutant)
+            if chunks is not None:  # lazy.py's premise: the file parses exactly when its blocks do
+                assert all(parses(mutant[c.start : c.end]) for c in chunks) == verdict, (path, at)
+                split_refused += not verdict
+    assert len(files) > 1000 and accepted > 20 and refused > 20 and split_refused > 10
 
 
 # -- a broken block nothing reads: the report is the eager one -------------------------------------
