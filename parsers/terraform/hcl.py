@@ -115,17 +115,17 @@ PARALLEL_FROM = 16
 """Below this many files to parse, starting a worker process costs more than it saves."""
 
 
-def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None, cores: Optional[int] = None) -> None:
-    """Parse many files on every core (or `cores` of them) before the run reads them one by one
-    (issue 8): this process parses its share, worker processes the rest and send their trees back
-    stored (`parse_cache.store`), three times cheaper to load than to parse. A file that fails to
-    parse is left to the run, which reports it."""
+def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None:
+    """Parse many files on every core before the run reads them one by one (issue 8): this process
+    parses its share, worker processes the rest and send their trees back stored
+    (`parse_cache.store`), three times cheaper to load than to parse. A file that fails to parse is
+    left to the run, which reports it."""
     todo: dict[str, str] = {}
     for text in texts:
         key = digest(text)
         if key not in _CACHE and not (cache is not None and cache.has(key)):
             todo[key] = text
-    cores = cores if cores is not None else os.cpu_count() or 1
+    cores = os.cpu_count() or 1
     if len(todo) < PARALLEL_FROM or cores < 2:
         return
     by_size = sorted(todo.items(), key=lambda item: len(item[1]), reverse=True)
