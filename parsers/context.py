@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Protocol
 
 from credmint.analyzer.inventory import CURRENT_ACCOUNT, Value
 from credmint.parsers.limits import Limits
+
+
+class UnreadBlocks(Protocol):
+    """The run's check of the Terraform blocks it leaves unparsed (parsers/terraform/unread.py)."""
+
+    def add(self, text: str) -> None:
+        """Blocks left unparsed: they must be known to parse before the run answers."""
+
+    def failed(self) -> None:
+        """A block left unparsed failed to parse when it was read at last."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +59,9 @@ class ParseContext:
         return found[0] if found is not None else None
     refused: frozenset[Path] = frozenset()
     """Resolved files the boundary refused (and reported): no parser may read them."""
+    unread: UnreadBlocks | None = field(default=None, compare=False)
+    """The run's check of the Terraform blocks it leaves unparsed (parsers/terraform/lazy.py); None
+    parses every block at once."""
 
     @property
     def account(self) -> Value:

@@ -9,9 +9,9 @@ the other paths are still read.
 from __future__ import annotations
 
 import os
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence
+from typing import TYPE_CHECKING, Callable, Optional, Sequence
 
 from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel, Inventory, merge
 from credmint.parsers.boundary import (
@@ -23,6 +23,9 @@ from credmint.parsers.terraform_files import (
 )
 from credmint.parsers.duplicates import defined_twice
 from credmint.parsers.inventory_file import read_inventory
+
+if TYPE_CHECKING:
+    from credmint.parsers.terraform.unread import UnreadChecks
 
 TEMPLATE_SUFFIXES = (".json", ".yaml", ".yml", ".template")
 SKIPPED_FOLDERS = frozenset({".git", ".terraform", "node_modules", ".venv", "__pycache__", ".ci-venv"})
@@ -52,6 +55,36 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
     of parsers/limits.py) before a parser sees it, and every parser call runs inside
     `credmint.parsers.boundary.guarded`, so one hostile file is one error diagnostic, not a crash.
     """
+    return read_inputs(paths, ctx).checked()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """An inventory read with the Terraform blocks nothing reads left unparsed, while a worker
+    checks that they parse (parsers/terraform/unread.py)."""
+
+    inventory: Inventory
+    unread: Optional["UnreadChecks"]
+    again: Callable[[], Inventory]
+
+    def checked(self) -> Inventory:
+        """The inventory once every block left unparsed is known to parse; else (a syntax error in
+        a block nothing reads) the inputs read again with every block parsed: the same answer,
+        errors and lines included, as if no block had been left unparsed. Call it once, before any
+        report is written or exit status decided."""
+        if self.unread is None or self.unread.finish():
+            return self.inventory
+        return self.again()
+
+
+def read_inputs(paths: Sequence[Path], ctx: ParseContext) -> Reading:
+    """`load_inputs` with the check of the blocks left unparsed still running (`Reading.checked`
+    ends it): the analysis may walk the inventory meanwhile."""
+    inventory, unread = _load(paths, ctx, lazy=True)
+    return Reading(inventory, unread, lambda: _load(paths, ctx, lazy=False)[0])
+
+
+def _load(paths: Sequence[Path], ctx: ParseContext, *, lazy: bool) -> tuple[Inventory, Optional["UnreadChecks"]]:
     parts: list[Inventory] = []
     terraform_dirs: list[Path] = []
     templates: list[Path] = []
@@ -77,7 +110,9 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
     # Every folder's files pass the boundary, modules' too, before any is parsed (root detection
     # parses them), so that a refused file is never read.
     ctx, admitted = _admit(folders, templates, named, ctx, parts)
-    _warm_parse_cache(folders, ctx)
+    unread = _unread_checks(ctx) if lazy and folders else None
+    ctx = replace(ctx, unread=unread)
+    _warm_parse_cache(folders, ctx, unread)
     _read_roots(folders, _roots(folders, named, ctx, parts), ctx, parts)
     for template in admitted:
         explicit = template.resolve() in named
@@ -93,7 +128,7 @@ def load_inputs(paths: Sequence[Path], ctx: ParseContext) -> Inventory:
             level=DiagnosticLevel.WARNING, file=where, line=0,
             message=f"no Terraform, CloudFormation or plan input found under {where}",
         ),))
-    return clipped(inventory)
+    return clipped(inventory), unread
 
 
 def _without_nested_duplicates(parts: list[Inventory]) -> list[Inventory]:
@@ -168,23 +203,42 @@ def _walk(directory: Path, ctx: ParseContext) -> tuple[list[Path], list[Path]]:
     return terraform_dirs, templates  # a template leading outside the root is refused in _admit
 
 
-def _warm_parse_cache(directories: list[Path], ctx: ParseContext) -> None:
+def _unread_checks(ctx: ParseContext) -> Optional["UnreadChecks"]:
+    """The run's check of the Terraform blocks it leaves unparsed; None to parse every block."""
+    from credmint.parsers.terraform import lazy
+    from credmint.parsers.terraform.parse_cache import cache_of
+    from credmint.parsers.terraform.unread import UnreadChecks
+
+    return UnreadChecks(cache_of(ctx)) if lazy.ENABLED else None
+
+
+def _warm_parse_cache(directories: list[Path], ctx: ParseContext, unread: Optional["UnreadChecks"]) -> None:
     """Parse the `.tf` files of a large tree on every core first (issue 8): the run then finds
-    their trees parsed. Only files the boundary admitted are read."""
+    their trees parsed. Only files the boundary admitted are read, and of them, in a lazy run, the
+    blocks it parses at once; the check of the others starts then, beside the run."""
     from credmint.parsers.terraform.hcl import MAX_FILE_BYTES, parse_ahead
+    from credmint.parsers.terraform.lazy import plan
     from credmint.parsers.terraform.parse_cache import cache_of
 
-    texts = []
+    texts: list[str] = []
+    unchecked: list[str] = []
     for directory in directories:
         for file in config_files(directory).all:
             if is_json_config(file) or not file.is_file() or not ctx.is_inside_root(file) or file.resolve() in ctx.refused:
                 continue
             try:
                 if file.stat().st_size <= MAX_FILE_BYTES:
-                    texts.append(file.read_text(encoding="utf-8", errors="replace"))
+                    text = file.read_text(encoding="utf-8", errors="replace")
+                    now, later = plan(text) if unread is not None else ([text], [])
+                    texts += now
+                    unchecked += later
             except OSError:
                 continue  # the run reports it when it reads the file
-    parse_ahead(texts, cache_of(ctx))
+    # The check starts first, with its share of the cores. While workers check, this process
+    # parses what it reads itself: on 2 cores (and on 4 when most text is unread) that share
+    # leaves the parse-ahead no core anyway.
+    if unread is None or not unread.start(unchecked, sum(map(len, texts))):
+        parse_ahead(texts, cache_of(ctx))
 
 
 def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: list[Inventory]) -> list[Path]:

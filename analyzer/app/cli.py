@@ -403,13 +403,24 @@ def _analysis(
 ) -> tuple[Analysis, "ParseContext"]:  # noqa: F821 (parsers are imported lazily)
     """The analysis of `paths` and the parse context it was read with; the head's inventory is
     also written to `--export-inventory` (issue 18)."""
-    from credmint.parsers.detect import load_inputs
+    from credmint.parsers.detect import read_inputs
 
     ctx = _context(paths, args, settings, root)
-    inventory = _prior_state(paths, ctx) if prior_state else load_inputs(paths, ctx)
+    if prior_state:
+        inventory = _prior_state(paths, ctx)
+        analysis = analyze(inventory, _managed_policies())
+    else:
+        reading = read_inputs(paths, ctx)
+        try:
+            # The walk overlaps the check that the blocks nothing read parse (parsers/terraform/unread.py).
+            analysis = analyze(reading.inventory, _managed_policies())
+        finally:
+            inventory = reading.checked()
+        if inventory is not reading.inventory:  # a block nothing read is broken: the eager reading
+            analysis = analyze(inventory, _managed_policies())
     if head and args.export_inventory is not None:
         _write(_inventory_bytes(inventory, args, settings), args.export_inventory)
-    return analyze(inventory, _managed_policies()), ctx
+    return analysis, ctx
 
 
 def _build(

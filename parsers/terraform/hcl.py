@@ -191,9 +191,18 @@ def _describe(problem: UnexpectedInput) -> str:
 
 def read_file(path: Path, rel: str, cache: Optional[DiskCache] = None) -> SourceFile:
     """Read and parse one file; raises ParseFailure (with a line) or OSError."""
+    return parse_file(read_text(path), path, rel, cache)
+
+
+def read_text(path: Path) -> str:
+    """A configuration file's text; ParseFailure when it is too large to parse."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise ParseFailure(f"file larger than {MAX_FILE_BYTES} bytes, not parsed", 1)
-    text = path.read_text(encoding="utf-8", errors="replace")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def parse_file(text: str, path: Path, rel: str, cache: Optional[DiskCache] = None) -> SourceFile:
+    """Parse the text of the file at `path` (HCL, or JSON when its name says so)."""
     if is_json_config(path):
         try:
             native, lines = to_native(text)

@@ -24,7 +24,8 @@ from credmint.parsers.terraform.expansion import expand, instances_of
 from credmint.parsers.terraform.files import FILE_FUNCTIONS
 from credmint.parsers.terraform.functions import NOT_A_FUNCTION, call_function
 from credmint.parsers.terraform.parse_cache import cache_of
-from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression, read_file, top_blocks
+from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_expression
+from credmint.parsers.terraform.lazy import Entry, Pending, block_of, position, read_blocks
 from credmint.parsers.terraform.overrides import merge_block, override_key
 from credmint.parsers.terraform_files import config_files
 from credmint.parsers.terraform.providers import DEFAULT, own_configurations, provider_key
@@ -39,15 +40,15 @@ WORKSPACE = Unknown("terraform.workspace", "the Terraform workspace (--workspace
 
 @dataclass
 class ModuleFiles:
-    """The parsed `.tf` files of one directory and their top-level blocks, by kind."""
+    """The top-level blocks of one directory's `.tf` files, by kind; resources and data sources
+    the analysis may never read are left unparsed (lazy.py)."""
 
     directory: Path
     rel: str
-    files: list[SourceFile] = field(default_factory=list)
     variables: dict[str, Block] = field(default_factory=dict)
     locals: dict[str, tuple[SourceFile, object, int]] = field(default_factory=dict)
-    resources: dict[tuple[str, str], Block] = field(default_factory=dict)
-    data: dict[tuple[str, str], Block] = field(default_factory=dict)
+    resources: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    data: dict[tuple[str, str], Entry] = field(default_factory=dict)
     modules: dict[str, Block] = field(default_factory=dict)
     outputs: dict[str, Block] = field(default_factory=dict)
     providers: list[Block] = field(default_factory=list)
@@ -62,38 +63,40 @@ def load_directory(directory: Path, ctx: ParseContext) -> ModuleFiles:
     module = ModuleFiles(directory=directory, rel=ctx.relative(directory))
     found = config_files(directory)
     for path in found.all:
-        file = _read(module, path, ctx)
-        if file is None:
-            continue
-        module.files.append(file)
-        for block in top_blocks(file):
+        for entry in _read(module, path, ctx):
             if path in found.overrides:
-                _override(module, block)
+                _override(module, entry)
             else:
-                _collect(module, block)
+                _collect(module, entry)
     return module
 
 
-def _read(module: ModuleFiles, path: Path, ctx: ParseContext) -> Optional[SourceFile]:
+def _read(module: ModuleFiles, path: Path, ctx: ParseContext) -> list[Entry]:
     if not ctx.is_inside_root(path):
         if path.resolve() not in ctx.refused:  # else refused (and reported) at the boundary by credmint.parsers.detect
             module.diagnostics.append(Diagnostic(
                 level=DiagnosticLevel.WARNING, file=(Path(module.rel) / path.name).as_posix(), line=0,
                 message="leads outside the project root (symlink); not read",
             ))
-        return None
+        return []
     rel = ctx.relative(path)
     try:
-        return read_file(path, rel, cache_of(ctx))
+        return read_blocks(path, rel, cache_of(ctx), ctx.unread)
     except ParseFailure as problem:
         module.diagnostics.append(_error(rel, problem.line, f"cannot parse HCL: {problem}"))
     except (OSError, UnicodeError) as problem:
         module.diagnostics.append(_error(rel, 0, f"cannot read file: {problem}"))
-    return None
+    return []
 
 
-def _override(module: ModuleFiles, block: Block) -> None:
-    """Merge one block of an override file into the block it overrides (overrides.py)."""
+def _override(module: ModuleFiles, entry: Entry) -> None:
+    """Merge one block of an override file into the block it overrides (overrides.py); both are
+    parsed now (override files are few)."""
+    try:
+        block = block_of(entry)
+    except ParseFailure as problem:
+        module.diagnostics.append(_error(position(entry)[0], problem.line, f"cannot parse HCL: {problem}"))
+        return
     if block.type == "locals":
         for name, attribute in block.attributes.items():
             if name not in module.locals:
@@ -121,7 +124,10 @@ def _override(module: ModuleFiles, block: Block) -> None:
     if original is None:
         module.diagnostics.append(_missing_base(block, f"{block.type} {'.'.join(block.labels)}"))
         return
-    table[name] = merge_block(original, block)  # type: ignore[index]
+    try:
+        table[name] = merge_block(block_of(original), block)  # type: ignore[index]
+    except ParseFailure as problem:
+        module.diagnostics.append(_error(position(original)[0], problem.line, f"cannot parse HCL: {problem}"))
 
 
 def _alias(block: Block) -> Optional[str]:
@@ -134,7 +140,8 @@ def _missing_base(block: Block, what: str) -> Diagnostic:
     return _error(block.file.rel, block.line, f"override of {what}, which no other file of the module defines")
 
 
-def _collect(module: ModuleFiles, block: Block) -> None:
+def _collect(module: ModuleFiles, block: Entry) -> None:
+    """File a top-level block by kind; an unparsed one is a resource or a data source (lazy.py)."""
     labels = block.labels
     if block.type == "variable" and len(labels) == 1:
         module.variables[labels[0]] = block
@@ -431,9 +438,15 @@ class ModuleInstance:
         key = (kind, type_, name)
         if key not in self._resources:
             blocks = self.files.data if kind == "data" else self.files.resources
-            block = blocks.get((type_, name))
-            if block is None:
+            entry = blocks.get((type_, name))
+            if entry is None:
                 raise EvalError(f"no {kind} {type_}.{name} is declared")
+            try:
+                block = block_of(entry)
+            except ParseFailure as problem:
+                # The run is read again with every block parsed (unread.py): this answer is not kept.
+                self.report(DiagnosticLevel.ERROR, f"cannot parse HCL: {problem}", position(entry)[0], problem.line)
+                raise EvalError(f"{type_}.{name} cannot be parsed") from None
             self._resources[key] = _IN_PROGRESS
             self._resources[key] = self._expand(kind, type_, name, block)
         value = self._resources[key]
@@ -453,10 +466,12 @@ class ModuleInstance:
             return expand(self, block, base, make)
 
     def instances(self) -> Iterator[Instance]:
-        """Every managed resource instance of this module, in source order."""
-        for (type_, name), _ in sorted(
-            self.files.resources.items(), key=lambda item: (item[1].file.rel, item[1].line)
-        ):
+        """Every managed resource instance of this module, in source order. A block still unparsed
+        is left out: it is of a type nothing reads, and without `count` or `for_each` its expansion
+        evaluates nothing (lazy.py)."""
+        for (type_, name), entry in sorted(self.files.resources.items(), key=lambda item: position(item[1])):
+            if isinstance(entry, Pending):
+                continue
             value = self.resource_value("resource", type_, name)
             for obj in instances_of(value, ResourceObject):
                 yield Instance(type_, obj.address, obj)

@@ -11,7 +11,8 @@ never one inside the scanned project.
 A tree is stored as `marshal`led lists and tuples of strings and numbers, keeping only what the
 evaluator reads (rule names, token types, text, lines and offsets): loading it is three times
 faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder also
-keeps the parser itself (`grammar.py`).
+keeps the parser itself (`grammar.py`), and an empty file per block of text that was checked to
+parse but never read (`unread.py`): a warm run checks it no more.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ def _versions() -> str:
     return f"{FORMAT}-{hcl2.__version__}-{lark.__version__}-py{sys.version_info.major}.{sys.version_info.minor}"
 
 
+CHECKED = "ok-"
+"""Prefix of the empty file that says a text parses without storing its tree (a block nothing reads)."""
+
+
 class DiskCache:
     """Parse trees by the SHA-256 of their text, in one folder."""
 
@@ -81,6 +86,14 @@ class DiskCache:
 
     def has(self, key: str) -> bool:
         return (self.folder / key).is_file()
+
+    def is_checked(self, key: str) -> bool:
+        """Is the text of this digest known to parse: its tree stored, or its check passed?"""
+        return self.has(key) or self.has(CHECKED + key)
+
+    def mark_checked(self, key: str) -> None:
+        """Record that the text of this digest parses (parsers/terraform/unread.py): an empty file."""
+        self.put_stored(CHECKED + key, b"")
 
     def put(self, key: str, tree: Tree) -> None:
         try:

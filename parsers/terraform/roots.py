@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Iterable
 
 from credmint.parsers.context import ParseContext
-from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, read_file, top_blocks
+from credmint.parsers.terraform.hcl import Block, ParseFailure
+from credmint.parsers.terraform.lazy import Entry, read_blocks
 from credmint.parsers.terraform.parse_cache import cache_of
 from credmint.parsers.terraform_files import config_files
 
@@ -23,17 +24,18 @@ _ROOT_FILES = ("terraform.tfvars", "terraform.tfvars.json", ".terraform.lock.hcl
 _ROOT_GLOBS = ("*.auto.tfvars", "*.auto.tfvars.json")
 
 
-def _files(folder: Path, ctx: ParseContext) -> list[SourceFile]:
-    """The folder's parsed configuration files; unreadable ones are left to the run to report."""
-    parsed = []
+def _blocks(folder: Path, ctx: ParseContext) -> list[Entry]:
+    """The top-level blocks of the folder's configuration files (resources and data sources maybe
+    unparsed: only their kind is read here); unreadable files are left to the run to report."""
+    blocks: list[Entry] = []
     for path in config_files(folder).all:
         if not path.is_file() or not ctx.is_inside_root(path):
             continue  # never follow a link out of the project root (CONTRACT.md)
         try:
-            parsed.append(read_file(path, ctx.relative(path), cache_of(ctx)))
+            blocks += read_blocks(path, ctx.relative(path), cache_of(ctx), ctx.unread)
         except (ParseFailure, OSError, UnicodeError):
             continue
-    return parsed
+    return blocks
 
 
 def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
@@ -42,14 +44,12 @@ def called_folders(folders: Iterable[Path], ctx: ParseContext) -> set[Path]:
     folders = list(folders)
     called: set[Path] = set()
     for folder in folders:
-        for file in _files(folder, ctx):
-            for block in top_blocks(file):
-                source = block.attributes.get("source")
-                if block.type != "module" or source is None:
-                    continue
-                text = file.snippet(source.expression).strip('"')
-                if text.startswith(("./", "../")):
-                    called.add((folder / text).resolve())
+        for block in _blocks(folder, ctx):
+            if block.type != "module" or not isinstance(block, Block) or "source" not in block.attributes:
+                continue
+            text = block.file.snippet(block.attributes["source"].expression).strip('"')
+            if text.startswith(("./", "../")):
+                called.add((folder / text).resolve())
     return called | {folder for folder in folders if folder.resolve() in called}
 
 
@@ -59,13 +59,15 @@ def looks_like_root(folder: Path, ctx: ParseContext) -> bool:
         any(folder.glob(pattern)) for pattern in _ROOT_GLOBS
     ):
         return True
-    blocks = [block for file in _files(folder, ctx) for block in top_blocks(file)]
+    blocks = _blocks(folder, ctx)
     if any(_is_root_mark(block) for block in blocks):
         return True
     return not any(block.type == "variable" for block in blocks)
 
 
-def _is_root_mark(block: Block) -> bool:
+def _is_root_mark(block: Entry) -> bool:
     if block.type in ("provider", "import"):
         return True
-    return block.type == "terraform" and any(nested.type in ("backend", "cloud") for nested in block.blocks)
+    return block.type == "terraform" and isinstance(block, Block) and any(
+        nested.type in ("backend", "cloud") for nested in block.blocks
+    )

@@ -1,0 +1,170 @@
+"""Proof that every block a lazy run left unparsed parses all the same (issue 17).
+
+Lazy parsing (lazy.py) never builds the tree of a block nothing reads, but a syntax error there must
+not pass silently: the eager run reports it ("cannot parse HCL" with its file and line) and drops
+the file. So each run of neighbouring blocks left unparsed is still run through python-hcl2's
+grammar by the very parser of `grammar.parser`, without its tree callbacks (`checker`): LALR
+acceptance depends on the parse table alone, so a text is accepted exactly when the parser accepts
+it (tests/test_terraform_unread.py, over the corpus and broken texts). Should one fail, the inputs
+are read again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken
+input, which is rare, the answer is then the eager one exactly, errors, lines and all.
+
+The check runs off the critical path: as soon as the files are split (`start`), worker processes
+(their share of the cores, at least one, never all; none on one core or for little text) check
+chunks of the runs while this process evaluates and walks; at the end (`finish`) this process takes
+back the chunks not started, checks them itself, and waits for the rest. A text checked is recorded
+in the disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more; a
+stored tree of the same text counts too.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TYPE_CHECKING, Iterable, Optional
+
+from credmint.parsers.terraform.parse_cache import DiskCache, digest
+
+if TYPE_CHECKING:
+    from lark import Lark
+
+WORKER_FROM = 40_000
+"""Characters of unread blocks below which they are checked here at the end (about 0.04 s of CPU):
+less than a worker process costs to start and to wait for."""
+
+PARSE_COST = 1.25
+"""A parse with its tree costs about this many checks of the same text, the cycle collector off as
+in a scan (the mixed bench tree: 1.44 s against 1.17 s of CPU): lexing and the driver are most of
+either."""
+
+CHUNK_CHARS = 32_000
+"""About that much text per task given to a worker: small enough that little is left running when
+this process is done, large enough that a task costs more than sending it."""
+
+Item = tuple[str, str]
+"""The digest and the text of a run of neighbouring blocks left unparsed."""
+
+
+class UnreadChecks:
+    """The blocks one run leaves unparsed, and whether each is known to parse."""
+
+    def __init__(self, cache: Optional[DiskCache]) -> None:
+        self.cache = cache
+        self._texts: dict[str, str] = {}
+        """Every run of neighbouring blocks left unparsed (`add`), by digest."""
+        self._failed = False
+        self._pool: Optional[ProcessPoolExecutor] = None
+        self._tasks: list[tuple[Future[bool], list[Item]]] = []
+
+    def add(self, text: str) -> None:
+        """Blocks left unparsed (neighbours, the white space and comments between them included):
+        they must be checked before the run answers. Those of them parsed after all are checked
+        all the same: they are few, and one text is cheaper to check than each block."""
+        self._texts.setdefault(digest(text), text)
+
+    def failed(self) -> None:
+        """A block left unparsed failed when it was read at last: the run is read again."""
+        self._failed = True
+
+    def start(self, texts: Iterable[str], parsed: int) -> int:
+        """Start checking in worker processes the blocks the run is about to leave unparsed (from
+        the split files), beside `parsed` characters it parses at once; any block not given here,
+        or never taken by a worker, `finish` checks. Returns how many cores the workers took: their
+        share of the work, at least one, never all (this process evaluates)."""
+        todo = list({digest(text): text for text in texts}.items())
+        cores = os.cpu_count() or 1
+        unread = sum(len(text) for _, text in todo)
+        if cores < 2 or not todo or unread < WORKER_FROM:
+            return 0
+        checker(self.cache)  # built before the fork, so that the workers inherit it
+        chunks = _chunks(todo)
+        share = round(cores * unread / (unread + PARSE_COST * parsed))
+        workers = min(cores - 1, len(chunks), max(1, share))
+        try:
+            self._pool = ProcessPoolExecutor(max_workers=workers)
+            self._tasks = [(self._pool.submit(_check_all, chunk, self.cache), chunk) for chunk in chunks]
+        except (OSError, RuntimeError):
+            self._pool, self._tasks = None, []  # no worker could start: `finish` checks them all
+            return 0
+        return workers
+
+    def finish(self) -> bool:
+        """Does every block left unparsed parse? The chunks the worker has not started are checked
+        here, the others waited for."""
+        mine = [item for task, chunk in self._tasks if task.cancel() for item in chunk]
+        given = {key for _, chunk in self._tasks for key, _ in chunk}
+        mine += [item for item in self._texts.items() if item[0] not in given]
+        ok = not self._failed and all(_check(item, self.cache) for item in mine)
+        for task, chunk in self._tasks:
+            if task.cancelled():
+                continue
+            try:
+                ok = task.result() and ok
+            except Exception:  # noqa: BLE001 - the worker died (killed, out of memory): check here
+                ok = ok and all(_check(item, self.cache) for item in chunk)
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+        self._pool, self._tasks = None, []
+        return ok
+
+
+def _chunks(items: list[Item]) -> list[list[Item]]:
+    chunks: list[list[Item]] = [[]]
+    size = 0
+    for item in items:
+        if size >= CHUNK_CHARS:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += len(item[1])
+    return chunks
+
+
+def _check_all(items: list[Item], cache: Optional[DiskCache]) -> bool:
+    """A worker's task: do all these blocks parse? (Each that does is recorded in the cache.)"""
+    return all([_check(item, cache) for item in items])
+
+
+def _check(item: Item, cache: Optional[DiskCache]) -> bool:
+    """Does the block parse? Known from the disk cache (a warm run), else checked and recorded."""
+    key, text = item
+    if cache is not None and cache.is_checked(key):
+        return True
+    if not parses(text, cache):
+        return False
+    if cache is not None:
+        cache.mark_checked(key)
+    return True
+
+
+def parses(text: str, cache: Optional[DiskCache] = None) -> bool:
+    """Does python-hcl2's parser accept this text? (`hcl.parse_text` would give it a tree.)"""
+    try:
+        # The newline is hcl._parse's: the grammar has no end-of-file token.
+        checker(cache).parse(text + "\n")
+    except Exception:  # noqa: BLE001 - anything but an accepted parse is a no; the eager read says why
+        return False
+    return True
+
+
+_CHECKER: Optional["Lark"] = None
+
+
+def checker(cache: Optional[DiskCache] = None) -> "Lark":
+    """`grammar.parser` without its tree callbacks (lark then keeps each rule's children as a plain
+    list): the same lexer, post-lexer and parse table, and so the same texts accepted, no tree."""
+    global _CHECKER
+    if _CHECKER is None:
+        from credmint.parsers.terraform.grammar import parser
+
+        full = parser(cache)
+        frontend = copy.copy(full.parser)
+        lalr = copy.copy(frontend.parser)
+        driver = copy.copy(lalr.parser)
+        driver.callbacks = {}
+        lalr.parser, frontend.parser = driver, lalr
+        check = copy.copy(full)
+        check.parser = frontend
+        _CHECKER = check
+    return _CHECKER
