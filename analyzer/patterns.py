@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 from functools import lru_cache
-from typing import Union
+from typing import Iterable, Union
 
 from credmint.analyzer.inventory import Text, Unknown, Value, render
 
@@ -27,8 +27,14 @@ class Tri(IntEnum):
         return Tri(2 - int(self))
 
 
-def tri_any(values: "list[Tri] | tuple[Tri, ...]") -> Tri:
-    return max(values, default=Tri.NO)
+def tri_any(values: Iterable[Tri]) -> Tri:
+    """The strongest of the truths, read only up to the first YES (pass a generator to save the rest)."""
+    best = Tri.NO
+    for value in values:
+        if value is Tri.YES:
+            return value
+        best = max(best, value)
+    return best
 
 
 # A token of a pattern or value: a literal character, STAR (any string), ONE (any character),

@@ -111,14 +111,22 @@ Subject = Union[str, Callable[[Statement], str]]
 trust statement names, as written, rather than the caller's account in its place)."""
 
 
+_DOES_NOT_APPLY = Applicability(Tri.NO, (), ())
+
+
 def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
+    """The statement's answer for the request: the weakest of its Action, Resource, Principal and
+    Condition answers. One surely NO settles it, so the rest is not read (most statements a caller
+    holds are about other actions)."""
     statement = item.statement
     doubts: list[str] = []
     truths = [action_truth(statement, request.action)]
-    if request.resource is not None:
+    if request.resource is not None and truths[-1] is not Tri.NO:
         truths.append(_resource_truth(item, request))
-    if principal_test is not None:
+    if principal_test is not None and truths[-1] is not Tri.NO:
         truths.append(principal_test(statement))
+    if truths[-1] is Tri.NO:
+        return _DOES_NOT_APPLY
     if isinstance(statement.effect, Unknown):
         truths.append(Tri.MAYBE)
         doubts.append(f"effect is unknown before apply ({statement.effect})")
@@ -130,11 +138,12 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     for condition in statement.conditions:
         resolved = resolved_condition(condition, item.version, request.context)
         if resolved is None:
-            truths.append(Tri.NO)  # a variable the caller cannot have: the statement gives it nothing
-            continue
+            return _DOES_NOT_APPLY  # a variable the caller cannot have: the statement gives it nothing
         truth = evaluate(resolved, request.context, deny=deny)
         if truth is None:
             kept.append(condition)
+        elif truth is Tri.NO:
+            return _DOES_NOT_APPLY
         else:
             truths.append(truth)
             if truth is Tri.MAYBE:
@@ -181,12 +190,7 @@ def action_truth(statement: Statement, action: str) -> Tri:
 def _actions_hit(actions: tuple[Value, ...], action: str) -> Tri:
     """Cached per action list: an AWS managed policy's hundreds of patterns are shared by every
     caller it is attached to, and asked about the same few STS actions each time."""
-    hit = Tri.NO
-    for pattern in actions:
-        hit = max(hit, match_action(pattern, action))
-        if hit is Tri.YES:
-            break
-    return hit
+    return tri_any(match_action(pattern, action) for pattern in actions)
 
 
 def _resource_truth(item: Labelled, request: Request) -> Tri:
@@ -197,7 +201,7 @@ def _resource_truth(item: Labelled, request: Request) -> Tri:
     patterns = resolved_resources(statement.resources, item.version, request.context)
     if patterns is None:
         return Tri.NO  # a variable the caller cannot have: the statement gives it nothing
-    hit = tri_any([match_resource(pattern, request.resource) for pattern in patterns])
+    hit = tri_any(match_resource(pattern, request.resource) for pattern in patterns)
     return ~hit if statement.is_not_resource else hit
 
 
