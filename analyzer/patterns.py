@@ -325,6 +325,34 @@ def _segment_regex(segment: tuple[Token, ...]) -> _Glob:
     return _glob_regex("".join("*" if t == STAR else "?" if t == ONE else str(t) for t in segment), False)
 
 
+def resource_head(value: Value) -> str | None:
+    """The text that the resource part (after the fifth colon) of every ARN the value matches
+    starts with: its resource part up to the first wildcard or literal `*`/`?` (`_segment_regex`
+    reads those as wildcards too). None when the value has no resource part, or an unknown one.
+    With `plain_resource`, a filter that can only drop pairs `match_resource` finds NO."""
+    parts = _segments(value)
+    if parts is None:
+        return None
+    last = parts[5]
+    if isinstance(last, str):
+        return literal_head(last)
+    if any(isinstance(token, Unknown) for token in last):
+        return None
+    head: list[str] = []
+    for token in last:
+        if token in (STAR, ONE, "*", "?"):
+            break
+        head.append(token)  # type: ignore[arg-type]
+    return "".join(head)
+
+
+def plain_resource(value: Value) -> str | None:
+    """The resource part of an ARN-shaped value when it is plain text (no wildcard, nothing
+    unknown), as `match_resource` compares it; else None."""
+    parts = _segments(value)
+    return parts[5] if parts is not None and isinstance(parts[5], str) else None
+
+
 @lru_cache(maxsize=65536)
 def _segments(value: Value) -> tuple[str | tuple[Token, ...], ...] | None:
     """`split_arn`, with each plain segment (no wildcard, nothing unknown) as one string."""
