@@ -190,7 +190,36 @@ def action_truth(statement: Statement, action: str) -> Tri:
 def _actions_hit(actions: tuple[Value, ...], action: str) -> Tri:
     """Cached per action list: an AWS managed policy's hundreds of patterns are shared by every
     caller it is attached to, and asked about the same few STS actions each time."""
-    return tri_any(match_action(pattern, action) for pattern in actions)
+    return tri_any(match_action(pattern, action) for pattern in _may_match(actions, action))
+
+
+SERVICE_INDEX_FROM = 64
+"""Action lists at least this long are read through `_by_service`: a managed policy's thousands
+of patterns were each matched against every escalation action the power labels ask about."""
+
+
+def _may_match(actions: tuple[Value, ...], action: str) -> Sequence[Value]:
+    """The patterns of the list that may match the action; the others surely do not."""
+    if len(actions) < SERVICE_INDEX_FROM:
+        return actions
+    by_service, any_service = _by_service(actions)
+    return (*by_service.get(action.lower().split(":", 1)[0], ()), *any_service)
+
+
+@lru_cache(maxsize=1024)
+def _by_service(actions: tuple[Value, ...]) -> tuple[dict[str, tuple[str, ...]], tuple[Value, ...]]:
+    """The patterns by their service, lower-cased (`iam` of `IAM:Get*`), and those whose service is
+    not plain text (`*`, `iam*:x`, an unknown). Matching folds case and reads the text before the
+    first wildcard (`patterns._match_known_action`), so a pattern of another service never matches."""
+    by_service: dict[str, list[str]] = {}
+    any_service: list[Value] = []
+    for pattern in actions:
+        service, colon, _ = pattern.lower().partition(":") if isinstance(pattern, str) else ("", "", "")
+        if colon and "*" not in service and "?" not in service:
+            by_service.setdefault(service, []).append(pattern)  # type: ignore[arg-type]
+        else:
+            any_service.append(pattern)
+    return {service: tuple(found) for service, found in by_service.items()}, tuple(any_service)
 
 
 def _resource_truth(item: Labelled, request: Request) -> Tri:
