@@ -38,7 +38,7 @@ otherwise build N² hops per source."""
 
 def shortest_paths(grants: Iterable[Grant]) -> Iterator[ChainPath]:
     """For each principal and each target it reaches through two or more grants, one shortest chain."""
-    hops = chain_hops(grants)
+    hops = _chain_hops(grants)
     simple = nx.DiGraph()
     simple.add_nodes_from(sorted({node for pair in hops for node in pair}))
     simple.add_edges_from(sorted(hops))
@@ -67,7 +67,7 @@ def shortest_paths(grants: Iterable[Grant]) -> Iterator[ChainPath]:
                 yield ChainPath(principal=source, target=target, hops=chain)
 
 
-def chain_hops(grants: Iterable[Grant]) -> dict[tuple[str, str], Hop]:
+def _chain_hops(grants: Iterable[Grant]) -> dict[tuple[str, str], Hop]:
     """One hop per pair that a grant connects (the edges of `build_graph`), by the least action
     name; paths share these frozen hops. Read from the grants, not from a graph built for it."""
     least: dict[tuple[str, str], Action] = {}
@@ -78,4 +78,6 @@ def chain_hops(grants: Iterable[Grant]) -> dict[tuple[str, str], Hop]:
         held = least.get(pair)
         if held is None or grant.action._value_ < held._value_:
             least[pair] = grant.action
-    return {(here, there): Hop(principal=here, action=action, target=there) for (here, there), action in least.items()}
+    return {
+        (here, there): Hop(principal=here, action=action, target=there) for (here, there), action in least.items()
+    }
