@@ -127,15 +127,26 @@ class PolicyIndex:
 def build_callers(inventory: Inventory, index: PolicyIndex) -> list[Caller]:
     groups = _GroupPolicies(inventory.groups, index)
     answers: dict = {}
-    callers = [_user(user, groups, index, answers) for user in inventory.users]
-    callers += [_role(role, index, answers) for role in inventory.roles]
-    if inventory.scps:
-        denies: dict[Value, tuple[Labelled, ...]] = {}
-        for n, caller in enumerate(callers):
-            if caller.account not in denies:
-                denies[caller.account] = scp_denies(inventory.scps, caller.account)
-            callers[n] = replace(caller, parts=(*caller.parts, denies[caller.account]))
+    governing = _Governing(inventory.scps)
+    callers = [_user(user, groups, index, answers, governing) for user in inventory.users]
+    callers += [_role(role, index, answers, governing) for role in inventory.roles]
     return callers
+
+
+class _Governing:
+    """The SCP part of each account's callers: their Deny statements, one shared tuple per account
+    (so that its answers are shared), the last part of every caller once the templates hold SCPs."""
+
+    def __init__(self, scps: Sequence[ServiceControlPolicy]) -> None:
+        self._scps = scps
+        self._denies: dict[Value, tuple[Labelled, ...]] = {}
+
+    def parts(self, account: Value) -> tuple[tuple[Labelled, ...], ...]:
+        if not self._scps:
+            return ()
+        if account not in self._denies:
+            self._denies[account] = scp_denies(self._scps, account)
+        return (self._denies[account],)
 
 
 class _GroupPolicies:
@@ -229,7 +240,7 @@ SERVICE_SOURCE_KEYS = frozenset({"aws:sourcearn", "aws:sourceaccount", "aws:sour
 absent when an IAM user or role calls AssumeRole itself."""
 
 
-def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict) -> Caller:
+def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict, governing: _Governing) -> Caller:
     name = render(user.name)
     holder = f"user {path_and_name(user.path, user.name)}"
     own = tuple(_policies(holder, user.inline_policies, user.attachments, index))
@@ -253,7 +264,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
         type=PrincipalType.USER,
         name=name,
         account=user.account,
-        parts=tuple(part for part in parts if part),
+        parts=(*(part for part in parts if part), *governing.parts(user.account)),
         boundary=_boundary(user.permissions_boundary, holder, index),
         context=context,
         entity=user,
@@ -262,7 +273,7 @@ def _user(user: User, groups: _GroupPolicies, index: PolicyIndex, answers: dict)
     )
 
 
-def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
+def _role(role: Role, index: PolicyIndex, answers: dict, governing: _Governing) -> Caller:
     name = render(role.name)
     holder = f"role {path_and_name(role.path, role.name)}"
     context = CallerContext(
@@ -283,7 +294,7 @@ def _role(role: Role, index: PolicyIndex, answers: dict) -> Caller:
         type=PrincipalType.ROLE,
         name=name,
         account=role.account,
-        parts=(tuple(_policies(holder, role.inline_policies, role.attachments, index)),),
+        parts=(tuple(_policies(holder, role.inline_policies, role.attachments, index)), *governing.parts(role.account)),
         boundary=_boundary(role.permissions_boundary, holder, index),
         context=context,
         entity=role,

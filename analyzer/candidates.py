@@ -9,12 +9,12 @@ wildcard patterns by distinct pattern, since groups share their policies among m
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
 from credmint.analyzer.callers import Caller
 from credmint.analyzer.inventory import Effect, Value, render
 from credmint.analyzer.model import Action
-from credmint.analyzer.patterns import Tri, literal_head, match_resource
+from credmint.analyzer.patterns import Tri, literal_head, match_resource, plain_resource, resource_head
 from credmint.analyzer.policy import action_truth
 from credmint.analyzer.variables import resolved_resources
 from credmint.analyzer.principals import Named, classify, may_be_account
@@ -32,16 +32,27 @@ class CallerIndex:
         self._by_head: dict[str, dict[str, set[str]]] = defaultdict(_holders_by_pattern)
         """Known wildcard patterns by their text before the first wildcard, which a matching ARN
         must start with: a role meets only the patterns whose head it starts with."""
+        self._by_resource_head: dict[str, dict[Value, set[str]]] = defaultdict(_holders_by_pattern)
+        """The same patterns by the head of their resource part (`resource_head`), for a role whose
+        ARN is known but for an unknown part before it: the deploying account when no id is given."""
+        self._headless: dict[Value, set[str]] = defaultdict(set)
+        """The other patterns: no resource part (`arn:aws:iam::*`, `*`), or an unknown one."""
         for caller in callers:
             for pattern in _assume_role_patterns(caller):
                 text = render(pattern)
                 if isinstance(pattern, str) and "*" not in text and "?" not in text:
                     self._exact[text].add(caller.id)
+                    continue
+                self._wild[pattern].add(caller.id)
+                if isinstance(pattern, str):
+                    self._by_head[literal_head(pattern)][pattern].add(caller.id)
+                head = resource_head(pattern)
+                if head is None:
+                    self._headless[pattern].add(caller.id)
                 else:
-                    self._wild[pattern].add(caller.id)
-                    if isinstance(pattern, str):
-                        self._by_head[literal_head(pattern)][pattern].add(caller.id)
+                    self._by_resource_head[head][pattern].add(caller.id)
         self._head_lengths = sorted({len(head) for head in self._by_head})
+        self._resource_head_lengths = sorted({len(head) for head in self._by_resource_head})
 
     def for_trust(self, role_id: str, role_arn: Value, principals: Iterable) -> list[Caller]:
         """The callers worth evaluating against a trust policy with these Principal entries."""
@@ -67,17 +78,28 @@ class CallerIndex:
         return [self._by_id[i] for i in sorted(ids)]
 
     def _wild_candidates(self, role_arn: Value) -> Iterable[tuple[Value, set[str]]]:
-        """The wildcard patterns that may match the role: by head when its ARN is known."""
-        if not isinstance(role_arn, str):
+        """The wildcard patterns that may match the role: by head when its ARN is known, by the
+        head of their resource part when only that part is (matching compares it first: a role of
+        the deploying account, whose id is not given, met every pattern of every caller)."""
+        if isinstance(role_arn, str):
+            found = _starting(role_arn, self._by_head, self._head_lengths)
+            return found + [(p, holders) for p, holders in self._wild.items() if not isinstance(p, str)]
+        name = plain_resource(role_arn)
+        if name is None:
             return self._wild.items()
-        found = [
-            entry
-            for length in self._head_lengths
-            if length <= len(role_arn)
-            for entry in self._by_head.get(role_arn[:length], {}).items()
-        ]
-        found += [(p, holders) for p, holders in self._wild.items() if not isinstance(p, str)]
-        return found
+        return _starting(name, self._by_resource_head, self._resource_head_lengths) + list(self._headless.items())
+
+
+def _starting(
+    text: str, by_head: Mapping[str, Mapping[Value, set[str]]], lengths: list[int]
+) -> list[tuple[Value, set[str]]]:
+    """The indexed patterns whose head `text` starts with, and their holders."""
+    return [
+        entry
+        for length in lengths
+        if length <= len(text)
+        for entry in by_head.get(text[:length], {}).items()
+    ]
 
 
 def _assume_role_patterns(caller: Caller) -> set[Value]:

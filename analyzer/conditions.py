@@ -268,7 +268,7 @@ def _moment(value: Value) -> datetime | None:
 
 
 def _any_value_is(values: tuple[Value, ...], wanted: str) -> Tri:
-    return tri_any([match_literal(wanted, value, fold_case=True) for value in values])
+    return tri_any(match_literal(wanted, value, fold_case=True) for value in values)
 
 
 def _compare(parts: OperatorParts, expected: tuple[Value, ...], actual: tuple[Value, ...]) -> Tri | None:
@@ -278,7 +278,7 @@ def _compare(parts: OperatorParts, expected: tuple[Value, ...], actual: tuple[Va
         return None  # numeric, date, IP...: kept on the grant
 
     def one(value: Value) -> Tri:
-        hit = tri_any([comparator(candidate, value) for candidate in expected])
+        hit = tri_any(comparator(candidate, value) for candidate in expected)
         return ~hit if negated else hit
 
     results = [one(value) for value in actual]

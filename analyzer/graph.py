@@ -18,10 +18,15 @@ from credmint.analyzer.model import Action, ChainPath, Grant, Hop
 def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
     graph = nx.MultiDiGraph()
     for grant in sorted(grants, key=lambda g: g.key):
-        if grant.action is Action.GET_SESSION_TOKEN or grant.principal == grant.target:
+        if not _is_edge(grant):
             continue
         graph.add_edge(grant.principal, grant.target, key=grant.action.value, grant=grant)
     return graph
+
+
+def _is_edge(grant: Grant) -> bool:
+    """Every grant but GetSessionToken's and a role's own: those reach nothing new."""
+    return grant.action is not Action.GET_SESSION_TOKEN and grant.principal != grant.target
 
 
 ANY = "*"
@@ -31,26 +36,30 @@ MAX_CHAIN_HOPS = 32
 otherwise build N² hops per source."""
 
 
-def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
+def shortest_paths(grants: Iterable[Grant]) -> Iterator[ChainPath]:
     """For each principal and each target it reaches through two or more grants, one shortest chain."""
-    hops = _edge_hops(graph)
+    hops = _chain_hops(grants)
     simple = nx.DiGraph()
-    simple.add_nodes_from(sorted(graph.nodes))
+    simple.add_nodes_from(sorted({node for pair in hops for node in pair}))
     simple.add_edges_from(sorted(hops))
     # `*` is two identities: the public principal (a trust's `"AWS": "*"`), which starts chains,
     # and the target pattern "any role outside the templates" (an identity allow on `*`), which
-    # ends them (docs/DECISIONS.md, Paths). Reached as a target, it goes no further.
-    onward = simple
-    if ANY in simple and simple.out_degree(ANY):
-        onward = simple.copy()  # a plain graph: a filtered view slowed every BFS step fivefold
-        onward.remove_edges_from(list(simple.out_edges(ANY)))
+    # ends them (docs/DECISIONS.md, Paths). Reached as a target, it goes no further: a neighbour
+    # function says so (a filtered view slowed every BFS step fivefold, a copy of the graph
+    # without its edges cost as much as building it).
+    successors = simple.neighbors
+
+    def onward(node: str) -> Iterator[str]:
+        return iter(()) if node == ANY else successors(node)
+
     for source in sorted(simple.nodes):
         if simple.out_degree(source) == 0:
             continue
         # The BFS tree from `source`: each node's chain extends its discoverer's, as
         # single_source_shortest_path would choose it, without building a node list per target.
         chains: dict[str, tuple[Hop, ...]] = {source: ()}
-        for here, there in nx.bfs_edges(simple if source == ANY else onward, source, depth_limit=MAX_CHAIN_HOPS):
+        neighbors = successors if source == ANY else onward
+        for here, there in nx.generic_bfs_edges(simple, source, neighbors, depth_limit=MAX_CHAIN_HOPS):
             chains[there] = chains[here] + (hops[(here, there)],)
         for target in sorted(chains):
             chain = chains[target]
@@ -58,14 +67,17 @@ def shortest_paths(graph: "nx.MultiDiGraph") -> Iterator[ChainPath]:
                 yield ChainPath(principal=source, target=target, hops=chain)
 
 
-def _edge_hops(graph: "nx.MultiDiGraph") -> dict[tuple[str, str], Hop]:
-    """One hop per connected pair, by the least action name; paths share these frozen hops."""
-    least: dict[tuple[str, str], str] = {}
-    for here, there, action in graph.edges(keys=True):
-        held = least.get((here, there))
-        if held is None or action < held:
-            least[(here, there)] = action
+def _chain_hops(grants: Iterable[Grant]) -> dict[tuple[str, str], Hop]:
+    """One hop per pair that a grant connects (the edges of `build_graph`), by the least action
+    name; paths share these frozen hops. Read from the grants, not from a graph built for it."""
+    least: dict[tuple[str, str], Action] = {}
+    for grant in grants:
+        if not _is_edge(grant):
+            continue
+        pair = (grant.principal, grant.target)
+        held = least.get(pair)
+        if held is None or grant.action._value_ < held._value_:
+            least[pair] = grant.action
     return {
-        (here, there): Hop(principal=here, action=Action(action), target=there)
-        for (here, there), action in least.items()
+        (here, there): Hop(principal=here, action=action, target=there) for (here, there), action in least.items()
     }

@@ -205,6 +205,8 @@ def federation_grants(caller: Caller, partition: str = "aws") -> Iterator[Grant]
     if caller.type is not PrincipalType.USER:
         return
     action = Action.GET_FEDERATION_TOKEN.value
+    if next(_allowing(caller.identity, action, Effect.ALLOW), None) is None:
+        return  # no Allow statement names the action (most users): nothing to read below
     # Called with long-term keys only: no MFA, no session (id_credentials_temp_request).
     caller = replace(caller, context=long_term(caller.context))
     allows, carved = _not_resource_as_carve_outs(caller, action, partition)

@@ -17,7 +17,12 @@ class Certainty(str, Enum):
     @property
     def rank(self) -> int:
         """Higher is stronger: definite > conditional > uncertain."""
-        return {"definite": 2, "conditional": 1, "uncertain": 0}[self.value]
+        return _CERTAINTY_RANKS[self]
+
+
+_CERTAINTY_RANKS = {Certainty.DEFINITE: 2, Certainty.CONDITIONAL: 1, Certainty.UNCERTAIN: 0}
+"""By member: read for every alternative of every grant (`strength`), where a dict built per call
+and the enum's `value` property were a measurable part of a 10,000-user walk."""
 
 
 def weakest(*certainties: Certainty) -> Certainty:
@@ -72,7 +77,8 @@ class Grant:
     @property
     def key(self) -> tuple[str, str, str]:
         """Grants are the same grant when principal, action and target are equal (CONTRACT.md)."""
-        return (self.principal, self.action.value, self.target)
+        # `_value_` is `value` without the enum property's call (Python 3.11: ten times slower).
+        return (self.principal, self.action._value_, self.target)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from enum import IntEnum
 from functools import lru_cache
-from typing import Union
+from typing import Iterable, Union
 
 from credmint.analyzer.inventory import Text, Unknown, Value, render
 
@@ -27,8 +27,14 @@ class Tri(IntEnum):
         return Tri(2 - int(self))
 
 
-def tri_any(values: "list[Tri] | tuple[Tri, ...]") -> Tri:
-    return max(values, default=Tri.NO)
+def tri_any(values: Iterable[Tri]) -> Tri:
+    """The strongest of the truths, read only up to the first YES (pass a generator to save the rest)."""
+    best = Tri.NO
+    for value in values:
+        if value is Tri.YES:
+            return value
+        best = max(best, value)
+    return best
 
 
 # A token of a pattern or value: a literal character, STAR (any string), ONE (any character),
@@ -317,6 +323,34 @@ def _segment_regex(segment: tuple[Token, ...]) -> _Glob:
     """A segment's wildcards as a glob, for the common case of a plain ARN segment to match
     (a `.*` per star would backtrack exponentially on `*a*a*a…X`, as in `_Glob`)."""
     return _glob_regex("".join("*" if t == STAR else "?" if t == ONE else str(t) for t in segment), False)
+
+
+def resource_head(value: Value) -> str | None:
+    """The text that the resource part (after the fifth colon) of every ARN the value matches
+    starts with: its resource part up to the first wildcard or literal `*`/`?` (`_segment_regex`
+    reads those as wildcards too). None when the value has no resource part, or an unknown one.
+    With `plain_resource`, a filter that can only drop pairs `match_resource` finds NO."""
+    parts = _segments(value)
+    if parts is None:
+        return None
+    last = parts[5]
+    if isinstance(last, str):
+        return literal_head(last)
+    if any(isinstance(token, Unknown) for token in last):
+        return None
+    head: list[str] = []
+    for token in last:
+        if token in (STAR, ONE, "*", "?"):
+            break
+        head.append(token)  # type: ignore[arg-type]
+    return "".join(head)
+
+
+def plain_resource(value: Value) -> str | None:
+    """The resource part of an ARN-shaped value when it is plain text (no wildcard, nothing
+    unknown), as `match_resource` compares it; else None."""
+    parts = _segments(value)
+    return parts[5] if parts is not None and isinstance(parts[5], str) else None
 
 
 @lru_cache(maxsize=65536)

@@ -111,14 +111,22 @@ Subject = Union[str, Callable[[Statement], str]]
 trust statement names, as written, rather than the caller's account in its place)."""
 
 
+_DOES_NOT_APPLY = Applicability(Tri.NO, (), ())
+
+
 def applies(item: Labelled, request: Request, principal_test: PrincipalTest | None) -> Applicability:
+    """The statement's answer for the request: the weakest of its Action, Resource, Principal and
+    Condition answers. One surely NO settles it, so the rest is not read (most statements a caller
+    holds are about other actions)."""
     statement = item.statement
     doubts: list[str] = []
     truths = [action_truth(statement, request.action)]
-    if request.resource is not None:
+    if request.resource is not None and truths[-1] is not Tri.NO:
         truths.append(_resource_truth(item, request))
-    if principal_test is not None:
+    if principal_test is not None and truths[-1] is not Tri.NO:
         truths.append(principal_test(statement))
+    if truths[-1] is Tri.NO:
+        return _DOES_NOT_APPLY
     if isinstance(statement.effect, Unknown):
         truths.append(Tri.MAYBE)
         doubts.append(f"effect is unknown before apply ({statement.effect})")
@@ -130,11 +138,12 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
     for condition in statement.conditions:
         resolved = resolved_condition(condition, item.version, request.context)
         if resolved is None:
-            truths.append(Tri.NO)  # a variable the caller cannot have: the statement gives it nothing
-            continue
+            return _DOES_NOT_APPLY  # a variable the caller cannot have: the statement gives it nothing
         truth = evaluate(resolved, request.context, deny=deny)
         if truth is None:
             kept.append(condition)
+        elif truth is Tri.NO:
+            return _DOES_NOT_APPLY
         else:
             truths.append(truth)
             if truth is Tri.MAYBE:
@@ -181,12 +190,36 @@ def action_truth(statement: Statement, action: str) -> Tri:
 def _actions_hit(actions: tuple[Value, ...], action: str) -> Tri:
     """Cached per action list: an AWS managed policy's hundreds of patterns are shared by every
     caller it is attached to, and asked about the same few STS actions each time."""
-    hit = Tri.NO
+    return tri_any(match_action(pattern, action) for pattern in _may_match(actions, action))
+
+
+SERVICE_INDEX_FROM = 64
+"""Action lists at least this long are read through `_by_service`: a managed policy's thousands
+of patterns were each matched against every escalation action the power labels ask about."""
+
+
+def _may_match(actions: tuple[Value, ...], action: str) -> Sequence[Value]:
+    """The patterns of the list that may match the action; the others surely do not."""
+    if len(actions) < SERVICE_INDEX_FROM:
+        return actions
+    by_service, any_service = _by_service(actions)
+    return (*by_service.get(action.lower().split(":", 1)[0], ()), *any_service)
+
+
+@lru_cache(maxsize=1024)
+def _by_service(actions: tuple[Value, ...]) -> tuple[dict[str, tuple[str, ...]], tuple[Value, ...]]:
+    """The patterns by their service, lower-cased (`iam` of `IAM:Get*`), and those whose service is
+    not plain text (`*`, `iam*:x`, an unknown). Matching folds case and reads the text before the
+    first wildcard (`patterns._match_known_action`), so a pattern of another service never matches."""
+    by_service: dict[str, list[str]] = {}
+    any_service: list[Value] = []
     for pattern in actions:
-        hit = max(hit, match_action(pattern, action))
-        if hit is Tri.YES:
-            break
-    return hit
+        service, colon, _ = pattern.lower().partition(":") if isinstance(pattern, str) else ("", "", "")
+        if colon and "*" not in service and "?" not in service:
+            by_service.setdefault(service, []).append(pattern)  # type: ignore[arg-type]
+        else:
+            any_service.append(pattern)
+    return {service: tuple(found) for service, found in by_service.items()}, tuple(any_service)
 
 
 def _resource_truth(item: Labelled, request: Request) -> Tri:
@@ -197,7 +230,7 @@ def _resource_truth(item: Labelled, request: Request) -> Tri:
     patterns = resolved_resources(statement.resources, item.version, request.context)
     if patterns is None:
         return Tri.NO  # a variable the caller cannot have: the statement gives it nothing
-    hit = tri_any([match_resource(pattern, request.resource) for pattern in patterns])
+    hit = tri_any(match_resource(pattern, request.resource) for pattern in patterns)
     return ~hit if statement.is_not_resource else hit
 
 

@@ -41,10 +41,13 @@ class PowerLabel(str, Enum):
     @property
     def rank(self) -> int:
         """Higher is stronger; `unknown` ranks above `writes` because it may be administrator."""
-        return _RANKS[self.value]
+        return _RANKS[self]
 
 
-_RANKS = {"administrator": 4, "can-escalate": 3, "unknown": 2, "writes": 1, "read-only": 0}
+_RANKS = {
+    PowerLabel.ADMINISTRATOR: 4, PowerLabel.CAN_ESCALATE: 3, PowerLabel.UNKNOWN: 2, PowerLabel.WRITES: 1,
+    PowerLabel.READ_ONLY: 0,
+}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

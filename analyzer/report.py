@@ -39,12 +39,16 @@ def condition_dict(condition: Condition) -> dict[str, Any]:
     }
 
 
+# Per grant and per hop, enum values are read as `_value_`: the same value without the `value`
+# property's call (Python 3.11), a measurable part of the JSON report of a 10,000-user organisation.
+
+
 def grant_dict(grant: Grant) -> dict[str, Any]:
     return {
         "principal": grant.principal,
-        "action": grant.action.value,
+        "action": grant.action._value_,
         "target": grant.target,
-        "certainty": grant.certainty.value,
+        "certainty": grant.certainty._value_,
         "conditions": [condition_dict(c) for c in grant.conditions],
         "except": list(grant.excepted),
         "reasons": list(grant.reasons),
@@ -67,7 +71,7 @@ def path_dict(path: ChainPath) -> dict[str, Any]:
         "principal": path.principal,
         "target": path.target,
         "hops": [
-            {"principal": h.principal, "action": h.action.value, "target": h.target} for h in path.hops
+            {"principal": h.principal, "action": h.action._value_, "target": h.target} for h in path.hops
         ],
     }
 
@@ -134,5 +138,5 @@ def report_dict(report: Report) -> dict[str, Any]:
 def _with_power(grant: dict[str, Any], power: Power | None) -> dict[str, Any]:
     """`target_power`: the label of the target's power (`powers` has why); null for a user's own
     session token."""
-    grant["target_power"] = None if power is None else power.label.value
+    grant["target_power"] = None if power is None else power.label._value_
     return grant

@@ -180,7 +180,6 @@ def grants_for_callers(
 
 def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     request = Request(action=Action.ASSUME_ROLE.value, resource=None, context=caller.context)
-    any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
     short = caller.id.split(":", 5)[-1]
     if caller.id == target.id:
         # Self-assumption is not implicit (§1, id_roles_update-role-trust-policy): the trust must
@@ -226,6 +225,9 @@ def _caller_support(target: TrustedRole, caller: Caller) -> Support | None:
     if not options:
         return None
     best = max(options, key=lambda s: strength(s.certainty, s.conditions))
+    if not target.denies:
+        return best
+    any_form = _test(lambda e: max(_names(caller, e), _names_account(caller, e)))
     return apply_denies(best, target.denies, request, any_form)
 
 
@@ -264,6 +266,8 @@ def _admitted_by_name(target: TrustedRole, caller: Caller, request: Request, sho
 
 def _direct(trust: Support, target: TrustedRole, caller: Caller) -> Support | None:
     """Same account, trust names the caller: no identity allow needed, but denies and boundary cut."""
+    if not caller.denies and caller.boundary is None:
+        return trust  # nothing of the caller's can cut it
     request = Request(action=Action.ASSUME_ROLE.value, resource=target.role.arn, context=caller.context)
     # An explicit Deny in the identity policies or the boundary wins over every Allow (§7 step 1).
     support = apply_denies(trust, caller.denies, request)

@@ -100,4 +100,6 @@ def resolved_condition(condition: Condition, version: str | None, context: Calle
         ):
             return condition
         values.append(resolved)
+    if all(new is old for new, old in zip(values, condition.values)):
+        return condition  # no variable in it: the condition itself, not a copy per request
     return replace(condition, values=tuple(values))

@@ -12,7 +12,7 @@ from typing import Callable, Iterable, Iterator, Mapping
 
 from credmint.analyzer.callers import Caller, PolicyIndex, PolicyLookup, build_callers
 from credmint.analyzer.candidates import CallerIndex
-from credmint.analyzer.graph import build_graph, shortest_paths
+from credmint.analyzer.graph import shortest_paths
 from credmint.analyzer.identity import federation_grants, outside_role_grants, session_token_grants
 from credmint.analyzer.inventory import (
     CURRENT_ACCOUNT,
@@ -46,8 +46,9 @@ class World:
     index: CallerIndex
     roles: tuple[TrustedRole, ...]
     role_arns: frozenset[str]
-    arns: Mapping[str, Value]
-    """Each caller's identity → its ARN as a value, unknown parts kept."""
+    arn_doubts: Mapping[str, tuple[str, ...]]
+    """Each caller whose ARN is partly unknown before apply → a doubt per unknown part
+    (`unknown_names_are_uncertain`), worded once per walk rather than once per grant."""
     pairs: "PairCount" = field(default_factory=lambda: PairCount(MAX_TRUST_PAIRS))
 
 
@@ -126,7 +127,7 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
         index=CallerIndex(callers),
         roles=roles,
         role_arns=frozenset(t.id for t in roles),
-        arns={c.id: c.entity.arn for c in callers},
+        arn_doubts=_arn_doubts({c.id: c.entity.arn for c in callers}),
     )
     found = list(islice(
         (unknown_names_are_uncertain(g, world) for g in _bounded(world)), MAX_GRANTS + 1
@@ -140,13 +141,12 @@ def analyze(inventory: Inventory, policy_lookup: PolicyLookup | None = None) -> 
     for target in roles:
         diagnostics += invalid_principals(target)
         diagnostics += unusable_trusts(target)
-    graph = build_graph(grants)
     return Analysis(
         inventory=inventory,
         world=world,
         principals=tuple(_principals(callers, grants, inventory.providers)),
         grants=grants,
-        paths=_bounded_paths(graph, diagnostics),
+        paths=_bounded_paths(grants, diagnostics),
         service_paths=tuple(service_paths(grants, callers)),
         diagnostics=tuple(sorted(set(diagnostics), key=_diagnostic_order)),
         powers=target_powers(grants, callers),
@@ -167,10 +167,10 @@ MAX_PATH_HOPS = 300_000
 1,500 roles made a 290 MB report and 2 GiB); past this bound they are cut, with an error."""
 
 
-def _bounded_paths(graph: object, diagnostics: list[Diagnostic]) -> tuple[ChainPath, ...]:
+def _bounded_paths(grants: Iterable[Grant], diagnostics: list[Diagnostic]) -> tuple[ChainPath, ...]:
     paths: list[ChainPath] = []
     hops = 0
-    for path in shortest_paths(graph):  # type: ignore[arg-type]
+    for path in shortest_paths(grants):
         hops += len(path.hops)
         if hops > MAX_PATH_HOPS:
             diagnostics.append(_too_many(f"chains of more than {MAX_PATH_HOPS} hops in all: the rest are not listed"))
@@ -201,16 +201,24 @@ def unknown_names_are_uncertain(grant: Grant, world: World) -> Grant:
     whatever the name, and matching already makes uncertain the decisions that depend on it."""
     if grant.action is Action.GET_SESSION_TOKEN:
         return grant  # every user may, whatever its name (SEMANTICS.md §3)
-    parts = [
-        part
-        for identity in (grant.principal, grant.target)
-        for part in unknowns_in(world.arns.get(identity, ""))
-        if part != CURRENT_ACCOUNT and not part.generated
-    ]
-    if not parts:
+    principal, target = world.arn_doubts.get(grant.principal, ()), world.arn_doubts.get(grant.target, ())
+    if not principal and not target:
         return grant
-    doubts = tuple(dict.fromkeys(f"{p} is unknown before apply" + (f" ({p.reason})" if p.reason else "") for p in parts))
+    doubts = tuple(dict.fromkeys(principal + target))
     return replace(grant, certainty=Certainty.UNCERTAIN, reasons=grant.reasons + doubts)
+
+
+def _arn_doubts(arns: Mapping[str, Value]) -> dict[str, tuple[str, ...]]:
+    """For each identity whose ARN holds unknown parts (the account's symbol and generated name
+    parts aside), why it is doubtful: the words `unknown_names_are_uncertain` adds to its grants."""
+    doubts: dict[str, tuple[str, ...]] = {}
+    for identity, arn in arns.items():
+        parts = [part for part in unknowns_in(arn) if part != CURRENT_ACCOUNT and not part.generated]
+        if parts:
+            doubts[identity] = tuple(
+                f"{p} is unknown before apply" + (f" ({p.reason})" if p.reason else "") for p in parts
+            )
+    return doubts
 
 
 def _diagnostic_order(diagnostic: Diagnostic) -> tuple:
@@ -221,17 +229,18 @@ def merge_grants(grants: Iterable[Grant]) -> tuple[Grant, ...]:
     """One grant per (principal, action, target): the strongest, with every reason (DECISIONS.md)."""
     merged: dict[tuple[str, str, str], Grant] = {}
     for grant in grants:
-        held = merged.get(grant.key)
+        key = grant.key
+        held = merged.get(key)
         if held is None:
-            merged[grant.key] = grant
+            merged[key] = grant
             continue
         stronger = grant if strength(grant.certainty, grant.conditions) > strength(held.certainty, held.conditions) else held
-        merged[grant.key] = replace(
+        merged[key] = replace(
             stronger,
             reasons=tuple(dict.fromkeys(stronger.reasons + held.reasons + grant.reasons)),
             sources=tuple(dict.fromkeys(stronger.sources + held.sources + grant.sources)),
         )
-    return tuple(sorted(merged.values(), key=lambda g: g.key))
+    return tuple(merged[key] for key in sorted(merged))
 
 
 def _principals(

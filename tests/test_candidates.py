@@ -130,3 +130,47 @@ def test_partly_unknown_principals_find_what_every_caller_would(
     indexed = analyze(inventory).grants
     monkeypatch.setattr(CallerIndex, "for_trust", lambda self, *args: list(self._sorted))
     assert indexed == analyze(inventory).grants
+
+
+THIS_ACCOUNT = Unknown("account_id", "the account the templates deploy into (--account-id)")
+"""The deploying account when no `--account-id` is given: every ARN of the templates holds it."""
+LITERAL_STAR = "\ue02a"
+"""A `${*}` policy variable: a literal `*` in the value, never a wildcard (analyzer/variables.py)."""
+RESOURCE_TEXT = st.text(alphabet=f"ab*?:/{LITERAL_STAR}", min_size=0, max_size=6)
+
+
+def _is_exact(pattern: Value) -> bool:
+    """A plain ARN without wildcard: the index offers its holders by the role's id alone."""
+    return isinstance(pattern, str) and "*" not in pattern and "?" not in pattern
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    heads=st.lists(RESOURCE_TEXT, min_size=1, max_size=6),
+    name=st.text(alphabet=f"ab:/{LITERAL_STAR}", min_size=1, max_size=5),
+    unknown_name=st.booleans(),
+)
+def test_a_role_of_an_unknown_account_is_offered_every_caller_a_full_scan_finds(
+    heads: list[str], name: str, unknown_name: bool
+) -> None:
+    """Issue 17: for a role whose ARN holds the unknown deploying account, the index picks the
+    patterns by their resource part; it must still offer every caller whose wildcard or partly
+    unknown pattern `match_resource` does not rule out."""
+    role = concat("arn:aws:iam::", THIS_ACCOUNT, f":role/{name}", *((WHO,) if unknown_name else ()))
+    patterns: list[tuple[Value, ...]] = [
+        *((concat("arn:aws:iam::", THIS_ACCOUNT, f":role/{head}"),) for head in heads),
+        *((concat(f"arn:aws:iam::{ACCOUNT}:role/", WHO, head),) for head in heads),
+        *((f"arn:aws:iam::{ACCOUNT}:role/{head}",) for head in heads),
+        *((head,) for head in heads),
+    ]
+    users = tuple(_user(n, resources) for n, resources in enumerate(patterns))
+    callers = build_callers(Inventory(users=users), PolicyIndex((), None))
+    offered = {c.id for c in CallerIndex(callers).for_trust(render(role), role, [ACCOUNT_PRINCIPAL])}
+    wanted = {
+        c.id
+        for c, resources in zip(callers, patterns)
+        if any(not _is_exact(p) and match_resource(p, role) is not Tri.NO for p in resources)
+    }
+    assert wanted <= offered
+    assert all(any(match_resource(p, role) is not Tri.NO for p in resources)
+               for c, resources in zip(callers, patterns) if c.id in offered)

@@ -32,6 +32,7 @@ from credmint.analyzer.model import Action
 from credmint.analyzer.patterns import (
     ONE, STAR, Tri, match_action, match_glob, match_literal, match_resource, match_tokens, tokens,
 )
+from credmint.analyzer.policy import SERVICE_INDEX_FROM, _actions_hit
 from credmint.analyzer.walk import analyze
 
 ACCOUNT = "111111111111"
@@ -316,3 +317,31 @@ def test_unknown_part_matching_is_sound(pattern, value) -> None:
         assert outcomes == {Tri.YES}
     if answer is Tri.NO:
         assert Tri.YES not in outcomes
+
+
+SERVICES = st.sampled_from(["s3", "S3", "iam", "IAM", "Iam", "sts", "*", "i*", "s?", "ia?"])
+NAMES = st.sampled_from(["GetObject", "getobject", "Get*", "*", "PassRole", "PASS*", "?assRole"])
+ACTION_PATTERN = st.one_of(
+    st.builds(lambda service, name: f"{service}:{name}", SERVICES, NAMES),
+    st.sampled_from(["*", "iam", "s3GetObject", ":", ""]),
+    st.builds(lambda service: concat(service, ":", Unknown("var.action")), SERVICES),
+    st.builds(lambda name: concat(Unknown("var.service"), ":", name), NAMES),
+)
+KNOWN_SERVICE_ACTION = st.builds(
+    lambda service, name: f"{service}:{name}",
+    st.sampled_from(["s3", "S3", "iam", "IAM", "sts"]), st.sampled_from(["GetObject", "getObject", "PassRole"]),
+)
+
+
+FILLER = tuple(f"ec2:Describe{n}*" for n in range(SERVICE_INDEX_FROM))
+"""A managed policy's bulk: patterns of another service."""
+
+
+@EXAMPLES
+@given(st.lists(ACTION_PATTERN, min_size=1, max_size=4), KNOWN_SERVICE_ACTION)
+def test_a_long_action_list_answers_as_a_scan_of_every_pattern(patterns: list, action: str) -> None:
+    """Issue 17: a long list is read by service (`policy._by_service`); the answer is still the
+    strongest match of any pattern, case folded, a pattern of another service matching nothing."""
+    actions = (*FILLER[: len(FILLER) // 2], *patterns, *FILLER[len(FILLER) // 2 :])
+    scan = max((match_action(p, action) for p in actions), default=Tri.NO)
+    assert _actions_hit(actions, action) is scan

@@ -6,6 +6,7 @@ never by the names of its condition keys (issue 14).
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Iterator
 
 from credmint.analyzer.admits import Admission, KeyRole, Reach, Verdict
@@ -76,14 +77,15 @@ def cross_account_without_guard(rule: Rule, analysis: Analysis, settings: Settin
     Accounts analysed together (`--account-map`) are the user's own and count as trusted.
     """
     analysed = {render(caller.account) for caller in analysis.world.callers}
+    account_of = lru_cache(maxsize=None)(_account_of)  # this run's identities, each read once
 
     def wanted(grant: Grant) -> bool:
         if grant.action is not Action.ASSUME_ROLE:
             return False
         if grant.principal_type not in (PrincipalType.ACCOUNT, PrincipalType.USER, PrincipalType.ROLE):
             return False
-        account = _account_of(grant.principal)
-        if account is None or account == _account_of(grant.target) or account == settings.account_id:
+        account = account_of(grant.principal)
+        if account is None or account == account_of(grant.target) or account == settings.account_id:
             return False
         return account not in settings.trusted_accounts and account not in analysed
 

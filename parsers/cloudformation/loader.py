@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -53,13 +54,23 @@ def read(path: Path, file: str) -> tuple[dict | None, list[Diagnostic]]:
     that scanning a directory skips it silently (CONTRACT.md).
     """
     try:
-        data, warnings = load_text(read_text(path))
+        data, warnings = _file_data(read_text(path))
     except TemplateError as problem:
         return None, [_diagnostic(DiagnosticLevel.ERROR, problem.message, file, problem.line)]
     except RecursionError:
         return None, [_diagnostic(DiagnosticLevel.ERROR, "nesting too deep to read", file, 0)]
     diagnostics = [_diagnostic(DiagnosticLevel.WARNING, msg, file, ln) for ln, msg in warnings]
     return (data if isinstance(data, dict) else None), diagnostics
+
+
+@lru_cache(maxsize=1)
+def _file_data(text: str) -> tuple[Any, list[tuple[int, str]]]:
+    """`load_text` of a file's text, kept for the next read of the same text: a folder scan reads
+    each template once to tell whether it is CloudFormation and again to parse it
+    (`credmint.parsers.detect`), and decoding is most of a template's time. The same text decodes
+    to the same data, and no reader of a file's data changes it (only a `TemplateBody` string's
+    own, freshly decoded tree is relocated, `stacks.py`)."""
+    return load_text(text)
 
 
 def _diagnostic(level: DiagnosticLevel, message: str, file: str, line: int) -> Diagnostic:

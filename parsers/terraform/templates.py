@@ -7,6 +7,8 @@ rendered by `render` with the evaluator's callbacks.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
@@ -107,30 +109,34 @@ def from_text(text: str, file: SourceFile, first_line: int) -> list[Node]:
     return _nest(_strip(_split_heredoc(text, file, first_line)))
 
 
+_SEQUENCE_START = re.compile(r"\$\$\{|%%\{|\$\{|%\{")
+"""Where a template sequence (`${`, `%{`) or its escape (`$${`, `%%{`) starts; the text between
+is literal and is copied whole rather than a character at a time."""
+
+
 def _split_heredoc(text: str, file: SourceFile, first_line: int) -> list[Union[str, _Flat]]:
     flat: list[Union[str, _Flat]] = []
-    literal: list[str] = []
+    literal = ""
     i = 0
-    while i < len(text):
-        if text.startswith(("$${", "%%{"), i):
-            literal.append(text[i + 1 : i + 3])
+    while (found := _SEQUENCE_START.search(text, i)) is not None:
+        literal += text[i : found.start()]
+        i = found.start()
+        if found.group() in ("$${", "%%{"):
+            literal += text[i + 1 : i + 3]
             i += 3
             continue
-        if text.startswith(("${", "%{"), i):
-            end = _closing_brace(text, i + 2)
-            if end < 0:
-                raise EvalError("unterminated template sequence in heredoc")
-            line = first_line + text.count("\n", 0, i)
-            if literal:
-                flat.append("".join(literal))
-                literal = []
-            flat.append(_flat_from_text(text[i], text[i + 2 : end], file, line))
-            i = end + 1
-            continue
-        literal.append(text[i])
-        i += 1
+        end = _closing_brace(text, i + 2)
+        if end < 0:
+            raise EvalError("unterminated template sequence in heredoc")
+        line = first_line + text.count("\n", 0, i)
+        if literal:
+            flat.append(literal)
+            literal = ""
+        flat.append(_flat_from_text(text[i], text[i + 2 : end], file, line))
+        i = end + 1
+    literal += text[i:]
     if literal:
-        flat.append("".join(literal))
+        flat.append(literal)
     return flat
 
 
