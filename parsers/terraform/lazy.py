@@ -82,10 +82,10 @@ def read_blocks(
     checks them (`unread`); raises ParseFailure (with a line) or OSError as `hcl.read_file` does."""
     text = read_text(path)
     if unread is not None and not is_json_config(path):
-        chunks = _split(text)
-        if chunks is not None and not all(_read_now(chunk, text) for chunk in chunks):
+        runs = _runs(text)
+        if runs is not None:
             try:
-                return _blocks(text, chunks, rel, cache, unread)
+                return _blocks(text, runs, rel, cache, unread)
             except ParseFailure:
                 pass  # parsed whole below, which reports the problem as it always did
     return list(top_blocks(parse_file(text, path, rel, cache)))
@@ -94,20 +94,38 @@ def read_blocks(
 def plan(text: str) -> tuple[list[str], list[str]]:
     """For a `.tf` file's text read lazily: the texts `read_blocks` parses at once (worth parsing
     ahead), and the texts of the runs of blocks it leaves unparsed (worth checking beside the run)."""
-    chunks = _split(text)
-    if chunks is None or all(_read_now(chunk, text) for chunk in chunks):
+    runs = _runs(text)
+    if runs is None:
         return [text], []
     now, later = [], []
-    for parsed, run in _runs(text, chunks):
+    for parsed, run in runs:
         (now if parsed else later).append(text[run[0].start : run[-1].end])
     return now, later
 
 
+Run = tuple[bool, tuple[Chunk, ...]]
+"""Neighbouring blocks, and whether they are parsed at once."""
+
+
 @lru_cache(maxsize=4096)
-def _split(text: str) -> Optional[tuple[Chunk, ...]]:
-    """`split`, once per text: the parse-ahead, the root detection and the module read the same files."""
+def _runs(text: str) -> Optional[tuple[Run, ...]]:
+    """The file's top-level blocks grouped into runs of neighbours parsed at once or left unparsed:
+    as few texts to parse, and as few to check (unread.py), as can be. None when the file is parsed
+    whole: the splitter is not sure of it, or every block is read at once. Once per text: the
+    parse-ahead, the root detection and the module read the same files."""
     chunks = split(text)
-    return None if chunks is None else tuple(chunks)
+    if chunks is None:
+        return None
+    runs: list[tuple[bool, list[Chunk]]] = []
+    for chunk in chunks:
+        now = _read_now(chunk, text)
+        if runs and runs[-1][0] == now:
+            runs[-1][1].append(chunk)
+        else:
+            runs.append((now, [chunk]))
+    if all(now for now, _ in runs):
+        return None
+    return tuple((now, tuple(run)) for now, run in runs)
 
 
 def _read_now(chunk: Chunk, text: str) -> bool:
@@ -116,24 +134,11 @@ def _read_now(chunk: Chunk, text: str) -> bool:
     return chunk.type == "resource" and _EXPANDS.search(text, chunk.start, chunk.end) is not None
 
 
-def _runs(text: str, chunks: tuple[Chunk, ...]) -> list[tuple[bool, list[Chunk]]]:
-    """Neighbouring blocks grouped by whether they are parsed at once: as few texts to parse, and
-    as few to check (unread.py), as can be."""
-    runs: list[tuple[bool, list[Chunk]]] = []
-    for chunk in chunks:
-        now = _read_now(chunk, text)
-        if runs and runs[-1][0] == now:
-            runs[-1][1].append(chunk)
-        else:
-            runs.append((now, [chunk]))
-    return runs
-
-
 def _blocks(
-    text: str, chunks: tuple[Chunk, ...], rel: str, cache: Optional[DiskCache], unread: UnreadBlocks
+    text: str, runs: tuple[Run, ...], rel: str, cache: Optional[DiskCache], unread: UnreadBlocks
 ) -> list[Entry]:
     entries: list[Entry] = []
-    for now, run in _runs(text, chunks):
+    for now, run in runs:
         part = text[run[0].start : run[-1].end]
         if now:
             file = SourceFile(rel=rel, text=part, tree=parse_text(part, cache), line_offset=run[0].line - 1)
