@@ -8,14 +8,18 @@ GetSessionToken's self-grants are left out: they reach nothing new.
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
-
-import networkx as nx
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from credmint.analyzer.model import Action, ChainPath, Grant, Hop
 
+if TYPE_CHECKING:
+    import networkx as nx
+
 
 def build_graph(grants: Iterable[Grant]) -> "nx.MultiDiGraph":
+    """Every grant an edge (explain's questions); networkx is imported by what asks for it."""
+    import networkx as nx
+
     graph = nx.MultiDiGraph()
     for grant in sorted(grants, key=lambda g: g.key):
         if not _is_edge(grant):
@@ -37,30 +41,32 @@ otherwise build N² hops per source."""
 
 
 def shortest_paths(grants: Iterable[Grant]) -> Iterator[ChainPath]:
-    """For each principal and each target it reaches through two or more grants, one shortest chain."""
+    """For each principal and each target it reaches through two or more grants, one shortest chain:
+    the first found by a breadth-first search that takes each node's successors in name order (as
+    networkx's `generic_bfs_edges` over a graph built from the sorted hops would; a scan does not
+    import networkx for it, which cost every run 80 ms)."""
     hops = _chain_hops(grants)
-    simple = nx.DiGraph()
-    simple.add_nodes_from(sorted({node for pair in hops for node in pair}))
-    simple.add_edges_from(sorted(hops))
-    # `*` is two identities: the public principal (a trust's `"AWS": "*"`), which starts chains,
-    # and the target pattern "any role outside the templates" (an identity allow on `*`), which
-    # ends them (docs/DECISIONS.md, Paths). Reached as a target, it goes no further: a neighbour
-    # function says so (a filtered view slowed every BFS step fivefold, a copy of the graph
-    # without its edges cost as much as building it).
-    successors = simple.neighbors
-
-    def onward(node: str) -> Iterator[str]:
-        return iter(()) if node == ANY else successors(node)
-
-    for source in sorted(simple.nodes):
-        if simple.out_degree(source) == 0:
-            continue
-        # The BFS tree from `source`: each node's chain extends its discoverer's, as
-        # single_source_shortest_path would choose it, without building a node list per target.
+    successors: dict[str, list[str]] = {}
+    for here, there in sorted(hops):
+        successors.setdefault(here, []).append(there)
+    for source in sorted(successors):
         chains: dict[str, tuple[Hop, ...]] = {source: ()}
-        neighbors = successors if source == ANY else onward
-        for here, there in nx.generic_bfs_edges(simple, source, neighbors, depth_limit=MAX_CHAIN_HOPS):
-            chains[there] = chains[here] + (hops[(here, there)],)
+        level = [source]
+        for _ in range(MAX_CHAIN_HOPS):
+            reached: list[str] = []
+            for here in level:
+                # `*` is two identities: the public principal (a trust's `"AWS": "*"`), which starts
+                # chains, and the target pattern "any role outside the templates" (an identity
+                # allow on `*`), which ends them (docs/DECISIONS.md, Paths).
+                if here == ANY and source != ANY:
+                    continue
+                for there in successors.get(here, ()):
+                    if there not in chains:
+                        chains[there] = chains[here] + (hops[(here, there)],)
+                        reached.append(there)
+            if not reached:
+                break
+            level = reached
         for target in sorted(chains):
             chain = chains[target]
             if len(chain) >= 2:
