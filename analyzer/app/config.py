@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from credmint.analyzer.rules import FAIL_ON_CHOICES, Settings
 from credmint.analyzer.suppressions import IgnoreEntry
 
@@ -147,6 +145,8 @@ def _read_file(
 
 
 def _yaml(path: Path) -> Mapping[str, Any]:
+    import yaml  # only a run with a settings file pays for it (issue 17: imports on demand)
+
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as problem:
