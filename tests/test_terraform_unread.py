@@ -1,8 +1,9 @@
 """The blocks a lazy run leaves unparsed are still checked (issue 17 item 2, parsers/terraform/unread.py).
 
-The check accepts exactly the texts the parser accepts; a syntax error in a block nothing reads gives
-the very report (errors with file and line, grants, exit status) of a run that parses every block,
-whether a worker process or this one found it; a block checked once is not checked again warm.
+The check accepts exactly the texts the parser accepts and splits into the splitter's blocks; a
+syntax error in a block nothing reads, or a splitter that misreads where blocks end, gives the very
+report (errors with file and line, grants, exit status) of a run that parses every block, whether a
+worker process or this one found it; a block checked once is not checked again warm.
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from credmint.parsers.terraform import hcl, lazy, unread
 from credmint.parsers.terraform.grammar import parser
 from credmint.parsers.terraform.parse_cache import DiskCache, digest
 from credmint.parsers.terraform.split import split
-from credmint.parsers.terraform.unread import UnreadChecks, parses
+from credmint.parsers.terraform.split import Chunk
+from credmint.parsers.terraform.unread import UnreadChecks, as_split
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="no ../shared/corpus here")
@@ -31,6 +33,12 @@ def _accepted(text: str) -> bool:
     except Exception:  # noqa: BLE001 - any refusal
         return False
     return True
+
+
+def _checked(text: str) -> bool:
+    """What the check must say of honest text: the parser accepts it and the splitter splits it
+    (where both do, the splitter's blocks are the parser's: the corpus test below)."""
+    return _accepted(text) and split(text) is not None
 
 
 BROKEN = [
@@ -51,7 +59,7 @@ BROKEN = [
 
 @pytest.mark.parametrize("text", BROKEN)
 def test_the_check_accepts_what_the_parser_accepts(text: str) -> None:
-    assert parses(text) == _accepted(text)
+    assert as_split(text) == _checked(text)
 
 
 @needs_corpus
@@ -60,7 +68,7 @@ def test_the_check_agrees_with_the_parser_over_the_corpus_and_its_mutants_block_
     accepted = refused = split_refused = 0
     for path in files:
         text = path.read_text(encoding="utf-8", errors="replace")
-        assert parses(text) == _accepted(text), path
+        assert as_split(text) == _checked(text), path
     rng = random.Random(17)
     for path in files[::8]:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -68,11 +76,11 @@ def test_the_check_agrees_with_the_parser_over_the_corpus_and_its_mutants_block_
             at = rng.randrange(len(text) + 1)
             mutant = text[:at] + rng.choice(["{", "}", '"', "=", "<<EOF\n", "${", ""]) + text[at + 1 :]
             verdict = _accepted(mutant)
-            assert parses(mutant) == verdict, (path, at)
+            assert as_split(mutant) == (verdict and split(mutant) is not None), (path, at)
             accepted, refused = accepted + verdict, refused + (not verdict)
             chunks = split(mutant)
             if chunks is not None:  # lazy.py's premise: the file parses exactly when its blocks do
-                assert all(parses(mutant[c.start : c.end]) for c in chunks) == verdict, (path, at)
+                assert all(as_split(mutant[c.start : c.end]) for c in chunks) == verdict, (path, at)
                 split_refused += not verdict
     assert len(files) > 1000 and accepted > 20 and refused > 20 and split_refused > 10
 
@@ -223,27 +231,29 @@ def test_a_warm_run_neither_parses_nor_checks_an_unread_block(tmp_path: Path, mo
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     hcl._CACHE.clear()
     cold = main(["scan", str(folder), "--root", str(folder), "--format", "json", "-o", str(tmp_path / "cold.json")])
-    markers = [p for p in (tmp_path / "cache").rglob("ok-*")]
+    markers = [p for p in (tmp_path / "cache").rglob("outline-*")]
     # the two neighbours left unparsed are one text, from the first one's line to the last one's brace
-    assert [p.name for p in markers] == [f"ok-{digest(OK + chr(10) + two.rstrip())}"]
+    assert [p.name for p in markers] == [f"outline-{digest(OK + chr(10) + two.rstrip())}"]
     assert all(p.stat().st_size == 0 for p in markers)  # a marker holds nothing, least of all code
 
     hcl._CACHE.clear()  # as in a new process
     work: list[str] = []
-    monkeypatch.setattr(unread, "parses", lambda text, cache=None: work.append(text) or True)
+    monkeypatch.setattr(unread, "as_split", lambda text, cache=None: work.append(text) or True)
     monkeypatch.setattr(hcl, "_parse", lambda text, cache=None: work.append(text) or pytest.fail("parsed"))
     warm = main(["scan", str(folder), "--root", str(folder), "--format", "json", "-o", str(tmp_path / "warm.json")])
     assert work == [] and warm == cold
     assert (tmp_path / "warm.json").read_bytes() == (tmp_path / "cold.json").read_bytes()
 
 
-def test_a_stored_tree_counts_as_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_stored_tree_is_not_taken_for_the_check(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A stored tree says its text parses, not that its blocks are the splitter's."""
     cache = DiskCache(tmp_path)
     hcl.parse_text(OK, cache)  # a block parsed by an earlier run: its tree is stored
-    monkeypatch.setattr(unread, "parses", lambda text, cache=None: pytest.fail("checked again"))
+    checked: list[str] = []
+    monkeypatch.setattr(unread, "as_split", lambda text, cache=None: checked.append(text) or True)
     checks = UnreadChecks(cache)
     checks.add(OK)
-    assert checks.finish() is True
+    assert checks.finish() is True and checked == [OK]
 
 
 def test_nothing_to_check_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -252,3 +262,74 @@ def test_nothing_to_check_starts_no_worker(monkeypatch: pytest.MonkeyPatch) -> N
     checks = UnreadChecks(None)
     assert checks.start([], 0) == 0
     assert checks.finish() is True
+
+
+# -- a splitter that misreads where blocks end cannot hide a block ---------------------------------
+
+INSTANCE = 'resource "aws_instance" "web" {\n  ami = "ami-1"\n}\n'
+PUBLIC_ROLE = """resource "aws_iam_role" "hidden" {
+  name               = "hidden"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = "*" } }] })
+}
+"""
+
+
+def _swallowing(real):
+    """A splitter with a bug: each instance's block runs on over the block after it."""
+    def split_badly(text: str):
+        chunks = real(text)
+        if chunks is None:
+            return None
+        out: list[Chunk] = []
+        for chunk in chunks:
+            if out and out[-1].type == "resource" and out[-1].labels[0] == "aws_instance" and out[-1].end < chunk.end \
+                    and out[-1].labels[1] != "swallowed":
+                last = out.pop()
+                out.append(Chunk(last.type, (last.labels[0], "swallowed"), last.start, chunk.end, last.line, last.at))
+            else:
+                out.append(chunk)
+        return out
+    return split_badly
+
+
+def _shifting(real):
+    """A splitter with a bug that keeps the count: an instance's block ends inside the next one,
+    which seems to start there, still a bucket."""
+    def split_badly(text: str):
+        chunks = real(text)
+        if chunks is None:
+            return None
+        out = list(chunks)
+        for n in range(len(out) - 1):
+            if out[n].labels[:1] == ("aws_instance",):
+                cut = text.index("\n", out[n + 1].at) + 1
+                out[n] = Chunk(out[n].type, out[n].labels, out[n].start, cut, out[n].line, out[n].at)
+                out[n + 1] = Chunk("resource", ("aws_s3_bucket", "b"), cut, out[n + 1].end, out[n + 1].line + 1, cut)
+        return out
+    return split_badly
+
+
+@pytest.mark.parametrize("bug", [_swallowing, _shifting])
+def test_a_block_the_splitter_misreads_is_read_all_the_same(
+    bug, check_path: tuple[list[int], list[int]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "project"
+    folder.mkdir()
+    (folder / "main.tf").write_text(INSTANCE + "\n" + PUBLIC_ROLE + "\n" + OK + "\n" + INSTANCE.replace("web", "db"))
+    (folder / "other.tf").write_text(OTHER)
+    monkeypatch.setattr(lazy, "ENABLED", False)
+    eager = _scan(folder, tmp_path / "eager.json")
+    assert any(g["target"].endswith("role/hidden") and g["principal"] == "*" for g in eager[1]["grants"])
+    monkeypatch.setattr(lazy, "ENABLED", True)
+    buggy = bug(split)
+    monkeypatch.setattr(lazy, "split", buggy)
+    monkeypatch.setattr(unread, "split", buggy)
+    lazy._runs.cache_clear()
+    hcl._CACHE.clear()
+    try:
+        assert _scan(folder, tmp_path / "lazy.json") == eager
+    finally:
+        lazy._runs.cache_clear()
+    expected, taken = check_path
+    assert taken == expected

@@ -63,6 +63,11 @@ class SourceFile:
         return line + self.line_offset
 
 
+def first_token(node: Tree) -> Optional[Token]:
+    """Where a node starts (trees carry no positions of their own)."""
+    return _edge_token(node, first=True)
+
+
 def _edge_token(node: Tree, *, first: bool) -> Optional[Token]:
     """A node's first or last token: where it starts and ends. Trees carry no positions of their
     own (`grammar.parser`); lark's would be these very tokens' (checked over the corpus)."""

@@ -103,11 +103,11 @@ class LalrDriver:
         """Built on first use, as lark does: each compiles its regular expressions."""
         self._by_basic: dict[int, _StateLexer] = {}
         building: dict[Any, Reduction] = {rule: _reduction(rule, callbacks[rule]) for rule in callbacks}
-        counting = {rule: (size, None if build is None else len, origin) for rule, (size, build, origin) in building.items()}
+        outlining = {rule: (size, build and _outlining(origin), origin) for rule, (size, build, origin) in building.items()}
         self._actions = _rows(table.states, building)
         """state → next terminal → (shift?, the state to push or the reduction to make)."""
-        self._recognising = _rows(table.states, counting)
-        """The same, with reductions that only count their children (`recognise`)."""
+        self._recognising = _rows(table.states, outlining)
+        """The same, with reductions that build only the outline of the top level (`recognise`)."""
         self._start = table.start_states["start"]
         self._end = table.end_states["start"]
         self._unit_chains: dict[tuple[int, int, str], int] = {}
@@ -121,11 +121,15 @@ class LalrDriver:
             raise Declined("not a tree")
         return tree
 
-    def recognise(self, text: str) -> None:
-        """Whether lark would parse `text` (`Declined` where it might not), building no tree: the
-        same automaton, whose reductions only count their children (acceptance does not depend on
-        what a reduction builds)."""
-        self._run(text, self._recognising)
+    def recognise(self, text: str) -> tuple[tuple[str, int], ...]:
+        """Whether lark would parse `text` (`Declined` where it might not), building no tree but
+        the outline of its top level: each top-level item, `block` or `attribute`, with the offset
+        of its first token. The same automaton; its reductions build nothing else (acceptance does
+        not depend on what a reduction builds)."""
+        outline = self._run(text, self._recognising)
+        if type(outline) is not _Outline:
+            raise Declined("no outline")
+        return tuple(outline)
 
     def _run(self, text: str, actions: Actions) -> Any:
         try:
@@ -235,6 +239,43 @@ class LalrDriver:
             states.append(actions[states[-1]][origin][1])
             if states[-1] == end_state:
                 return values[-1]
+
+
+def _first(children: list) -> Any:
+    return children[0]
+
+
+class _Outline(list):
+    """Top-level items found so far: ("block" or "attribute", offset of the first token)."""
+
+
+def _collect(children: list) -> _Outline:
+    """A body's items; a longer list of them extends its left part in place, as lark's own
+    left-recursion filter does (each value is used once), so a long body costs no copies."""
+    items = children[0] if children and type(children[0]) is _Outline else _Outline()
+    for child in children:
+        if type(child) is tuple:
+            items.append(child)
+    return items
+
+
+_OUTLINE: dict[str, Callable[[list], Any]] = {
+    # A name's token goes up to the block or attribute it starts...
+    "identifier": _first, "keyword": _first, "literal_value": _first, "_attribute_name": _first,
+    # ...which says what it is and where; a body (through the helper rules of its `*`) lists them.
+    "block": lambda children: ("block", children[0].start_pos),
+    "attribute": lambda children: ("attribute", children[0].start_pos),
+    "body": _collect,
+    "start": _first,
+}
+"""`recognise`'s reductions other than a count of the children; the helper rule of a body's `*`
+(`__body_star_0`) collects what its children found."""
+
+
+def _outlining(origin: str) -> Callable[[list], Any]:
+    if origin in _OUTLINE:
+        return _OUTLINE[origin]
+    return _collect if origin.startswith("__body") else len
 
 
 def _rows(states: dict[int, dict[str, tuple[Any, Any]]], reductions: dict[Any, Reduction]) -> Actions:

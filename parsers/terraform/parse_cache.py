@@ -68,8 +68,9 @@ def _versions() -> str:
     return f"{FORMAT}-{hcl2.__version__}-{lark.__version__}-py{sys.version_info.major}.{sys.version_info.minor}"
 
 
-CHECKED = "ok-"
-"""Prefix of the empty file that says a text parses without storing its tree (a block nothing reads)."""
+CHECKED = "outline-"
+"""Prefix of the empty file that says a text of blocks nothing reads parses into the splitter's
+blocks (unread.py, `as_split`), without storing its tree."""
 
 
 class DiskCache:
@@ -88,11 +89,12 @@ class DiskCache:
         return (self.folder / key).is_file()
 
     def is_checked(self, key: str) -> bool:
-        """Is the text of this digest known to parse: its tree stored, or its check passed?"""
-        return self.has(key) or self.has(CHECKED + key)
+        """Did the text of this digest pass unread.py's check (a stored tree says it parses, not
+        that its blocks are the splitter's)?"""
+        return self.has(CHECKED + key)
 
     def mark_checked(self, key: str) -> None:
-        """Record that the text of this digest parses (parsers/terraform/unread.py): an empty file."""
+        """Record that the text of this digest passed unread.py's check: an empty file."""
         self.put_stored(CHECKED + key, b"")
 
     def put(self, key: str, tree: Tree) -> None:

@@ -39,6 +39,9 @@ class Chunk:
     start: int
     end: int
     line: int
+    at: int
+    """Where its type's name starts: where the parser's block starts, when the two agree (unread.py
+    checks that they do for every block left unparsed)."""
 
 
 def split(text: str) -> Optional[list[Chunk]]:
@@ -71,7 +74,7 @@ def _split(text: str) -> Optional[list[Chunk]]:
             label.group(1) if label.group(1) is not None else label.group(2)
             for label in _LABEL.finditer(header.group(2))
         )
-        chunks.append(Chunk(header.group(1), labels, line_start, end, line))
+        chunks.append(Chunk(header.group(1), labels, line_start, end, line, pos))
         pos = end
 
 

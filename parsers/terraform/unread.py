@@ -1,37 +1,39 @@
-"""Proof that every block a lazy run left unparsed parses all the same (issue 17).
+"""Proof that every block a lazy run left unparsed is what the splitter says, and parses (issue 17).
 
-Lazy parsing (lazy.py) never builds the tree of a block nothing reads, but a syntax error there must
-not pass silently: the eager run reports it ("cannot parse HCL" with its file and line) and drops
-the file. So each run of neighbouring blocks left unparsed is still run through python-hcl2's
-grammar by the very automaton that parses: the driver's recogniser (`LalrDriver.recognise`, whose
-reductions build nothing), and where it declines `grammar.parser` without its tree callbacks
-(`checker`). LALR acceptance depends on the parse table alone, so a text is accepted exactly when
-the parser accepts it (tests/test_terraform_unread.py and tests/test_lalr_driver.py, over the corpus
-and broken texts). Should one fail, the inputs
-are read again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken
-input, which is rare, the answer is then the eager one exactly, errors, lines and all.
+Lazy parsing (lazy.py) never builds the tree of a block nothing reads, and takes its kind and name
+from the splitter (split.py). Two things must not pass silently: a syntax error there (the eager run
+reports it, "cannot parse HCL" with its file and line, and drops the file), and a splitter that
+disagrees with the parser on where blocks start and end — then a block the parser sees, an IAM
+role, could hide inside one the splitter calls an instance and never be read. So each run of
+neighbouring blocks left unparsed still goes through python-hcl2's grammar by the very automaton
+that parses (`as_split`): the driver's recogniser, which builds only the outline of the top level
+(each top-level block or attribute and where it starts), or where it declines lark's own tree. The
+run passes when the parser accepts it and its outline is exactly the splitter's blocks, each
+starting where the splitter's does (the splitter's header pattern takes only plain names and
+labels, so the same start means the same kind and name). Should one fail, the inputs are read
+again with every block parsed (credmint.parsers.detect, `Reading.checked`): on broken or
+ambiguous input, which is rare, the answer is then the eager one exactly, errors, lines and all.
 
 The check runs off the critical path: as soon as the files are split (`start`), worker processes
 (their share of the cores, at least one, never all; none on one core or for little text) check
 chunks of the runs while this process evaluates and walks; at the end (`finish`) this process takes
 back the chunks not started, checks them itself, and waits for the rest. A text checked is recorded
-in the disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more; a
-stored tree of the same text counts too.
+in the disk cache (`DiskCache.mark_checked`, an empty file), so that a warm run checks it no more.
 """
 
 from __future__ import annotations
 
-import copy
 import os
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING, Iterable, Optional
+from typing import Iterable, Optional
 
-from credmint.parsers.terraform.grammar import driver
+from lark import Tree
+
+from credmint.parsers.terraform.grammar import driver, parser
+from credmint.parsers.terraform.hcl import first_token
 from credmint.parsers.terraform.lalr_driver import Declined
 from credmint.parsers.terraform.parse_cache import DiskCache, digest
-
-if TYPE_CHECKING:
-    from lark import Lark
+from credmint.parsers.terraform.split import split
 
 WORKER_FROM = 40_000
 """Characters of unread blocks below which they are checked here at the end (about 0.04 s of CPU):
@@ -81,8 +83,7 @@ class UnreadChecks:
         unread = sum(len(text) for _, text in todo)
         if cores < 2 or not todo or unread < WORKER_FROM:
             return 0
-        checker(self.cache)  # built before the fork (with the driver), so that the workers inherit it
-        driver(self.cache)
+        driver(self.cache)  # built (with the parser) before the fork, so that the workers inherit it
         chunks = _chunks(todo)
         share = round(cores * unread / (unread + PARSE_COST * parsed))
         workers = min(cores - 1, len(chunks), max(1, share))
@@ -132,53 +133,51 @@ def _check_all(items: list[Item], cache: Optional[DiskCache]) -> bool:
 
 
 def _check(item: Item, cache: Optional[DiskCache]) -> bool:
-    """Does the block parse? Known from the disk cache (a warm run), else checked and recorded."""
+    """Is the text the splitter's blocks (known from the disk cache, a warm run), else checked and
+    recorded?"""
     key, text = item
     if cache is not None and cache.is_checked(key):
         return True
-    if not parses(text, cache):
+    if not as_split(text, cache):
         return False
     if cache is not None:
         cache.mark_checked(key)
     return True
 
 
-def parses(text: str, cache: Optional[DiskCache] = None) -> bool:
-    """Does python-hcl2's parser accept this text? (`hcl.parse_text` would give it a tree.) The
-    driver's recogniser says yes at half a parse's cost; where it declines, lark decides."""
-    source = text + "\n"  # hcl._parse's newline: the grammar has no end-of-file token
+def as_split(text: str, cache: Optional[DiskCache] = None) -> bool:
+    """Does python-hcl2's parser accept this text (`hcl.parse_text` would give it a tree), and are
+    its top-level items exactly the blocks the splitter finds in it, each starting where the
+    splitter's does? Lazy parsing takes each unparsed block's kind and name from the splitter: were
+    the two to disagree on where a block ends, a block the parser sees (an IAM role) could hide
+    inside one the splitter calls an instance, and never be read. The driver's recogniser builds
+    that outline at half a parse's cost; where it declines, lark's tree gives it."""
+    chunks = split(text)
+    if chunks is None:
+        return False
+    outline = _outline(text + "\n", cache)  # hcl._parse's newline: the grammar has no end-of-file token
+    return outline == tuple(("block", chunk.at) for chunk in chunks)
+
+
+def _outline(source: str, cache: Optional[DiskCache]) -> Optional[tuple[tuple[str, int], ...]]:
     fast = driver(cache)
     if fast is not None:
         try:
-            fast.recognise(source)
+            return fast.recognise(source)
         except Declined:
             pass
-        else:
-            return True
     try:
-        checker(cache).parse(source)
+        tree = parser(cache).parse(source)
     except Exception:  # noqa: BLE001 - anything but an accepted parse is a no; the eager read says why
-        return False
-    return True
+        return None
+    return outline_of(tree)
 
 
-_CHECKER: Optional["Lark"] = None
-
-
-def checker(cache: Optional[DiskCache] = None) -> "Lark":
-    """`grammar.parser` without its tree callbacks (lark then keeps each rule's children as a plain
-    list): the same lexer, post-lexer and parse table, and so the same texts accepted, no tree."""
-    global _CHECKER
-    if _CHECKER is None:
-        from credmint.parsers.terraform.grammar import parser
-
-        full = parser(cache)
-        frontend = copy.copy(full.parser)
-        lalr = copy.copy(frontend.parser)
-        driver = copy.copy(lalr.parser)
-        driver.callbacks = {}
-        lalr.parser, frontend.parser = driver, lalr
-        check = copy.copy(full)
-        check.parser = frontend
-        _CHECKER = check
-    return _CHECKER
+def outline_of(tree: Tree) -> tuple[tuple[str, int], ...]:
+    """A parsed file's top-level items as `LalrDriver.recognise` gives them."""
+    body = tree.children[0]
+    return tuple(
+        (child.data, first_token(child).start_pos)
+        for child in body.children
+        if isinstance(child, Tree) and child.data in ("block", "attribute")
+    )
