@@ -80,15 +80,23 @@ def read_blocks(
 ) -> list[Entry]:
     """The file's top-level blocks, those the analysis may never read left unparsed when the run
     checks them (`unread`); raises ParseFailure (with a line) or OSError as `hcl.read_file` does."""
-    text = read_text(path)
+    return list(_entries(read_text(path), path, rel, cache, unread))
+
+
+@lru_cache(maxsize=1024)
+def _entries(
+    text: str, path: Path, rel: str, cache: Optional[DiskCache], unread: Optional[UnreadBlocks]
+) -> tuple[Entry, ...]:
+    """`read_blocks` of one text, once per run: the root detection and the module read ask for
+    every file (the entries are immutable blocks and unparsed ones that parse once)."""
     if unread is not None and not is_json_config(path):
         runs = _runs(text)
         if runs is not None:
             try:
-                return _blocks(text, runs, rel, cache, unread)
+                return tuple(_blocks(text, runs, rel, cache, unread))
             except ParseFailure:
                 pass  # parsed whole below, which reports the problem as it always did
-    return list(top_blocks(parse_file(text, path, rel, cache)))
+    return tuple(top_blocks(parse_file(text, path, rel, cache)))
 
 
 def plan(text: str) -> tuple[list[str], list[str]]:

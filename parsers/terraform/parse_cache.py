@@ -22,6 +22,7 @@ import marshal
 import os
 import sys
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -73,11 +74,11 @@ CHECKED = "outline-"
 blocks (unread.py, `as_split`), without storing its tree."""
 
 
+@dataclass(frozen=True)
 class DiskCache:
-    """Parse trees by the SHA-256 of their text, in one folder."""
+    """Parse trees by the SHA-256 of their text, in one folder (two caches of one folder are equal)."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+    folder: Path
 
     def get(self, key: str) -> Optional[Tree]:
         try:
