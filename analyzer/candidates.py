@@ -9,6 +9,7 @@ wildcard patterns by distinct pattern, since groups share their policies among m
 from __future__ import annotations
 
 from collections import defaultdict
+from itertools import chain
 from typing import Iterable, Mapping, Sequence
 
 from credmint.analyzer.callers import Caller
@@ -28,6 +29,10 @@ class CallerIndex:
         self._sorted = sorted(self.callers, key=lambda c: c.id)
         self._by_id = {c.id: c for c in callers}
         self._exact: dict[str, set[str]] = defaultdict(set)
+        self._exact_by_resource: dict[str, dict[Value, set[str]]] = defaultdict(_holders_by_pattern)
+        """The exact ARNs again by their resource part, for a role whose ARN holds an unknown part:
+        `arn:aws:iam::111122223333:role/x` may be role `x` of the deploying account, whose id is
+        not given (SEMANTICS: a literal account is "maybe another account")."""
         self._wild: dict[Value, set[str]] = defaultdict(set)
         self._by_head: dict[str, dict[str, set[str]]] = defaultdict(_holders_by_pattern)
         """Known wildcard patterns by their text before the first wildcard, which a matching ARN
@@ -42,6 +47,7 @@ class CallerIndex:
                 text = render(pattern)
                 if isinstance(pattern, str) and "*" not in text and "?" not in text:
                     self._exact[text].add(caller.id)
+                    self._exact_by_resource[plain_resource(pattern) or ""][pattern].add(caller.id)
                     continue
                 self._wild[pattern].add(caller.id)
                 if isinstance(pattern, str):
@@ -72,7 +78,7 @@ class CallerIndex:
                 ids.add(entry.id)
         if delegates:
             ids |= self._exact.get(role_id, set())
-            for pattern, holders in self._wild_candidates(role_arn):
+            for pattern, holders in chain(self._wild_candidates(role_arn), self._exact_candidates(role_arn)):
                 if match_resource(pattern, role_arn) is not Tri.NO:
                     ids |= holders
         return [self._by_id[i] for i in sorted(ids)]
@@ -88,6 +94,17 @@ class CallerIndex:
         if name is None:
             return self._wild.items()
         return _starting(name, self._by_resource_head, self._resource_head_lengths) + list(self._headless.items())
+
+
+    def _exact_candidates(self, role_arn: Value) -> list[tuple[Value, set[str]]]:
+        """The exact ARNs that may name a role whose ARN is partly unknown (its account when no
+        `--account-id` is given): those with its resource part, or all when that part is unknown."""
+        if isinstance(role_arn, str):
+            return []  # a known ARN is met by its own text (`_exact`)
+        name = plain_resource(role_arn)
+        if name is None:
+            return [entry for by_pattern in self._exact_by_resource.values() for entry in by_pattern.items()]
+        return list(self._exact_by_resource.get(name, {}).items())
 
 
 def _starting(

@@ -71,8 +71,7 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
             if any(match_resource(e, left.target) is Tri.YES for e in carved):
                 continue  # an Allow's NotResource leaves nothing of it
             found = support & left.support & Support(
-                certainty=Certainty.UNCERTAIN,
-                reasons=(f"{name} is not a role of the analysed templates: its trust policy decides",),
+                certainty=Certainty.UNCERTAIN, reasons=(_outside_reason(name, role_arns),)
             )
             yield Grant(
                 principal=caller.id,
@@ -85,6 +84,17 @@ def outside_role_grants(caller: Caller, role_arns: frozenset[str]) -> Iterator[G
                 reasons=found.reasons,
                 sources=found.sources,
             )
+
+
+def _outside_reason(name: str, role_arns: frozenset[str]) -> str:
+    """Why a grant to an ARN outside the templates is uncertain. An ARN naming an account may be
+    one of the templates' roles when they deploy into that account and no `--account-id` says
+    which: then that role's own grant is uncertain too (candidates.py), and this one says so."""
+    parts = name.split(":", 5)
+    if len(parts) == 6 and parts[4].isdigit() and f"arn:{parts[1]}:iam::{{account_id}}:{parts[5]}" in role_arns:
+        return (f"{name} is the templates' {parts[5]} if they deploy into {parts[4]} ({{account_id}} "
+                "unknown before apply), else another account's: its trust policy decides")
+    return f"{name} is not a role of the analysed templates: its trust policy decides"
 
 
 def _may_name_a_role(pattern: Value) -> bool:

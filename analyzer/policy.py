@@ -150,7 +150,7 @@ def applies(item: Labelled, request: Request, principal_test: PrincipalTest | No
                 doubts.append(f"condition {condition.operator} {condition.key} depends on values unknown before apply")
     truth = min(truths)
     if truth is Tri.MAYBE and not doubts:
-        doubts.append(_unknown_parts(statement))
+        doubts.append(_unknown_parts(statement, request))
     return Applicability(truth, tuple(kept), tuple(doubts))
 
 
@@ -167,11 +167,14 @@ def unknown_doubt(unknown: Unknown) -> str:
     return f"{unknown} is unknown before apply"
 
 
-def _unknown_parts(statement: Statement) -> str:
+def _unknown_parts(statement: Statement, request: Request) -> str:
+    """What is unknown: in the statement, or in the resource asked for (a role of the deploying
+    account, whose id is not given, against an ARN naming an account)."""
     principals = tuple(p.value for p in statement.principals or ())
+    asked = () if request.resource is None else (request.resource,)
     names = [
         str(part)
-        for value in (*statement.actions, *(statement.resources or ()), *principals)
+        for value in (*statement.actions, *(statement.resources or ()), *principals, *asked)
         for part in (value.parts if isinstance(value, Text) else (value,))
         if isinstance(part, Unknown)
     ]

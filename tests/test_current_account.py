@@ -175,3 +175,67 @@ def test_plan_whose_trust_names_the_caller_identity(tmp_path: Path, account_know
     grants = {(g["principal"], g["target"], g["certainty"]) for g in json.loads(out.read_text())["grants"]
               if g["action"] == "sts:AssumeRole" and g["target"].endswith(":role/r")}
     assert grants == {(f"arn:aws:iam::{account}:user/alice", f"arn:aws:iam::{account}:role/r", "definite")}
+
+
+# An identity policy naming a role by an ARN with a literal account, and a role of that name in the
+# templates, whose account is the deploying one, not given: "a literal account id in a template is
+# maybe another account" (docs/semantics.md, The current account) — maybe this one, so the templates'
+# role is reached, uncertain until --account-id decides, and so is every chain through it.
+NAMED = """data "aws_caller_identity" "current" {}
+resource "aws_iam_user" "alice" { name = "alice" }
+resource "aws_iam_user_policy" "p" {
+  user   = aws_iam_user.alice.name
+  name   = "p"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Resource = ["arn:aws:iam::111122223333:role/r", "arn:aws:iam::111122223333:role/elsewhere"] }] })
+}
+resource "aws_iam_role" "r" {
+  name               = "r"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = "arn:aws:iam::${data.aws_caller_identity.current.account_id}:root" } }] })
+}
+resource "aws_iam_role_policy" "onward" {
+  role   = aws_iam_role.r.id
+  name   = "onward"
+  policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Resource = "*" }] })
+}
+resource "aws_iam_role" "admin" {
+  name               = "admin"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = aws_iam_role.r.arn } }] })
+}
+"""
+
+
+def _report(folder: Path, *extra: str) -> dict:
+    out = folder / "report.json"
+    main(["scan", str(folder), "--format", "json", "-o", str(out), "--fail-on", "none", "--no-cache", *extra])
+    return json.loads(out.read_text())
+
+
+def test_an_arn_with_a_literal_account_may_name_the_templates_role(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NAMED)
+    report = _report(tmp_path)
+    grants = {(g["principal"], g["target"]): g for g in report["grants"] if g["action"] == "sts:AssumeRole"}
+    to_role = grants[(ME, ROLE)]
+    assert to_role["certainty"] == "uncertain"
+    assert "{account_id} unknown before apply" in to_role["reasons"]
+    literal = grants[(ME, "arn:aws:iam::111122223333:role/r")]
+    assert literal["certainty"] == "uncertain"
+    assert any("is the templates' role/r if they deploy into 111122223333" in r for r in literal["reasons"])
+    other = grants[(ME, "arn:aws:iam::111122223333:role/elsewhere")]
+    assert any("is not a role of the analysed templates" in r for r in other["reasons"])
+    # the chain through the templates' role is found: alice → r → admin
+    chains = {(p["principal"], p["target"]) for p in report["paths"]}
+    assert (ME, "arn:aws:iam::{account_id}:role/admin") in chains
+
+
+def test_the_account_id_decides_it(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(NAMED)
+    report = _report(tmp_path, "--account-id", "111122223333")
+    alice, role = "arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:role/r"
+    to_role = [g for g in report["grants"] if g["principal"] == alice and g["target"] == role]
+    assert [g["certainty"] for g in to_role] == ["definite"]
+    report = _report(tmp_path, "--account-id", "444455556666")
+    assert not [g for g in report["grants"] if g["target"] == "arn:aws:iam::444455556666:role/r"
+                and g["principal"] == "arn:aws:iam::444455556666:user/alice"]
