@@ -97,14 +97,14 @@ class CallerIndex:
 
 
     def _exact_candidates(self, role_arn: Value) -> list[tuple[Value, set[str]]]:
-        """The exact ARNs that may name a role whose ARN is partly unknown (its account when no
-        `--account-id` is given): those with its resource part, or all when that part is unknown."""
+        """The exact ARNs that may name a role whose ARN is known but for its account (when no
+        `--account-id` is given): those with its resource part. A role whose name is unknown too
+        is left to the patterns with wildcards, as before: offering it every exact ARN of every
+        caller would be roles × ARNs on a repository of generated names."""
         if isinstance(role_arn, str):
             return []  # a known ARN is met by its own text (`_exact`)
         name = plain_resource(role_arn)
-        if name is None:
-            return [entry for by_pattern in self._exact_by_resource.values() for entry in by_pattern.items()]
-        return list(self._exact_by_resource.get(name, {}).items())
+        return [] if name is None else list(self._exact_by_resource.get(name, {}).items())
 
 
 def _starting(
