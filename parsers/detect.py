@@ -249,7 +249,7 @@ def _roots(directories: list[Path], named: set[Path], ctx: ParseContext, parts: 
 
     try:
         called = called_folders(directories, ctx)
-        return [d for d in directories if d not in called or d in named or looks_like_root(d, ctx)]
+        return [d for d in directories if d not in called or d.resolve() in named or looks_like_root(d, ctx)]
     except Exception as problem:  # noqa: BLE001 - fail closed: analyse every folder as a root
         parts.append(_error(ctx, ctx.root, f"internal error while finding root modules: {type(problem).__name__}: {problem}"))
         return directories

@@ -230,3 +230,61 @@ def test_corpus_reports_are_the_same_lazily_and_eagerly(tmp_path: Path, monkeypa
         monkeypatch.setattr(lazy, "ENABLED", True)
         assert _report(folder, tmp_path / "lazy.json") == eager, folder.name
         assert json.loads(eager)["inputs"] is not None
+
+
+_ROLE = '''resource aws_iam_role app {
+  name               = "app"
+  assume_role_policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole",
+    Principal = { AWS = "arn:aws:iam::111122223333:root" } }] })
+}
+'''
+_GRANT = '''resource "aws_iam_role_policy" "admin" {
+  role   = aws_iam_role.app.id
+  policy = jsonencode({ Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Resource = RESOURCE }] })
+}
+'''
+
+
+def _lazy_bucket(name: str, body: str = '  bucket = "b"\n') -> str:
+    return f'resource "aws_s3_bucket" "{name}" {{\n{body}}}\n'
+
+
+SHAPES = {
+    # Valid HCL of unusual shape, and references that reach an unparsed block only indirectly.
+    "CRLF line ends and a heredoc": {"main.tf": (
+        _ROLE + _GRANT.replace("RESOURCE", '"*"') + _lazy_bucket("a", "  policy = <<EOF\n}\nEOF\n")
+    ).replace("\n", "\r\n")},
+    "tabs, comments holding braces, two blocks with a comment between": {"main.tf": (
+        _lazy_bucket("a", '\tx = "${ "}" }" # }\n\t/* { */ y = "$${x}" // {\n') + "/* } */\n# {\n"
+        + _ROLE + _GRANT.replace("RESOURCE", '"*"')
+    )},
+    "an override file gives an unparsed block count": {
+        "main.tf": _ROLE + _GRANT.replace("RESOURCE", "aws_s3_bucket.a[0].arn") + _lazy_bucket("a"),
+        "x_override.tf": _lazy_bucket("a", "  count = 1\n"),
+    },
+    "a module output refers to an unparsed block": {
+        "main.tf": 'module "m" {\n  source = "./m"\n}\n' + _ROLE + _GRANT.replace("RESOURCE", "module.m.arn"),
+        "m/main.tf": _lazy_bucket("a") + 'output "arn" {\n  value = aws_s3_bucket.a.arn\n}\n',
+    },
+    "for_each over an unparsed block's map": {"main.tf": _ROLE + _GRANT.replace(
+        'role   =', 'for_each = aws_s3_bucket.a.tags\n  role   =').replace("RESOURCE", "each.value")
+        + _lazy_bucket("a", '  tags = { x = "arn:aws:s3:::x" }\n')},
+    "a local and a splat over unparsed blocks": {"main.tf": _ROLE + _GRANT.replace("RESOURCE", "local.arns")
+        + 'locals {\n  arns = resource.aws_s3_bucket.a[*].arn\n}\n' + _lazy_bucket("a")},
+}
+
+
+@pytest.mark.parametrize("files", SHAPES.values(), ids=SHAPES.keys())
+def test_unusual_shapes_and_indirect_references_give_the_eager_report(
+    files: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "project"
+    for name, text in files.items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
+        (folder / name).write_bytes(text.encode())
+    assert split(files["main.tf"]) is not None  # read lazily, the case this is about
+    monkeypatch.setattr(lazy, "ENABLED", False)
+    eager = _report(folder, tmp_path / "eager.json")
+    monkeypatch.setattr(lazy, "ENABLED", True)
+    assert _report(folder, tmp_path / "lazy.json") == eager
+    assert any(g["principal"].endswith(":root") for g in json.loads(eager)["grants"])

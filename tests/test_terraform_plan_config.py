@@ -342,3 +342,23 @@ def test_known_policy_from_a_policy_document_cites_the_data_block(tmp_path):
         Source(file="main.tf", line=11),
         DEPLOY.replace("deploy", "ec2"),
     )
+
+
+def test_the_configuration_of_a_plan_gives_every_instance_in_a_lazy_run_too(tmp_path: Path) -> None:
+    """A plan's object takes its HCL values and lines from the instance of its address, whatever
+    its type (a bucket's name may be what an IAM policy's unknown resource resolves to): a run that
+    leaves blocks unparsed (parsers/terraform/lazy.py) must not leave them out of the plan's view."""
+    from credmint.parsers.terraform import lazy
+    from credmint.parsers.terraform.unread import UnreadChecks
+    from credmint.parsers.terraform_plan.source_config import load_source_config
+
+    (tmp_path / "main.tf").write_text(
+        'resource "aws_iam_user" "u" {\n  name = "u"\n}\n\n'
+        'resource "aws_s3_bucket" "a" {\n  bucket = "b-${aws_iam_user.u.name}"\n}\n'
+    )
+    assert lazy.ENABLED
+    ctx = ParseContext(root=tmp_path, unread=UnreadChecks(None))
+    config = load_source_config(tmp_path, ctx, {})
+    assert sorted(config.instances) == ["aws_iam_user.u", "aws_s3_bucket.a"]
+    assert config.values_of("aws_s3_bucket.a").view.get("bucket") == "b-u"
+    assert config.block_of("aws_s3_bucket.a").view.source == Source(file="main.tf", line=5)

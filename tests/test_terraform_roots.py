@@ -95,3 +95,22 @@ def test_a_module_of_only_tf_json_or_tofu_files_is_found(tmp_path: Path) -> None
     (root / "b/main.tofu").write_text(VARIABLE.replace("hidden", "tofu") + OPEN_ROLE)
     assert find_root_modules([root], ParseContext(root=root)) == [(root / "a").resolve(), (root / "b").resolve()]
     assert any_grants(tmp_path) == [f"arn:aws:iam::{ACCOUNT}:role/json", f"arn:aws:iam::{ACCOUNT}:role/tofu"]
+
+
+def test_a_folder_named_through_a_symbolic_link_is_still_a_root(tmp_path: Path) -> None:
+    """A folder named on the command line is a root even when an example in it calls it (CONTRACT.md):
+    named through a link (a CI workspace, macOS's /tmp), it must not be taken for a mere module,
+    whose roles the example's call may never reach (here its name)."""
+    module = tmp_path / "real" / "mod"
+    (module / "examples").mkdir(parents=True)
+    (module / "main.tf").write_text(OPEN_ROLE + VARIABLE)
+    (module / "examples" / "main.tf").write_text('module "m" {\n  source = "../"\n  name = "example"\n}\n')
+    (tmp_path / "link").symlink_to(tmp_path / "real", target_is_directory=True)
+    targets = []
+    for folder in (module, tmp_path / "link" / "mod"):
+        out = tmp_path / "r.json"
+        main(["scan", str(folder), "--root", str(folder), "--account-id", ACCOUNT, "--format", "json",
+              "-o", str(out), "--fail-on", "none", "--no-cache"])
+        targets.append(sorted(g["target"] for g in json.loads(out.read_text())["grants"] if g["principal"] == "*"))
+    assert targets[0] == [f"arn:aws:iam::{ACCOUNT}:role/example", f"arn:aws:iam::{ACCOUNT}:role/hidden"]
+    assert targets[1] == targets[0]

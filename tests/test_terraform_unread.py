@@ -333,3 +333,20 @@ def test_a_block_the_splitter_misreads_is_read_all_the_same(
         lazy._runs.cache_clear()
     expected, taken = check_path
     assert taken == expected
+
+
+@pytest.mark.parametrize("module", ["split.py", "unread.py", "lalr_driver.py", "grammar.py"])
+def test_markers_and_trees_of_another_splitter_or_loop_are_not_trusted(module: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A marker says that a text is the blocks *this* splitter finds, a tree what *this* loop builds:
+    a release that changes either (a bug fixed, or made) must not read what another one stored."""
+    from credmint.parsers.terraform import parse_cache
+
+    folder = parse_cache.default_folder()
+    assert parse_cache.default_folder() == folder  # the same code, the same folder: a warm run
+    read_bytes = Path.read_bytes
+
+    def changed(path: Path) -> bytes:
+        return read_bytes(path) + (b"# changed\n" if path.name == module else b"")
+
+    monkeypatch.setattr(Path, "read_bytes", changed)
+    assert parse_cache.default_folder() != folder

@@ -64,9 +64,29 @@ FORMAT = "m2"
 
 
 def _versions() -> str:
-    """What a stored tree depends on: its shape here, the grammar's and lark's versions, Python's.
-    (Read from the packages themselves: `importlib.metadata` alone costs a small scan 10 ms.)"""
-    return f"{FORMAT}-{hcl2.__version__}-{lark.__version__}-py{sys.version_info.major}.{sys.version_info.minor}"
+    """What a stored tree or marker depends on: its shape here, the grammar's and lark's versions,
+    Python's, and the code that builds or vouches for it. (Read from the packages themselves:
+    `importlib.metadata` alone costs a small scan 10 ms.)"""
+    python = f"py{sys.version_info.major}.{sys.version_info.minor}"
+    return f"{FORMAT}-{hcl2.__version__}-{lark.__version__}-{python}-{_code()}"
+
+
+_PRODUCERS = ("grammar.py", "lalr_driver.py", "split.py", "unread.py", "parse_cache.py")
+"""The modules whose behaviour a stored item records: the parser and the loop that build trees,
+the splitter and the check a marker vouches for (unread.py), the encoding. A marker or tree of
+another release of them could say what this one does not: a tree its loop no longer builds, a
+text split into blocks its splitter no longer finds — a silent pass, were a bug fixed or made."""
+
+
+def _code() -> str:
+    """A digest of the producers' source (a fraction of a millisecond)."""
+    hashed = hashlib.sha256()
+    for name in _PRODUCERS:
+        try:
+            hashed.update((Path(__file__).parent / name).read_bytes())
+        except OSError:
+            return f"run-{os.urandom(6).hex()}"  # no source to digest: nothing another run stored is trusted
+    return hashed.hexdigest()[:12]
 
 
 CHECKED = "outline-"

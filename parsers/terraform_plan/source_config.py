@@ -8,6 +8,7 @@ address gets the file:line of its block. The HCL parser's own machinery is used,
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 
 from credmint.analyzer.inventory import Diagnostic, DiagnosticLevel
@@ -62,6 +63,9 @@ def load_source_config(
             )
         )
         return config
+    # Every block parsed: a plan's object of any type takes its values and lines from its instance,
+    # and a lazy run's unparsed blocks have none (parsers/terraform/lazy.py, `instances`).
+    ctx = replace(ctx, unread=None)
     loader = Loader()
     files = loader.files(directory, ctx)
     diagnostics: list[Diagnostic] = list(files.diagnostics)
