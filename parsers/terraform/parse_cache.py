@@ -162,16 +162,14 @@ def _decode(item: Any) -> Tree | Token:
     """The inverse of `_encode`; TypeError or ValueError on anything else."""
     if type(item) is tuple:
         kind, text, line, start, end = item
-        if type(kind) is not str or type(text) is not str or not _all_int(line, start, end):
+        # Written out rather than through a helper: this runs once per token of every tree loaded.
+        if type(kind) is not str or type(text) is not str or type(line) is not int or type(start) is not int \
+                or type(end) is not int:
             raise TypeError("not a stored token")
         return _new_token(kind, text, start, line, None, None, None, end)
     if type(item) is not list or type(item[0]) is not str:
         raise TypeError("not a stored tree")
     return Tree(item[0], [_decode(child) for child in item[1:]])
-
-
-def _all_int(*values: Any) -> bool:
-    return all(type(value) is int for value in values)
 
 
 _new_token = Token._future_new
