@@ -4,14 +4,16 @@ Parsing is most of a cold scan, and lark spends a third of it in the plumbing ar
 a chain of generators between lexer, post-lexer and parser, a method call and an `assert` per token
 and per reduction, a `LineCounter` call per token. This loop drives the same automaton — the parse
 table, the per-state lexers (their compiled regular expressions and keyword callbacks) and the
-tree-building callbacks are lark's own objects, taken from the built parser — and inlines python-hcl2's
-post-lexer, so it accepts exactly the texts lark accepts and builds the same trees. Each token is
+tree-building callbacks are lark's own objects, taken from the built parser — and inlines
+python-hcl2's post-lexer, so it accepts exactly the texts lark accepts and builds the same trees. Each token is
 lexed with the parser state lark would use: the token after a newline is lexed before that newline
 is fed, because the post-lexer holds the newline back to see whether an operator follows.
 
 It never explains a failure: on any text it cannot take (no token matches, the table has no action,
-the tree is too deep) it raises `Declined`, and the caller parses the text with lark itself, whose
-exception names the problem exactly as before.
+lark's objects are not of the shape it reads) it raises `Declined`, and the caller parses the text
+with lark itself, whose exception names the problem exactly as before. `recognise` runs the same
+automaton building only the outline of the top level (unread.py checks with it that the blocks a
+lazy run leaves unparsed are the splitter's).
 """
 
 from __future__ import annotations
@@ -134,7 +136,7 @@ class LalrDriver:
     def _run(self, text: str, actions: Actions) -> Any:
         try:
             return self._parse(text, actions)
-        except (KeyError, IndexError, TypeError, RecursionError) as problem:
+        except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as problem:
             raise Declined(type(problem).__name__) from None
 
     def _parse(self, text: str, actions: Actions) -> Any:
