@@ -5,9 +5,10 @@ a chain of generators between lexer, post-lexer and parser, a method call and an
 and per reduction, a `LineCounter` call per token. This loop drives the same automaton — the parse
 table, the per-state lexers (their compiled regular expressions and keyword callbacks) and the
 tree-building callbacks are lark's own objects, taken from the built parser — and inlines
-python-hcl2's post-lexer, so it accepts exactly the texts lark accepts and builds the same trees. Each token is
-lexed with the parser state lark would use: the token after a newline is lexed before that newline
-is fed, because the post-lexer holds the newline back to see whether an operator follows.
+python-hcl2's post-lexer, so it accepts exactly the texts lark accepts and builds the same trees.
+Each token is lexed with the parser state lark would use: the token after a newline is lexed before
+that newline is fed, because the post-lexer holds the newline back to see whether an operator
+follows.
 
 It never explains a failure: on any text it cannot take (no token matches, the table has no action,
 lark's objects are not of the shape it reads) it raises `Declined`, and the caller parses the text
