@@ -79,7 +79,12 @@ def _load_stored(cache: DiskCache) -> Optional[Lark]:
 
 
 def _lark(stored: dict[str, Any]) -> Lark:
-    """A lark parser from its serialisation, with python-hcl2's post-lexer put back. The data is
-    plain (marshal holds nothing else), so handing it to `Lark.load` through pickle runs nothing."""
+    """A lark parser from its serialisation, with python-hcl2's post-lexer put back. lark 1.x loads
+    such a dict as it is; a lark that wants a file gets it through pickle (a round trip that cost
+    every run 30 ms). The data is plain (marshal holds nothing else), so either way nothing runs."""
     data = {**stored["data"], "options": {**stored["data"]["options"], "postlex": PostLexer()}}
-    return Lark.load(io.BytesIO(pickle.dumps({"data": data, "memo": stored["memo"]})))
+    state = {"data": data, "memo": stored["memo"]}
+    try:
+        return Lark.load(state)
+    except (TypeError, AttributeError):
+        return Lark.load(io.BytesIO(pickle.dumps(state)))
