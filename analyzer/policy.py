@@ -17,8 +17,6 @@ from credmint.analyzer.inventory import (
     Condition,
     Effect,
     PolicyDocument,
-    Principal,
-    PrincipalKind,
     Source,
     Statement,
     Text,

@@ -20,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from enum import Enum
 from functools import lru_cache
-from typing import Iterable, Iterator, Mapping, Sequence
+from typing import Iterable, Iterator, Sequence
 
 from credmint.analyzer.callers import Caller, caller_side
 from credmint.analyzer.inventory import Effect, Source, Unknown, Value, concat, render

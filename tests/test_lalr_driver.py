@@ -15,7 +15,7 @@ from typing import Any, Optional
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from lark import Token, Tree
+from lark import Token
 from lark.exceptions import LarkError
 
 from credmint.parsers.terraform import grammar, hcl

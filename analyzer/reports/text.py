@@ -16,7 +16,7 @@ from itertools import groupby
 
 from credmint.analyzer.inventory import DiagnosticLevel
 from credmint.analyzer.inventory import render as render_value
-from credmint.analyzer.model import Action, Certainty, Grant, PrincipalType
+from credmint.analyzer.model import Action, Grant, PrincipalType
 from credmint.analyzer.report import Report
 from credmint.analyzer.reports import plain
 from credmint.analyzer.reports.summary import (
