@@ -102,3 +102,19 @@ def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_pa
     assert digest(broken) not in hcl._CACHE
     with pytest.raises(ParseFailure):
         parse_text(broken, cache)
+
+
+def test_a_cache_folder_that_cannot_be_read_only_costs_time(tmp_path, monkeypatch) -> None:
+    """`Path.is_file` raises on EACCES (it swallows only missing files): the lookups of the
+    parse-ahead and of the unread check must take that as "not cached", never end the run."""
+    from pathlib import Path
+
+    from credmint.parsers.terraform.parse_cache import DiskCache
+
+    def refuse(self: Path) -> bool:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "is_file", refuse)
+    cache = DiskCache(tmp_path)
+    assert cache.has("0" * 64) is False
+    assert cache.is_checked("0" * 64) is False

@@ -107,7 +107,10 @@ class DiskCache:
             return None
 
     def has(self, key: str) -> bool:
-        return (self.folder / key).is_file()
+        try:
+            return (self.folder / key).is_file()
+        except OSError:
+            return False  # a folder this user may not read (EACCES) is a cache that only costs time
 
     def is_checked(self, key: str) -> bool:
         """Did the text of this digest pass unread.py's check (a stored tree says it parses, not
