@@ -9,7 +9,6 @@ wildcard patterns by distinct pattern, since groups share their policies among m
 from __future__ import annotations
 
 from collections import defaultdict
-from itertools import chain
 from typing import Iterable, Mapping, Sequence
 
 from credmint.analyzer.callers import Caller
@@ -29,34 +28,32 @@ class CallerIndex:
         self._sorted = sorted(self.callers, key=lambda c: c.id)
         self._by_id = {c.id: c for c in callers}
         self._exact: dict[str, set[str]] = defaultdict(set)
-        self._exact_by_resource: dict[str, dict[Value, set[str]]] = defaultdict(_holders_by_pattern)
-        """The exact ARNs again by their resource part, for a role whose ARN holds an unknown part:
-        `arn:aws:iam::111122223333:role/x` may be role `x` of the deploying account, whose id is
-        not given (SEMANTICS: a literal account is "maybe another account")."""
         self._wild: dict[Value, set[str]] = defaultdict(set)
         self._by_head: dict[str, dict[str, set[str]]] = defaultdict(_holders_by_pattern)
         """Known wildcard patterns by their text before the first wildcard, which a matching ARN
         must start with: a role meets only the patterns whose head it starts with."""
         self._by_resource_head: dict[str, dict[Value, set[str]]] = defaultdict(_holders_by_pattern)
-        """The same patterns by the head of their resource part (`resource_head`), for a role whose
-        ARN is known but for an unknown part before it: the deploying account when no id is given."""
+        """Every pattern, exact ARNs too, by the head of its resource part (`resource_head`), for a
+        role whose ARN is known but for an unknown part before it: the deploying account when no id
+        is given. `arn:aws:iam::111122223333:role/x` may then be role `x` (a literal account is
+        "maybe another account", docs/semantics.md — maybe this one)."""
         self._headless: dict[Value, set[str]] = defaultdict(set)
-        """The other patterns: no resource part (`arn:aws:iam::*`, `*`), or an unknown one."""
+        """The other wildcard patterns: no resource part (`arn:aws:iam::*`, `*`), or an unknown one."""
         for caller in callers:
             for pattern in _assume_role_patterns(caller):
                 text = render(pattern)
-                if isinstance(pattern, str) and "*" not in text and "?" not in text:
+                exact = isinstance(pattern, str) and "*" not in text and "?" not in text
+                if exact:
                     self._exact[text].add(caller.id)
-                    self._exact_by_resource[plain_resource(pattern) or ""][pattern].add(caller.id)
-                    continue
-                self._wild[pattern].add(caller.id)
-                if isinstance(pattern, str):
-                    self._by_head[literal_head(pattern)][pattern].add(caller.id)
-                head = resource_head(pattern)
-                if head is None:
-                    self._headless[pattern].add(caller.id)
                 else:
+                    self._wild[pattern].add(caller.id)
+                    if isinstance(pattern, str):
+                        self._by_head[literal_head(pattern)][pattern].add(caller.id)
+                head = resource_head(pattern)
+                if head is not None:
                     self._by_resource_head[head][pattern].add(caller.id)
+                elif not exact:
+                    self._headless[pattern].add(caller.id)
         self._head_lengths = sorted({len(head) for head in self._by_head})
         self._resource_head_lengths = sorted({len(head) for head in self._by_resource_head})
 
@@ -78,15 +75,17 @@ class CallerIndex:
                 ids.add(entry.id)
         if delegates:
             ids |= self._exact.get(role_id, set())
-            for pattern, holders in chain(self._wild_candidates(role_arn), self._exact_candidates(role_arn)):
+            for pattern, holders in self._candidates(role_arn):
                 if match_resource(pattern, role_arn) is not Tri.NO:
                     ids |= holders
         return [self._by_id[i] for i in sorted(ids)]
 
-    def _wild_candidates(self, role_arn: Value) -> Iterable[tuple[Value, set[str]]]:
-        """The wildcard patterns that may match the role: by head when its ARN is known, by the
-        head of their resource part when only that part is (matching compares it first: a role of
-        the deploying account, whose id is not given, met every pattern of every caller)."""
+    def _candidates(self, role_arn: Value) -> Iterable[tuple[Value, set[str]]]:
+        """The patterns that may match the role besides its own ARN: wildcard ones by head when its
+        ARN is known; all by the head of their resource part when only that part is (matching
+        compares it first: a role of the deploying account, whose id is not given, met every
+        pattern of every caller); the wildcard ones when its name is unknown too (every exact ARN
+        for every such role would be roles × ARNs on a repository of generated names)."""
         if isinstance(role_arn, str):
             found = _starting(role_arn, self._by_head, self._head_lengths)
             return found + [(p, holders) for p, holders in self._wild.items() if not isinstance(p, str)]
@@ -94,17 +93,6 @@ class CallerIndex:
         if name is None:
             return self._wild.items()
         return _starting(name, self._by_resource_head, self._resource_head_lengths) + list(self._headless.items())
-
-
-    def _exact_candidates(self, role_arn: Value) -> list[tuple[Value, set[str]]]:
-        """The exact ARNs that may name a role whose ARN is known but for its account (when no
-        `--account-id` is given): those with its resource part. A role whose name is unknown too
-        is left to the patterns with wildcards, as before: offering it every exact ARN of every
-        caller would be roles × ARNs on a repository of generated names."""
-        if isinstance(role_arn, str):
-            return []  # a known ARN is met by its own text (`_exact`)
-        name = plain_resource(role_arn)
-        return [] if name is None else list(self._exact_by_resource.get(name, {}).items())
 
 
 def _starting(

@@ -93,7 +93,7 @@ class LalrDriver:
 
     def __init__(self, lark: Lark) -> None:
         if not lark_version.startswith(CHECKED_LARK):
-            raise TypeError(f"lark {lark_version}: the loop reads lark's internals, checked for {CHECKED_LARK}x only")
+            raise TypeError(f"lark {lark_version}: the loop reads lark's internals, checked for {CHECKED_LARK}x")
         frontend = lark.parser
         if not isinstance(lark.options.postlex, PostLexer):
             raise TypeError("the driver inlines python-hcl2's post-lexer; this parser has another")
@@ -106,7 +106,9 @@ class LalrDriver:
         """Built on first use, as lark does: each compiles its regular expressions."""
         self._by_basic: dict[int, _StateLexer] = {}
         building: dict[Any, Reduction] = {rule: _reduction(rule, callbacks[rule]) for rule in callbacks}
-        outlining = {rule: (size, build and _outlining(origin), origin) for rule, (size, build, origin) in building.items()}
+        outlining = {
+            rule: (size, build and _outlining(origin), origin) for rule, (size, build, origin) in building.items()
+        }
         self._actions = _rows(table.states, building)
         """state → next terminal → (shift?, the state to push or the reduction to make)."""
         self._recognising = _rows(table.states, outlining)

@@ -24,7 +24,9 @@ from typing import Optional, Union
 
 from credmint.parsers.context import UnreadBlocks
 from credmint.parsers.terraform.choices import reads_iam
-from credmint.parsers.terraform.hcl import Block, ParseFailure, SourceFile, parse_file, parse_text, read_text, top_blocks
+from credmint.parsers.terraform.hcl import (
+    Block, ParseFailure, SourceFile, parse_file, parse_text, read_text, top_blocks,
+)
 from credmint.parsers.terraform.parse_cache import DiskCache
 from credmint.parsers.terraform.split import Chunk, split
 from credmint.parsers.terraform_files import is_json_config
