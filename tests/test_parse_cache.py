@@ -65,21 +65,54 @@ def test_a_stored_tree_loads_with_the_same_rules_tokens_lines_and_offsets(tmp_pa
 
 def test_a_cache_file_of_another_shape_is_ignored(tmp_path):
     """Whatever a damaged or foreign file holds — a dict, a code object, a token with a list for
-    text — it is refused as a tree, never used."""
+    text, sizes that do not add up to one tree — it is refused as a tree, never used."""
     import marshal
 
+    from credmint.parsers.terraform.parse_cache import load as cache_load
+
     cache = DiskCache(tmp_path)
+    good = (["NAME"], ["x"], [1], [0], [1], [-1, 1], [0], ["start"])
+    assert _shape(cache_load(marshal.dumps(good))) == ("tree", "start", (("token", "NAME", "x", 1, 0, 1),))
     for index, planted in enumerate([
         {"start": []},
         compile("open('/tmp/x', 'w')", "x", "exec"),
-        ["start", ("NAME", ["not", "text"], 1, 0, 1)],
-        ["start", ("NAME", "x", "one", 0, 1)],
-        ["start", ("NAME", "x", 1, None, 1)],
-        ["start", ("NAME", "x", 1, 0)],
-        [],
+        ["start", ("NAME", "x", 1, 0, 1)],  # the nested shape of earlier releases
+        (["NAME"], [["not", "text"]], [1], [0], [1], [-1, 1], [0], ["start"]),
+        (["NAME"], ["x"], ["one"], [0], [1], [-1, 1], [0], ["start"]),
+        (["NAME"], ["x"], [1], [None], [1], [-1, 1], [0], ["start"]),
+        (["NAME"], ["x"], [True], [0], [1], [-1, 1], [0], ["start"]),
+        (["NAME"], ["x"], [1], [0], [], [-1, 1], [0], ["start"]),  # a column short
+        (["NAME"], ["x"], [1], [0], [1], [-1, 2], [0], ["start"]),  # more children than values
+        (["NAME"], ["x"], [1], [0], [1], [-1, 1], [1], ["start"]),  # no such rule
+        (["NAME"], ["x"], [1], [0], [1], [-1, 1], [-1], ["start"]),
+        (["NAME"], ["x"], [1], [0], [1], [-2, 1], [0], ["start"]),
+        (["NAME"], ["x"], [1], [0], [1], [-1, 0], [0, 0], ["start"]),  # two roots
+        (["NAME"], ["x"], [1], [0], [1], [-1, -1], [], ["start"]),  # a token for a tree
+        (["NAME"], ["x"], [1], [0], [1], [1], [0], ["start"]),  # a token never used
+        (["NAME"], ["x"], [1], [0], [1], [-1, 1], [0, 0], ["start"]),  # a rule never used
+        (["NAME"], ["x"], [1], [0], [1], [-1, 1], [0]),
+        (),
     ]):
         (tmp_path / f"k{index}").write_bytes(marshal.dumps(planted))
         assert cache.get(f"k{index}") is None
+
+
+def test_a_tree_deeper_than_marshal_nests_is_stored_and_loaded(tmp_path):
+    """The stored shape is flat: nesting no longer limits what is kept (marshal refuses about 2,000
+    levels of nested lists), and loading has no recursion to run out of."""
+    from lark import Token, Tree
+
+    deep = Tree("leaf", [Token("NAME", "x", 0, 1, 1, 1, 2, 1)])
+    for _ in range(5_000):
+        deep = Tree("expr_term", [Token("LPAR", "(", 0, 1, 1, 1, 2, 1), deep])
+    cache = DiskCache(tmp_path)
+    cache.put("deep", deep)
+    loaded = cache.get("deep")
+    assert loaded is not None
+    for _ in range(5_000):
+        assert loaded.data == "expr_term" and str(loaded.children[0]) == "("
+        loaded = loaded.children[1]
+    assert loaded.data == "leaf" and loaded.children == ["x"]
 
 
 def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_path, monkeypatch):

@@ -121,7 +121,7 @@ class LalrDriver:
 
     def parse(self, text: str) -> Tree:
         """The tree lark would build for `text`; `Declined` where lark would raise (or might)."""
-        tree = self._run(text, self._actions)
+        tree = self._run(text, self._actions, building=True)
         if not isinstance(tree, Tree):
             raise Declined("not a tree")
         return tree
@@ -130,25 +130,28 @@ class LalrDriver:
         """Whether lark would parse `text` (`Declined` where it might not), building no tree but
         the outline of its top level: each top-level item, `block` or `attribute`, with the offset
         of its first token. The same automaton; its reductions build nothing else (acceptance does
-        not depend on what a reduction builds)."""
-        outline = self._run(text, self._recognising)
+        not depend on what a reduction builds); a token is only its offset."""
+        outline = self._run(text, self._recognising, building=False)
         if type(outline) is not _Outline:
             raise Declined("no outline")
         return tuple(outline)
 
-    def _run(self, text: str, actions: Actions) -> Any:
+    def _run(self, text: str, actions: Actions, *, building: bool) -> Any:
         try:
-            return self._parse(text, actions)
+            return self._parse(text, actions, building)
         except (KeyError, IndexError, TypeError, AttributeError, RecursionError) as problem:
             raise Declined(type(problem).__name__) from None
 
-    def _parse(self, text: str, actions: Actions) -> Any:
+    def _parse(self, text: str, actions: Actions, building: bool) -> Any:
+        """The automaton's value for `text`: with `building`, lark's tree; else the value the
+        reductions build from each token's offset instead of the token (a third of a check's time
+        went to tokens nothing reads)."""
         lexers, units = self._lexers, self._unit_chains
         states: list[int] = [self._start]
         values: list[Any] = []
         length = len(text)
         pos, line, line_start = 0, 1, 0
-        pending: Optional[Token] = None
+        pending: Any = None  # the newline held back (its offset, not building)
         at_end = False
         while not at_end:
             # One token, lexed by the lexer of the parser's current state (lark's contextual lexer).
@@ -170,7 +173,8 @@ class LalrDriver:
                     continue
                 if kind in lexer.keywords:
                     kind = lexer.keywords[kind].get(value, kind)
-                token = _new_token(kind, value, start, start_line, column, line, pos - line_start + 1, pos)
+                token = _new_token(kind, value, start, start_line, column, line, pos - line_start + 1, pos) \
+                    if building else start
                 break
             # python-hcl2's post-lexer: a newline is held until the next token says what it is.
             if token is None:
@@ -182,7 +186,8 @@ class LalrDriver:
             elif pending is None:
                 batch = ((token, kind),)
             elif kind in OPERATOR_TYPES:
-                batch = ((token.update(value=str(pending) + str(token)), kind),)
+                merged = token.update(value=str(pending) + str(token)) if building else token
+                batch = ((merged, kind),)
                 pending = None
             else:
                 batch = ((pending, NEWLINE), (token, kind))
@@ -265,11 +270,11 @@ def _collect(children: list) -> _Outline:
 
 
 _OUTLINE: dict[str, Callable[[list], Any]] = {
-    # A name's token goes up to the block or attribute it starts...
+    # A name's token (its offset) goes up to the block or attribute it starts...
     "identifier": _first, "keyword": _first, "literal_value": _first, "_attribute_name": _first,
     # ...which says what it is and where; a body (through the helper rules of its `*`) lists them.
-    "block": lambda children: ("block", children[0].start_pos),
-    "attribute": lambda children: ("attribute", children[0].start_pos),
+    "block": lambda children: ("block", children[0]),
+    "attribute": lambda children: ("attribute", children[0]),
     "body": _collect,
     "start": _first,
 }
