@@ -71,10 +71,16 @@ class Reading:
         """The inventory once every block left unparsed is known to parse; else (a syntax error in
         a block nothing reads) the inputs read again with every block parsed: the same answer,
         errors and lines included, as if no block had been left unparsed. Call it once, before any
-        report is written or exit status decided."""
-        if self.unread is None or self.unread.finish():
-            return self.inventory
-        return self.again()
+        report is written or exit status decided. The workers still storing parsed trees in the
+        disk cache stop then too (`hcl.finish_filling`)."""
+        from credmint.parsers.terraform.hcl import finish_filling
+
+        try:
+            if self.unread is None or self.unread.finish():
+                return self.inventory
+            return self.again()
+        finally:
+            finish_filling()
 
 
 def read_inputs(paths: Sequence[Path], ctx: ParseContext) -> Reading:

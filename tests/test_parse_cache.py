@@ -118,6 +118,8 @@ def test_a_tree_deeper_than_marshal_nests_is_stored_and_loaded(tmp_path):
 def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_path, monkeypatch):
     """Issue 8 §2: a large tree is parsed across cores first; the run then finds each tree as a
     parse of its own would make it, stored in the disk cache too, and a broken file still fails."""
+    from concurrent.futures import wait
+
     import pytest
 
     from credmint.parsers.terraform import hcl
@@ -128,13 +130,39 @@ def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_pa
     broken = f"# {tmp_path}\nresource {{\n"
     cache = DiskCache(tmp_path / "cache")
     parse_ahead([*texts, broken], cache)
+    for pool, tasks in hcl._FILLING:  # the trees this process parsed, stored by the workers meanwhile
+        wait(tasks)
+    hcl.finish_filling()
+    assert hcl._FILLING == []
     for text in texts:
         key = digest(text)
         assert key in hcl._CACHE and cache.has(key)
         assert _shape(hcl._CACHE[key]) == _shape(hcl._parse(text))
-    assert digest(broken) not in hcl._CACHE
+        assert _shape(cache.get(key)) == _shape(hcl._CACHE[key])
+    assert digest(broken) not in hcl._CACHE and not cache.has(digest(broken))
     with pytest.raises(ParseFailure):
         parse_text(broken, cache)
+
+
+def test_the_run_ends_the_workers_storing_trees(tmp_path, monkeypatch):
+    """The trees this process parsed are stored by a worker while the run evaluates; reading the
+    inputs ends that (`Reading.checked`): no worker outlives the reading, and what it had not
+    stored is parsed and offered again by the next run."""
+    from multiprocessing import active_children
+
+    from credmint.parsers.terraform import hcl
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    project = tmp_path / "project"
+    project.mkdir()
+    for n in range(40):  # more files than hcl.PARALLEL_FROM, each new to this process
+        (project / f"u{n}.tf").write_text(f'resource "aws_iam_user" "u{n}" {{\n  name = "{tmp_path.name}-{n}"\n}}\n')
+    out = tmp_path / "r.json"
+    main(["scan", str(project), "--root", str(project), "--format", "json", "-o", str(out)])
+    assert hcl._FILLING == [] and active_children() == []
+    users = [p for p in json.loads(out.read_text())["principals"] if p["type"] == "user"]
+    assert len(users) == 40
 
 
 def test_a_cache_folder_that_cannot_be_read_only_costs_time(tmp_path, monkeypatch) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
@@ -134,7 +134,9 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
     cheaper to load than to parse; this process takes files smallest first from the other end of
     the same queue, loading the workers' trees as they come, until the two ends meet — so no core
     waits for another whatever the machine's load. A file that fails to parse is left to the run,
-    which reports it."""
+    which reports it. The trees this process parsed are stored in the disk cache by the workers,
+    which parse them again while the run evaluates and walks (`finish_filling` ends that): storing
+    them here would cost the run's own time."""
     todo: dict[str, str] = {}
     for text in texts:
         key = digest(text)
@@ -148,21 +150,56 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
     from concurrent.futures import ProcessPoolExecutor
 
     try:
-        with ProcessPoolExecutor(max_workers=cores - 1) as pool:
-            sent = [pool.submit(_parse_stored, text) for _, text in queue]
-            front, back = 0, len(queue)
-            while front < back:
-                if sent[front].done() or not sent[back - 1].cancel():
-                    _take(*queue[front], sent[front].result(), cache)  # waits only once nothing is left to take
-                    front += 1
-                    continue
-                back -= 1
-                try:
-                    parse_text(queue[back][1], cache)
-                except ParseFailure:
-                    continue
+        pool = ProcessPoolExecutor(max_workers=cores - 1)
     except (OSError, RuntimeError):
         return  # no worker could start: the run parses what is missing itself
+    mine: list[str] = []
+    try:
+        sent = [pool.submit(_parse_stored, text) for _, text in queue]
+        front, back = 0, len(queue)
+        while front < back:
+            if sent[front].done() or not sent[back - 1].cancel():
+                _take(*queue[front], sent[front].result(), cache)  # waits only once nothing is left to take
+                front += 1
+                continue
+            back -= 1
+            key, text = queue[back]
+            try:
+                _CACHE[key] = _parse(text)
+            except ParseFailure:
+                continue
+            if len(text) <= MAX_CACHED_CHARS:
+                mine.append(text)
+        if cache is not None and mine:
+            _FILLING.append((pool, [pool.submit(_store, text, cache) for text in mine]))
+            pool = None
+    except (OSError, RuntimeError):
+        pass  # a worker died: the run parses what is missing itself
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+
+
+_FILLING: list[tuple[Any, list[Any]]] = []
+"""Worker pools still storing the trees of files this process parsed itself, with their tasks."""
+
+
+def finish_filling() -> None:
+    """End the workers' storing of trees (`parse_ahead`): what they have not started is dropped —
+    those files are parsed and offered again next run —, what they are on is waited for (a file)."""
+    while _FILLING:
+        pool, tasks = _FILLING.pop()
+        for task in tasks:
+            task.cancel()
+        pool.shutdown(wait=True)
+
+
+def _store(text: str, cache: DiskCache) -> None:
+    """A worker's task: parse a file and store its tree (the run has its own)."""
+    try:
+        cache.put(digest(text), _parse(text))
+    except Exception:  # noqa: BLE001 - storing only saves a later run time
+        return
 
 
 def _take(key: str, text: str, tree_bytes: Optional[bytes], cache: Optional[DiskCache]) -> None:
