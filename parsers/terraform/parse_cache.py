@@ -9,8 +9,8 @@ that cannot be loaded is ignored (and rewritten). The folder is created private 
 never one inside the scanned project.
 
 A tree is stored as `marshal`led flat lists of strings and numbers (`_encode`), keeping only what
-the evaluator reads (rule names, token types, text, lines and offsets): loading it is six times
-faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder also
+the evaluator reads (rule names, token types, text, lines and offsets): loading it is over three
+times faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder also
 keeps the parser itself (`grammar.py`), and an empty file per block of text that was checked to
 parse but never read (`unread.py`): a warm run checks it no more.
 """
@@ -72,11 +72,12 @@ def _versions() -> str:
     return f"{FORMAT}-{hcl2.__version__}-{lark.__version__}-{python}-{_code()}"
 
 
-_PRODUCERS = ("grammar.py", "lalr_driver.py", "split.py", "unread.py", "parse_cache.py")
-"""The modules whose behaviour a stored item records: the parser and the loop that build trees,
-the splitter and the check a marker vouches for (unread.py), the encoding. A marker or tree of
-another release of them could say what this one does not: a tree its loop no longer builds, a
-text split into blocks its splitter no longer finds — a silent pass, were a bug fixed or made."""
+_PRODUCERS = ("grammar.py", "lalr_driver.py", "hcl.py", "split.py", "unread.py", "parse_cache.py")
+"""The modules whose behaviour a stored item records: the parser, the loop and the call (hcl.py)
+that build trees, the splitter and the check a marker vouches for (unread.py), the encoding. A
+marker or tree of another release of them could say what this one does not: a tree its loop no
+longer builds, a text split into blocks its splitter no longer finds — a silent pass, were a bug
+fixed or made."""
 
 
 def _code() -> str:
