@@ -165,6 +165,33 @@ def test_the_run_ends_the_workers_storing_trees(tmp_path, monkeypatch):
     assert len(users) == 40
 
 
+def test_a_reading_that_fails_still_ends_the_workers_storing_trees(tmp_path, monkeypatch):
+    """An internal error after the parse-ahead (here in reading the roots) never reaches
+    `Reading.checked`: the command ends the workers itself, so none outlives it."""
+    from multiprocessing import active_children
+
+    import pytest
+
+    from credmint.parsers import detect
+    from credmint.parsers.terraform import hcl
+
+    monkeypatch.setattr("os.cpu_count", lambda: 2)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+    def broken(*_args: object) -> None:
+        assert hcl._FILLING, "the parse-ahead left trees to store"
+        raise RuntimeError("planted")
+
+    monkeypatch.setattr(detect, "_read_roots", broken)
+    project = tmp_path / "project"
+    project.mkdir()
+    for n in range(40):
+        (project / f"u{n}.tf").write_text(f'resource "aws_iam_user" "u{n}" {{\n  name = "{tmp_path.name}-{n}"\n}}\n')
+    with pytest.raises(RuntimeError, match="planted"):
+        main(["scan", str(project), "--root", str(project), "--format", "json", "-o", str(tmp_path / "r.json")])
+    assert hcl._FILLING == [] and active_children() == []
+
+
 def test_a_cache_folder_that_cannot_be_read_only_costs_time(tmp_path, monkeypatch) -> None:
     """`Path.is_file` raises on EACCES (it swallows only missing files): the lookups of the
     parse-ahead and of the unread check must take that as "not cached", never end the run."""

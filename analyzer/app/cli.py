@@ -172,8 +172,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"credmint: error: {plain.line(str(problem))}\n")
         return EXIT_ERROR
     finally:
+        _stop_storing_trees()
         if collecting:
             gc.enable()  # for a caller in the same process (the tests)
+
+
+def _stop_storing_trees() -> None:
+    """The workers storing parsed trees (parsers/terraform/hcl.py `parse_ahead`) end with the run:
+    `Reading.checked` ends them, but a reading that failed before it never gets there."""
+    hcl = sys.modules.get("credmint.parsers.terraform.hcl")
+    if hcl is not None:
+        hcl.finish_filling()
 
 
 def scan(args: argparse.Namespace) -> int:
