@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Optional
+from typing import TYPE_CHECKING, Iterable, Iterator, Optional
 
 from lark import Token, Tree
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput
@@ -19,6 +19,9 @@ from credmint.parsers.terraform.lalr_driver import Declined
 from credmint.parsers.terraform.json_syntax import JsonSyntaxError, to_native
 from credmint.parsers.terraform_files import is_json_config
 from credmint.parsers.terraform.parse_cache import DiskCache, digest, load, store
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 MAX_SNIPPET = 160
 """Longest expression text kept to name an unknown value or quoted in a diagnostic."""
@@ -180,7 +183,7 @@ def parse_ahead(texts: Iterable[str], cache: Optional[DiskCache] = None) -> None
             pool.shutdown(cancel_futures=True)
 
 
-_FILLING: list[tuple[Any, list[Any]]] = []
+_FILLING: list[tuple["ProcessPoolExecutor", list["Future[None]"]]] = []
 """Worker pools still storing the trees of files this process parsed itself, with their tasks."""
 
 
