@@ -144,6 +144,15 @@ def test_parsing_ahead_on_every_core_gives_the_trees_a_direct_parse_gives(tmp_pa
         parse_text(broken, cache)
 
 
+def _users_project(tmp_path: Path) -> Path:
+    """A folder of 40 one-user files: more than hcl.PARALLEL_FROM, each new to this process."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for n in range(40):
+        (project / f"u{n}.tf").write_text(f'resource "aws_iam_user" "u{n}" {{\n  name = "{tmp_path.name}-{n}"\n}}\n')
+    return project
+
+
 def test_the_run_ends_the_workers_storing_trees(tmp_path, monkeypatch):
     """The trees this process parsed are stored by a worker while the run evaluates; reading the
     inputs ends that (`Reading.checked`): no worker outlives the reading, and what it had not
@@ -154,10 +163,7 @@ def test_the_run_ends_the_workers_storing_trees(tmp_path, monkeypatch):
 
     monkeypatch.setattr("os.cpu_count", lambda: 2)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    project = tmp_path / "project"
-    project.mkdir()
-    for n in range(40):  # more files than hcl.PARALLEL_FROM, each new to this process
-        (project / f"u{n}.tf").write_text(f'resource "aws_iam_user" "u{n}" {{\n  name = "{tmp_path.name}-{n}"\n}}\n')
+    project = _users_project(tmp_path)
     out = tmp_path / "r.json"
     main(["scan", str(project), "--root", str(project), "--format", "json", "-o", str(out)])
     assert hcl._FILLING == [] and active_children() == []
@@ -183,10 +189,7 @@ def test_a_reading_that_fails_still_ends_the_workers_storing_trees(tmp_path, mon
         raise RuntimeError("planted")
 
     monkeypatch.setattr(detect, "_read_roots", broken)
-    project = tmp_path / "project"
-    project.mkdir()
-    for n in range(40):
-        (project / f"u{n}.tf").write_text(f'resource "aws_iam_user" "u{n}" {{\n  name = "{tmp_path.name}-{n}"\n}}\n')
+    project = _users_project(tmp_path)
     with pytest.raises(RuntimeError, match="planted"):
         main(["scan", str(project), "--root", str(project), "--format", "json", "-o", str(tmp_path / "r.json")])
     assert hcl._FILLING == [] and active_children() == []

@@ -199,10 +199,9 @@ def finish_filling() -> None:
 
 def _store(text: str, cache: DiskCache) -> None:
     """A worker's task: parse a file and store its tree (the run has its own)."""
-    try:
-        cache.put(digest(text), _parse(text))
-    except Exception:  # noqa: BLE001 - storing only saves a later run time
-        return
+    stored = _parse_stored(text)
+    if stored is not None:
+        cache.put_stored(digest(text), stored)
 
 
 def _take(key: str, text: str, tree_bytes: Optional[bytes], cache: Optional[DiskCache]) -> None:

@@ -10,9 +10,9 @@ never one inside the scanned project.
 
 A tree is stored as `marshal`led flat lists of strings and numbers (`_encode`), keeping only what
 the evaluator reads (rule names, token types, text, lines and offsets): loading it is over three
-times faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder also
-keeps the parser itself (`grammar.py`), and an empty file per block of text that was checked to
-parse but never read (`unread.py`): a warm run checks it no more.
+times faster than unpickling lark's objects (bench/), and it can hold no code to run. The folder
+also keeps the parser itself (`grammar.py`), and an empty file per block of text that was checked
+to parse but never read (`unread.py`): a warm run checks it no more.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 from itertools import repeat
+from pathlib import Path
 from typing import Any, Optional
 
 import hcl2
@@ -158,8 +158,8 @@ def _encode(tree: Tree) -> tuple:
     post-lexer's merged tokens keep the positions of one part, so `end` is not `start + len(text)`),
     then `sizes`, -1 for each token and the number of children for each tree, and the trees' rule
     names by index. Trees carry no positions (`hcl.SourceFile.line` reads them from the tokens).
-    Flat, a tree of any depth is stored, and loading it is one loop with no recursion: half the time
-    of nested lists."""
+    Flat, a tree of any depth is stored, and loading it is one loop with no recursion (about 15%
+    faster than nested lists: allocating the tokens and trees is most of it)."""
     tokens: list[Token] = []
     sizes: list[int] = []
     rules: list[int] = []
